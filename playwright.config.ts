@@ -1,0 +1,51 @@
+// End-to-end tests in a real Chromium with WebGPU, against the built studio served by `vite preview`.
+import { existsSync } from 'node:fs';
+import { defineConfig } from '@playwright/test';
+
+// Debian's chromium (CI and these GPU-less machines) runs WebGPU on SwiftShader, a CPU Vulkan driver.
+// A developer's laptop without /usr/bin/chromium uses its installed Chrome and real GPU.
+const debianChromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const useDebian = existsSync(debianChromium);
+const common = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const webgpu = useDebian && process.env.STUDIO_E2E_GPU !== 'hardware'
+  ? ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader', '--enable-features=Vulkan']
+  : ['--enable-unsafe-webgpu', '--enable-features=Vulkan'];
+const browser = useDebian ? { executablePath: debianChromium } : { channel: 'chrome' };
+
+export const PORT = 4173;
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  timeout: 180_000,
+  expect: { timeout: 30_000 },
+  // SwiftShader WebGPU is CPU-bound: one browser at a time on a 2-core machine.
+  workers: 1,
+  retries: process.env.CI ? 1 : 0,
+  reporter: [['list']],
+  outputDir: 'test-results',
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+    headless: true,
+  },
+  projects: [
+    {
+      name: 'chromium-webgpu',
+      testIgnore: /no-webgpu\.spec\.ts/,
+      use: { launchOptions: { ...browser, args: [...common, ...webgpu] } },
+    },
+    {
+      // The same browser with WebGPU switched off: the studio must explain, not go blank.
+      name: 'chromium-no-webgpu',
+      testMatch: /no-webgpu\.spec\.ts/,
+      use: { launchOptions: { ...browser, args: [...common, '--disable-features=WebGPU,Vulkan', '--disable-gpu'] } },
+    },
+  ],
+  webServer: {
+    command: `npx vite preview --host 127.0.0.1 --port ${PORT} --strictPort`,
+    url: `http://127.0.0.1:${PORT}`,
+    reuseExistingServer: !process.env.CI,
+    timeout: 60_000,
+  },
+});

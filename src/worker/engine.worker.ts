@@ -1,0 +1,51 @@
+// The engine worker: owns the GPU device, so no GPU work ever runs on the UI thread.
+/// <reference lib="webworker" />
+import { openDevice, type GpuContext } from '../gpu/device.ts';
+import { BROWSER_HELP } from '../gpu/errors.ts';
+import { runSelfTest } from '../gpu/selftest.ts';
+import { toWireError, type EngineMessage, type EngineRequest } from './protocol.ts';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+let gpu: Promise<GpuContext> | null = null;
+
+function post(msg: EngineMessage): void {
+  self.postMessage(msg);
+}
+
+function device(): Promise<GpuContext> {
+  gpu ??= openDevice(self.navigator.gpu, {
+    help: BROWSER_HELP,
+    onLost: (err) => {
+      gpu = null; // the next request asks for a fresh device
+      post({ type: 'device-lost', error: toWireError(err) });
+    },
+    onUncapturedError: (message) => post({ type: 'gpu-error', message }),
+  });
+  // A failed open is not cached: the user may fix flags or drivers and retry.
+  gpu.catch(() => (gpu = null));
+  return gpu;
+}
+
+async function handle(req: EngineRequest): Promise<EngineMessage> {
+  switch (req.type) {
+    case 'init': {
+      const ctx = await device();
+      return { type: 'init-ok', id: req.id, report: ctx.report };
+    }
+    case 'selftest': {
+      const ctx = await device();
+      if (ctx.isLost()) throw await ctx.lost;
+      return { type: 'selftest-ok', id: req.id, result: await runSelfTest(ctx.device, req.n, req.seed) };
+    }
+  }
+}
+
+self.onmessage = async (ev: MessageEvent<EngineRequest>) => {
+  const req = ev.data;
+  try {
+    post(await handle(req));
+  } catch (e) {
+    post({ type: 'error', id: req.id, error: toWireError(e) });
+  }
+};
