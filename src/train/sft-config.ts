@@ -1,8 +1,8 @@
 // SFT configuration: the original pipeline's keys (model_name, train_file, output_dir, num_train_epochs,
 // learning_rate, batch_size) plus LoRA, sequence length, schedule, clipping, evaluation and checkpoints.
+import { LORA_TARGETS } from '../model/peft.ts';
 import { ConfigError, defaultsOf, parseConfigYaml, validateConfig, type ConfigOf, type ConfigProblem, type ConfigTable } from './config-schema.ts';
 
-export const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
 
 export const LORA_TABLE = {
   r: { kind: 'int', default: 8, min: 1, max: 256, doc: 'LoRA rank' },
