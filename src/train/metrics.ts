@@ -1,0 +1,42 @@
+// The rows a training run reports: one per logged optimizer step, one per evaluation.
+
+export interface StepMetrics {
+  step: number;
+  epoch: number;
+  loss: number;
+  learningRate: number;
+  gradNorm: number;
+  /** Target tokens per second over the last logging window. */
+  tokensPerSecond: number;
+  stepMs: number;
+  /** GPU bytes held by the engine's buffer pool. */
+  gpuBytes: number;
+  /** True when the step was skipped because its loss or gradients were NaN/Inf. */
+  skipped: boolean;
+  /** Seconds left at the current pace. */
+  etaSeconds: number;
+}
+
+export interface EvalMetrics {
+  step: number;
+  examples: number;
+  toolAccuracy: number;
+  chainSuccess: number;
+  formatValidity: number;
+}
+
+export type RunStatus = 'running' | 'paused' | 'stopped' | 'done' | 'failed';
+
+export interface RunRecord {
+  id: string;
+  method: 'sft' | 'rm' | 'ppo' | 'grpo';
+  name: string;
+  /** The resolved config (a trainer's ConfigOf). */
+  config: Record<string, unknown>;
+  status: RunStatus;
+  createdAt: number;
+  updatedAt: number;
+  totalSteps: number;
+  step: number;
+  error?: string;
+}
