@@ -1,0 +1,93 @@
+// Scores predictions against BFCL cases with the AST checker. A prediction line is
+// `{"id", "calls": [{"name", "arguments"}]}` (decoded calls) or `{"id", "output": "<raw model text>"}`;
+// the report has a summary and one `{id, valid, errors}` entry per case.
+
+import { parseModelOutput } from '../../tools/parse-output.ts';
+import { checkCategory, type CheckOptions, type PyCall } from './ast-checker.ts';
+import type { BfclCase } from './bfcl-data.ts';
+import { readJsonLines } from './bfcl-data.ts';
+import { fromJs, isPyDict, parsePyJson, type PyValue } from './py-value.ts';
+
+export interface BfclPrediction {
+  id: string;
+  /** Decoded calls, or undefined when the prediction could not be decoded (see error). */
+  calls?: PyCall[];
+  error?: string;
+}
+
+export interface BfclCaseResult {
+  id: string;
+  valid: boolean;
+  errors: string[];
+  errorType?: string;
+}
+
+export interface BfclReport {
+  summary: { category: string; total: number; correct: number; accuracy: number; missing: number; undecodable: number };
+  cases: BfclCaseResult[];
+}
+
+function decodeCalls(items: PyValue, where: string): PyCall[] | string {
+  if (!Array.isArray(items)) return `${where}: "calls" must be a list`;
+  const calls: PyCall[] = [];
+  for (const [i, item] of items.entries()) {
+    if (!isPyDict(item) || typeof item.name !== 'string') return `${where}: calls[${i}] needs a string "name"`;
+    let args: PyValue = item.arguments ?? {};
+    // OpenAI-style dumps carry arguments as a JSON string; read it the same lossless way.
+    if (typeof args === 'string') {
+      try {
+        args = parsePyJson(args);
+      } catch (e) {
+        return `${where}: calls[${i}].arguments is a string that is not JSON: ${(e as Error).message}`;
+      }
+    }
+    if (!isPyDict(args)) return `${where}: calls[${i}].arguments must be an object`;
+    calls.push({ name: item.name, args });
+  }
+  return calls;
+}
+
+/** Reads a predictions JSONL text; a line that cannot be decoded becomes a prediction with an error. */
+export function readBfclPredictions(text: string, file = 'predictions'): Map<string, BfclPrediction> {
+  const out = new Map<string, BfclPrediction>();
+  for (const { line, value } of readJsonLines(text, file)) {
+    const where = `${file}:${line}`;
+    if (!isPyDict(value) || typeof value.id !== 'string') throw new Error(`${where}: field "id": expected a string`);
+    const id = value.id;
+    if (out.has(id)) throw new Error(`${where}: id "${id}" appears twice`);
+    if (value.calls !== undefined) {
+      const calls = decodeCalls(value.calls, where);
+      out.set(id, typeof calls === 'string' ? { id, error: calls } : { id, calls });
+    } else if (typeof value.output === 'string') {
+      const parsed = parseModelOutput(value.output, { parseJson: parsePyJson });
+      if (parsed.error) out.set(id, { id, error: `${where}: ${parsed.error.message}` });
+      else out.set(id, { id, calls: parsed.calls.map((c) => ({ name: c.name, args: fromJs(c.arguments) as Record<string, PyValue> })) });
+    } else {
+      throw new Error(`${where}: needs "calls" (a list) or "output" (a string)`);
+    }
+  }
+  return out;
+}
+
+/** Scores every case; a case without a prediction counts as wrong. */
+export function scoreBfcl(cases: readonly BfclCase[], predictions: ReadonlyMap<string, BfclPrediction>, opts: CheckOptions = {}): BfclReport {
+  const results: BfclCaseResult[] = [];
+  let missing = 0;
+  let undecodable = 0;
+  for (const c of cases) {
+    const p = predictions.get(c.id);
+    if (!p) {
+      missing++;
+      results.push({ id: c.id, valid: false, errors: ['No prediction for this id.'], errorType: 'missing_prediction' });
+    } else if (!p.calls) {
+      undecodable++;
+      results.push({ id: c.id, valid: false, errors: [p.error ?? 'Could not decode the prediction.'], errorType: 'decode_error' });
+    } else {
+      const r = checkCategory(c.category, c.functions, p.calls, c.answers, opts);
+      results.push({ id: c.id, valid: r.valid, errors: r.errors, ...(r.errorType ? { errorType: r.errorType } : {}) });
+    }
+  }
+  const correct = results.filter((r) => r.valid).length;
+  const category = [...new Set(cases.map((c) => c.category))].join(',');
+  return { summary: { category, total: cases.length, correct, accuracy: cases.length ? correct / cases.length : 0, missing, undecodable }, cases: results };
+}
