@@ -1,0 +1,19 @@
+// SwiGLU backward: dup = dy * silu(g); dgate = dy * up * sig(g) * (1 + g * (1 - sig(g))).
+// bindings: 0 params; 1 gate: (n) f32; 2 up: (n) f32; 3 dy: (n) f32; 4 dgate: (n) f32; 5 dup: (n) f32
+struct Params { n: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> gate: array<f32>;
+@group(0) @binding(2) var<storage, read> up: array<f32>;
+@group(0) @binding(3) var<storage, read> dy: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dgate: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dup: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let i = (wg.y * nwg.x + wg.x) * 64u + li;
+  if (i >= p.n) { return; }
+  let g = gate[i];
+  let sg = 1.0 / (1.0 + exp(-g));
+  dup[i] = dy[i] * g * sg;
+  dgate[i] = dy[i] * up[i] * sg * (1.0 + g * (1.0 - sg));
+}

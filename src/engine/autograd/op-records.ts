@@ -1,0 +1,42 @@
+// What the tape stores for each differentiable op: its inputs, attributes and saved tensors.
+// Adding an op here without a backward rule in backward-rules.ts is a compile error.
+import type { AttentionDims } from '../ops/attention.ts';
+import type { RopeTables } from '../ops/rope.ts';
+import type { Tensor } from '../tensor.ts';
+
+type None = Record<string, never>;
+
+export interface OpRecords {
+  matmul: { inputs: [a: Tensor, b: Tensor]; attrs: { transA: boolean; transB: boolean }; saved: None };
+  embedding: { inputs: [table: Tensor, ids: Tensor]; attrs: None; saved: None };
+  rmsnorm: { inputs: [x: Tensor, w: Tensor]; attrs: { eps: number }; saved: { rstd: Tensor } };
+  rope: { inputs: [x: Tensor, positions: Tensor]; attrs: { tables: RopeTables }; saved: None };
+  swiglu: { inputs: [gate: Tensor, up: Tensor]; attrs: None; saved: None };
+  add: { inputs: [a: Tensor, b: Tensor]; attrs: { broadcast: boolean }; saved: None };
+  sub: { inputs: [a: Tensor, b: Tensor]; attrs: { broadcast: boolean }; saved: None };
+  mul: { inputs: [a: Tensor, b: Tensor]; attrs: None; saved: None };
+  scale: { inputs: [x: Tensor]; attrs: { s: number }; saved: None };
+  exp: { inputs: [x: Tensor]; attrs: None; saved: None };
+  reshape: { inputs: [x: Tensor]; attrs: None; saved: None };
+  attention: { inputs: [q: Tensor, k: Tensor, v: Tensor, mask: Tensor]; attrs: { dims: AttentionDims }; saved: { stats: Tensor } };
+  crossEntropy: { inputs: [logits: Tensor, targets: Tensor]; attrs: None; saved: { stats: Tensor; info: Tensor } };
+  tokenLogprobs: { inputs: [logits: Tensor, targets: Tensor]; attrs: None; saved: { stats: Tensor } };
+  entropy: { inputs: [logits: Tensor]; attrs: None; saved: { stats: Tensor; targets: Tensor } };
+  maskedMean: { inputs: [x: Tensor, w: Tensor]; attrs: None; saved: { info: Tensor } };
+  checkpoint: { inputs: Tensor[]; attrs: { fn: (...inputs: Tensor[]) => Tensor }; saved: None };
+}
+
+export type OpName = keyof OpRecords;
+
+export interface TapeNode<K extends OpName = OpName> {
+  op: K;
+  inputs: OpRecords[K]['inputs'];
+  attrs: OpRecords[K]['attrs'];
+  saved: OpRecords[K]['saved'];
+  output: Tensor;
+}
+
+/** Gradients of the inputs, in input order (null where an input needs none). `needs[i]` says which are wanted. */
+export type BackwardRule<K extends OpName> = (node: TapeNode<K>, dOut: Tensor, needs: boolean[]) => Array<Tensor | null>;
+
+export type BackwardRules = { [K in OpName]: BackwardRule<K> };

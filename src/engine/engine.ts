@@ -1,0 +1,224 @@
+// The engine context: device, buffer pool, pipeline cache, command batch, tile choices and the active tape.
+import { BufferPool } from '../gpu/buffer-pool.ts';
+import { CommandBatch } from '../gpu/command-batch.ts';
+import type { GpuContext } from '../gpu/device.ts';
+import type { GpuReport } from '../gpu/gpu-report.ts';
+import { PipelineCache } from '../gpu/pipeline-cache.ts';
+import type { Tape } from './autograd/tape.ts';
+import { byteSize, Storage, Tensor, type DType } from './tensor.ts';
+
+export interface EngineOptions {
+  /** Use the `shader-f16` path for f16x2 weights when the device has it (default true). */
+  useShaderF16?: boolean;
+  /** Use subgroup operations in reductions when the device has them (default true). */
+  useSubgroups?: boolean;
+  /** Force the matmul kernel family (default: by adapter kind: 'cpu' => register-blocked, 'gpu' => tiled). */
+  matmulKernel?: 'register' | 'tiled';
+  /** Fill every new tensor with NaN before use, so a kernel that misses an element is caught (tests). */
+  poison?: boolean;
+}
+
+export interface EngineStats {
+  dispatches: number;
+  submits: number;
+  bytesAllocated: number;
+  allocations: number;
+  bytesLive: number;
+  bytesInUse: number;
+  pipelines: number;
+}
+
+export class Engine {
+  readonly device: GPUDevice;
+  readonly report: GpuReport;
+  readonly pool: BufferPool;
+  readonly pipelines: PipelineCache;
+  readonly batch: CommandBatch;
+  readonly hasF16: boolean;
+  readonly hasSubgroups: boolean;
+  readonly matmulKernel: 'register' | 'tiled';
+  readonly poison: boolean;
+  /** The tape that records differentiable ops, or null (inference, optimizer updates). */
+  tape: Tape | null = null;
+  /** Sets that take ownership of every tensor created while they are on top (tapes, scopes). */
+  readonly owners: Array<Set<Tensor>> = [];
+
+  constructor(ctx: Pick<GpuContext, 'device' | 'report'>, opts: EngineOptions = {}) {
+    this.device = ctx.device;
+    this.report = ctx.report;
+    this.pool = new BufferPool(this.device);
+    this.pipelines = new PipelineCache(this.device);
+    this.batch = new CommandBatch(this.device);
+    this.hasF16 = (opts.useShaderF16 ?? true) && this.device.features.has('shader-f16');
+    this.hasSubgroups = (opts.useSubgroups ?? true) && this.device.features.has('subgroups');
+    this.matmulKernel = opts.matmulKernel ?? (ctx.report.kind === 'cpu' ? 'register' : 'tiled');
+    this.poison = !!opts.poison;
+  }
+
+  /** An uninitialised tensor from the pool (every op writes all of its output). */
+  empty(shape: readonly number[], dtype: DType = 'f32', label = ''): Tensor {
+    const bytes = byteSize(dtype, shape.reduce((a, b) => a * b, 1));
+    const t = new Tensor(this, shape, dtype, new Storage(this.pool.acquire(bytes, label), bytes, true), label);
+    this.owners[this.owners.length - 1]?.add(t);
+    if (this.poison) this.batch.upload(new Float32Array(Math.ceil(bytes / 4)).fill(Number.NaN), t.buffer);
+    return t;
+  }
+
+  /**
+   * Runs `fn` and releases every tensor it created except those it returns (a Tensor, an array or an object
+   * of Tensors), which move to the enclosing scope or tape. Use it around inference code.
+   */
+  scope<R>(fn: () => R): R {
+    const owned = new Set<Tensor>();
+    this.owners.push(owned);
+    let result: R;
+    try {
+      result = fn();
+    } finally {
+      this.owners.pop();
+    }
+    const kept = new Set<Tensor>();
+    const visit = (x: unknown) => {
+      if (x instanceof Tensor) kept.add(x);
+      else if (Array.isArray(x)) x.forEach(visit);
+      else if (x && typeof x === 'object') Object.values(x).forEach(visit);
+    };
+    visit(result);
+    for (const t of owned) {
+      if (kept.has(t)) this.owners[this.owners.length - 1]?.add(t);
+      else t.release();
+    }
+    return result;
+  }
+
+  /** Removes `t` from the current owner, so no scope or tape releases it (e.g. a tensor kept across steps). */
+  keep<T extends Tensor>(t: T): T {
+    for (const o of this.owners) o.delete(t);
+    return t;
+  }
+
+  zeros(shape: readonly number[], label = ''): Tensor {
+    const t = this.empty(shape, 'f32', label);
+    this.batch.clear(t.buffer, t.bytes);
+    return t;
+  }
+
+  /** Uploads f32 data (or u32 data for dtype 'u32'; u32 tensors keep a CPU copy in `.host`). */
+  tensor(data: Float32Array | Uint32Array | number[], shape: readonly number[], dtype: DType = data instanceof Uint32Array ? 'u32' : 'f32', label = ''): Tensor {
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (data.length !== size) throw new Error(`tensor ${label}: ${data.length} values for shape [${shape.join(', ')}] (${size} elements)`);
+    if (dtype === 'f16x2') throw new Error('tensor(): use f16Weights() for packed f16 storage');
+    const arr = dtype === 'u32' ? (data instanceof Uint32Array ? data : Uint32Array.from(data)) : data instanceof Float32Array ? data : Float32Array.from(data);
+    const t = this.empty(shape, dtype, label);
+    this.batch.upload(arr, t.buffer);
+    if (dtype === 'u32') t.host = Uint32Array.from(arr as Uint32Array);
+    return t;
+  }
+
+  /** A trainable parameter (a leaf whose gradient backward() accumulates into `.grad`). */
+  param(data: Float32Array, shape: readonly number[], label = ''): Tensor {
+    const t = this.keep(this.tensor(data, shape, 'f32', label));
+    t.requiresGrad = true;
+    t.needsGrad = true;
+    return t;
+  }
+
+  /** Frozen weights stored as packed f16 (half the memory); values are rounded to f16 on the CPU. */
+  f16Weights(data: Float32Array, shape: readonly number[], label = ''): Tensor {
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (data.length !== size) throw new Error(`f16Weights ${label}: ${data.length} values for shape [${shape.join(', ')}]`);
+    const t = this.empty(shape, 'f16x2', label);
+    this.batch.upload(packF16(data), t.buffer);
+    return t;
+  }
+
+  /** Submits everything recorded (one command buffer). */
+  flush(): void {
+    this.batch.flush();
+  }
+
+  /** Flushes and waits until the GPU has finished. */
+  async sync(): Promise<void> {
+    await this.batch.done();
+  }
+
+  get stats(): EngineStats {
+    const b = this.batch.stats;
+    const p = this.pool.stats;
+    return { dispatches: b.dispatches, submits: b.submits, bytesAllocated: p.bytesAllocated, allocations: p.allocations, bytesLive: p.bytesLive, bytesInUse: p.bytesInUse, pipelines: this.pipelines.size };
+  }
+
+  resetCounters(): void {
+    this.batch.resetCounters();
+    this.pool.resetCounters();
+  }
+
+  /** Records a compute dispatch of `code` (binding 0: uniform words when given, then `buffers` in order). */
+  run(code: string, uniform: ArrayBuffer | null, buffers: GPUBuffer[], groups: [number, number?, number?], label?: string): void {
+    this.batch.dispatch(this.pipelines.get(code, 'main', label), uniform, buffers, groups);
+  }
+
+  /** Workgroup counts for `n` workgroups spread over x and y (each dimension is limited to 65535). */
+  grid(n: number): [number, number] {
+    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (n <= max) return [Math.max(n, 0), 1];
+    const y = Math.ceil(n / max);
+    return [Math.ceil(n / y), y];
+  }
+}
+
+/** Uniform block builder: 32-bit words, u32 or f32, in struct order. */
+export function words(...fields: Array<{ u: number } | { f: number }>): ArrayBuffer {
+  const buf = new ArrayBuffer(Math.max(16, Math.ceil((fields.length * 4) / 16) * 16));
+  const u = new Uint32Array(buf);
+  const f = new Float32Array(buf);
+  fields.forEach((x, i) => {
+    if ('u' in x) {
+      if (!Number.isInteger(x.u) || x.u < 0 || x.u > 0xffffffff) throw new Error(`uniform field ${i}: ${x.u} is not a u32`);
+      u[i] = x.u;
+    } else f[i] = x.f;
+  });
+  return buf;
+}
+
+/** Float32 -> IEEE half (round to nearest even), as bits. */
+export function f32ToF16Bits(value: number): number {
+  const f = new Float32Array([value]);
+  const x = new Uint32Array(f.buffer)[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    if (rem > mid || (rem === mid && half & 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
+  return sign | half;
+}
+
+export function f16BitsToF32(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const e = (h >>> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e === 0) return sign * m * 2 ** -24;
+  if (e === 0x1f) return m ? NaN : sign * Infinity;
+  return sign * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+/** Packs values two halves per u32 (element i in half i & 1 of word i >> 1), the layout f16x2 tensors use. */
+export function packF16(data: Float32Array): Uint32Array {
+  const out = new Uint32Array(Math.ceil(data.length / 2));
+  for (let i = 0; i < data.length; i++) out[i >> 1] |= f32ToF16Bits(data[i]) << ((i & 1) * 16);
+  return out;
+}

@@ -1,0 +1,86 @@
+// Matmul launcher: C = op(A)·op(B), batched, any shapes; picks the kernel family and B storage path per device.
+import type { Engine } from '../engine.ts';
+import { words } from '../engine.ts';
+import { defaultMatmulSpec, matmulKernel, validateMatmulSpec, type MatmulBType, type MatmulKernelSpec } from '../kernels/matmul-kernel.ts';
+import type { Tensor } from '../tensor.ts';
+import { fmt } from './shape.ts';
+
+export interface MatmulOptions {
+  /** A is stored (…, K, M). */
+  transA?: boolean;
+  /** B is stored (…, N, K), like a PyTorch Linear weight (out_features, in_features). */
+  transB?: boolean;
+  /** Add into this tensor instead of allocating a new output (C += A·B). */
+  accumulateInto?: Tensor;
+  /** Override the kernel family (tests run both on every adapter). */
+  kernel?: 'register' | 'tiled';
+  /** Override the f16 read path of an f16x2 B ('f16' needs shader-f16). */
+  f16Path?: 'unpack' | 'shader-f16';
+  /** Override tile sizes (validated). */
+  tiles?: Partial<Pick<MatmulKernelSpec, 'rm' | 'rn' | 'wgx' | 'wgy' | 'bk'>>;
+}
+
+export interface MatmulDims {
+  batch: number;
+  M: number;
+  N: number;
+  K: number;
+  /** Output shape. */
+  shape: number[];
+  /** B is one matrix shared by every batch entry (A's leading dims are folded into M). */
+  sharedB: boolean;
+}
+
+/**
+ * Shapes: A (…, M, K) [transA: (…, K, M)], B (K, N) or (…, K, N) [transB: (N, K) or (…, N, K)].
+ * A 2-D B with a batched, non-transposed A folds A's leading dims into M (a Linear layer on (B, T, C)).
+ */
+export function matmulDims(a: readonly number[], b: readonly number[], transA = false, transB = false): MatmulDims {
+  if (a.length < 2 || b.length < 2) throw new Error(`matmul: operands need at least 2 dims, got A ${fmt(a)} and B ${fmt(b)}`);
+  const aLead = a.slice(0, -2);
+  const bLead = b.slice(0, -2);
+  const [ar, ac] = a.slice(-2);
+  const [br, bc] = b.slice(-2);
+  const M0 = transA ? ac : ar;
+  const K = transA ? ar : ac;
+  const Kb = transB ? bc : br;
+  const N = transB ? br : bc;
+  if (K !== Kb) throw new Error(`matmul: inner dims differ: A ${fmt(a)}${transA ? 'ᵀ' : ''} · B ${fmt(b)}${transB ? 'ᵀ' : ''} (${K} vs ${Kb})`);
+  if (bLead.length === 0) {
+    if (transA && aLead.length > 0) throw new Error(`matmul: a batched transposed A ${fmt(a)} with a 2-D B is not supported; reshape A`);
+    const M = aLead.reduce((x, y) => x * y, 1) * M0;
+    return { batch: 1, M, N, K, shape: [...aLead, M0, N], sharedB: true };
+  }
+  if (aLead.length !== bLead.length || aLead.some((d, i) => d !== bLead[i])) throw new Error(`matmul: batch dims differ: A ${fmt(a)} and B ${fmt(b)}`);
+  const batch = aLead.reduce((x, y) => x * y, 1);
+  return { batch, M: M0, N, K, shape: [...aLead, M0, N], sharedB: false };
+}
+
+export function matmulForward(e: Engine, a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  const transA = !!opts.transA;
+  const transB = !!opts.transB;
+  if (a.dtype !== 'f32') throw new Error(`matmul: A must be f32, got ${a.dtype}`);
+  if (b.dtype === 'u32') throw new Error('matmul: B must be f32 or f16x2');
+  const d = matmulDims(a.shape, b.shape, transA, transB);
+  const out = opts.accumulateInto ?? e.empty(d.shape, 'f32', 'matmul');
+  if (out.size !== d.batch * d.M * d.N) throw new Error(`matmul: accumulateInto has shape ${fmt(out.shape)}, expected ${fmt(d.shape)}`);
+  let bType: MatmulBType = 'f32';
+  if (b.dtype === 'f16x2') {
+    const want = opts.f16Path ?? (e.hasF16 ? 'shader-f16' : 'unpack');
+    if (want === 'shader-f16' && !e.device.features.has('shader-f16')) throw new Error('matmul: f16Path "shader-f16" needs a device with the shader-f16 feature');
+    bType = want === 'shader-f16' ? 'f16' : 'f16x2';
+  }
+  const kind = opts.kernel ?? e.matmulKernel;
+  const spec: MatmulKernelSpec = { kind, transA, transB, bType, accumulate: !!opts.accumulateInto, ...defaultMatmulSpec(kind), ...opts.tiles };
+  validateMatmulSpec(spec, e.device.limits);
+  if (d.M === 0 || d.N === 0) return out;
+  if (d.K === 0) {
+    if (!opts.accumulateInto) e.batch.clear(out.buffer, out.bytes);
+    return out;
+  }
+  const tileM = spec.wgy * spec.rm;
+  const tileN = spec.wgx * spec.rn;
+  const uniform = words({ u: d.M }, { u: d.N }, { u: d.K }, { u: d.sharedB ? 0 : d.M * d.K }, { u: d.sharedB ? 0 : d.K * d.N }, { u: d.M * d.N });
+  e.run(matmulKernel(spec), uniform, [a.buffer, b.buffer, out.buffer], [Math.ceil(d.N / tileN), Math.ceil(d.M / tileM), d.batch], 'matmul');
+  return out;
+}

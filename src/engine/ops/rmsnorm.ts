@@ -1,0 +1,32 @@
+// Launchers for RMSNorm over the last dim (a per-head RMSNorm is the same op on a (…, heads, head_dim) view).
+import backwardSrc from '../../../shaders/rmsnorm_backward.wgsl?raw';
+import dweightSrc from '../../../shaders/rmsnorm_dweight.wgsl?raw';
+import forwardSrc from '../../../shaders/rmsnorm.wgsl?raw';
+import type { Engine } from '../engine.ts';
+import { words } from '../engine.ts';
+import type { Tensor } from '../tensor.ts';
+import { assertShape, rowsOf } from './shape.ts';
+
+/** x (…, C), w (C) -> y (…, C) and rstd (rows). */
+export function rmsnormForward(e: Engine, x: Tensor, w: Tensor, eps: number): { y: Tensor; rstd: Tensor } {
+  const [rows, C] = rowsOf(x.shape);
+  assertShape('rmsnorm', 'weight', w.shape, [C]);
+  const y = e.empty(x.shape, 'f32', 'rmsnorm');
+  const rstd = e.empty([rows], 'f32', 'rmsnorm.rstd');
+  e.run(forwardSrc, words({ u: rows }, { u: C }, { f: eps }), [x.buffer, w.buffer, y.buffer, rstd.buffer], e.grid(rows), 'rmsnorm');
+  return { y, rstd };
+}
+
+export function rmsnormBackwardInput(e: Engine, x: Tensor, w: Tensor, dy: Tensor, rstd: Tensor): Tensor {
+  const [rows, C] = rowsOf(x.shape);
+  const dx = e.empty(x.shape, 'f32', 'rmsnorm.dx');
+  e.run(backwardSrc, words({ u: rows }, { u: C }), [x.buffer, w.buffer, dy.buffer, rstd.buffer, dx.buffer], e.grid(rows), 'rmsnormBackward');
+  return dx;
+}
+
+export function rmsnormBackwardWeight(e: Engine, x: Tensor, dy: Tensor, rstd: Tensor): Tensor {
+  const [rows, C] = rowsOf(x.shape);
+  const dw = e.empty([C], 'f32', 'rmsnorm.dw');
+  e.run(dweightSrc, words({ u: rows }, { u: C }), [x.buffer, dy.buffer, rstd.buffer, dw.buffer], e.grid(Math.ceil(C / 64)), 'rmsnormDweight');
+  return dw;
+}

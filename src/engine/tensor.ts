@@ -1,0 +1,116 @@
+// The GPU tensor: a shape, a dtype and a reference-counted pooled buffer (views share the buffer).
+import type { Engine } from './engine.ts';
+
+/**
+ * f32: 32-bit floats. u32: indices, token ids, masks. f16x2: frozen weights stored as packed halves
+ * (element i is half (i & 1) of word i >> 1, as `unpack2x16float` reads it).
+ */
+export type DType = 'f32' | 'u32' | 'f16x2';
+
+export function byteSize(dtype: DType, size: number): number {
+  return dtype === 'f16x2' ? Math.ceil(size / 2) * 4 : size * 4;
+}
+
+/** The buffer behind one or more tensors; returned to the pool when the last tensor using it is released. */
+export class Storage {
+  refs = 1;
+  constructor(
+    public buffer: GPUBuffer | null,
+    readonly bytes: number,
+    /** Pool-owned buffers go back to the pool; others are destroyed. */
+    readonly pooled: boolean,
+  ) {}
+}
+
+let nextId = 1;
+
+export class Tensor {
+  readonly id = nextId++;
+  readonly size: number;
+  /** True for trainable leaves (parameters): backward() accumulates into `.grad`. */
+  requiresGrad = false;
+  /** True when a gradient flows to this tensor (a parameter, or the output of an op on one). */
+  needsGrad = false;
+  /** Accumulated gradient of a leaf after backward(). */
+  grad: Tensor | null = null;
+  /** CPU copy of the contents, kept for u32 index tensors whose backward needs them (embedding ids). */
+  host: Uint32Array | null = null;
+  private released = false;
+
+  constructor(
+    readonly engine: Engine,
+    readonly shape: readonly number[],
+    readonly dtype: DType,
+    readonly storage: Storage,
+    public label = '',
+  ) {
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d < 0) throw new Error(`Tensor ${label}: invalid shape [${shape.join(', ')}]`);
+    }
+    this.size = shape.reduce((a, b) => a * b, 1);
+  }
+
+  get buffer(): GPUBuffer {
+    if (this.released || !this.storage.buffer) throw new Error(`Tensor ${this.label || this.id} [${this.shape.join(', ')}] was used after release()`);
+    return this.storage.buffer;
+  }
+
+  get isReleased(): boolean {
+    return this.released;
+  }
+
+  get bytes(): number {
+    return byteSize(this.dtype, this.size);
+  }
+
+  /** A tensor of another shape over the same buffer (same number of elements). */
+  view(shape: readonly number[], label = this.label): Tensor {
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (size !== this.size) throw new Error(`view of ${this.label || 'tensor'} [${this.shape.join(', ')}] as [${shape.join(', ')}]: element counts differ`);
+    void this.buffer; // throws if released
+    this.storage.refs++;
+    const t = new Tensor(this.engine, shape, this.dtype, this.storage, label);
+    t.host = this.host;
+    return t;
+  }
+
+  /** A view of the first elements of this buffer (e.g. the loss slot of a (loss, count) pair). */
+  head(shape: readonly number[], label = this.label): Tensor {
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (size > this.size) throw new Error(`head of ${this.label || 'tensor'} [${this.shape.join(', ')}] as [${shape.join(', ')}]: too many elements`);
+    void this.buffer;
+    this.storage.refs++;
+    return new Tensor(this.engine, shape, this.dtype, this.storage, label);
+  }
+
+  /** Schedules a copy to the CPU (in order with recorded work) and flushes; resolves when the GPU is done. */
+  async read(): Promise<Float32Array> {
+    const p = this.readLater();
+    this.engine.flush();
+    return p;
+  }
+
+  async readU32(): Promise<Uint32Array> {
+    const p = this.engine.batch.readback(this.buffer, this.bytes);
+    this.engine.flush();
+    return new Uint32Array(await p);
+  }
+
+  /** Schedules a copy to the CPU without flushing: it travels with the next flush (e.g. the loss of a step). */
+  async readLater(): Promise<Float32Array> {
+    if (this.dtype !== 'f32') throw new Error(`read() of a ${this.dtype} tensor: use readU32()`);
+    return new Float32Array(await this.engine.batch.readback(this.buffer, this.bytes));
+  }
+
+  /** Gives the buffer back (to the pool when no other view uses it). Recorded commands still see the data. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    const s = this.storage;
+    if (--s.refs === 0 && s.buffer) {
+      if (s.pooled) this.engine.pool.release(s.buffer);
+      else s.buffer.destroy();
+      s.buffer = null;
+    }
+  }
+}
