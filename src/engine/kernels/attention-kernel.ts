@@ -10,5 +10,5 @@ export type AttentionKernel = keyof typeof TEMPLATES;
 /** Head dims up to 256 (Qwen uses 64 and 128); each invocation keeps a few head-dim vectors in registers. */
 export function attentionKernel(which: AttentionKernel, headDim: number): string {
   if (!Number.isInteger(headDim) || headDim < 1 || headDim > 256) throw new Error(`attention: head_dim=${headDim} must be an integer in 1..256`);
-  return TEMPLATES[which].replace('{{HEAD_DIM}}', String(headDim));
+  return TEMPLATES[which].replaceAll('{{HEAD_DIM}}', String(headDim));
 }

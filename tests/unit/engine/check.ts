@@ -62,3 +62,34 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 }
+
+import { startTape } from '../../../src/engine/autograd/tape.ts';
+import type { Tensor } from '../../../src/engine/tensor.ts';
+
+/**
+ * Runs `fn` on `inputs` under a tape (the f32 inputs become trainable leaves), backpropagates `dOut`
+ * and returns the forward output and each f32 input's gradient (null for u32 inputs).
+ */
+export async function forwardBackward(fn: (...ins: Tensor[]) => Tensor, inputs: Tensor[], dOut: Float32Array | null): Promise<{ out: Float32Array; grads: Array<Float32Array | null> }> {
+  const e = inputs[0].engine;
+  for (const t of inputs) {
+    if (t.dtype === 'f32') {
+      t.requiresGrad = true;
+      t.needsGrad = true;
+      t.grad?.release();
+      t.grad = null;
+    }
+  }
+  const tape = startTape(e);
+  const y = fn(...inputs);
+  const outP = y.readLater();
+  const g = dOut ? e.tensor(dOut, y.shape) : undefined;
+  tape.backward(y, { gradOutput: g });
+  const gradPs = inputs.map((t) => (t.grad ? t.grad.readLater() : null));
+  e.flush();
+  const out = await outP;
+  const grads = await Promise.all(gradPs);
+  tape.dispose();
+  g?.release();
+  return { out, grads };
+}

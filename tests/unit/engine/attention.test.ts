@@ -1,0 +1,82 @@
+// Causal GQA flash attention with a padding mask: forward and backward vs float64, and the float64 backward vs finite differences.
+import { describe, expect, it } from 'vitest';
+import { attention } from '../../../src/engine/autograd/functions.ts';
+import { attentionBackwardRef, attentionRef, type AttentionRefShape } from '../../../src/engine/cpu-reference/attention.ts';
+import { Rng } from '../../../src/util/rng.ts';
+import { testAdapters } from '../../helpers/gpu.ts';
+import { dot, finiteDiffErr, forwardBackward, randomData, relErr, testEngine } from './check.ts';
+
+/** Left padding in batch 0, right padding in batch 1, none after. */
+function paddingMask(B: number, T: number): Uint32Array {
+  const m = new Uint32Array(B * T).fill(1);
+  if (T > 2) {
+    m[0] = 0;
+    m[1] = 0;
+    if (B > 1) m[2 * T - 1] = 0;
+  }
+  return m;
+}
+
+describe('attention float64 reference', () => {
+  it('backward matches finite differences (GQA, padding)', () => {
+    const rng = new Rng(7);
+    const s: AttentionRefShape = { B: 2, T: 5, Hq: 4, Hkv: 2, D: 3 };
+    const mask = paddingMask(2, 5);
+    const q = randomData(rng, 2 * 5 * 4 * 3).f64;
+    const k = randomData(rng, 2 * 5 * 2 * 3).f64;
+    const v = randomData(rng, 2 * 5 * 2 * 3).f64;
+    const dout = randomData(rng, q.length).f64;
+    const g = attentionBackwardRef(q, k, v, mask, dout, s);
+    expect(finiteDiffErr((x) => dot(attentionRef(x, k, v, mask, s), dout), q, g.dq, rng)).toBeLessThan(1e-6);
+    expect(finiteDiffErr((x) => dot(attentionRef(q, x, v, mask, s), dout), k, g.dk, rng)).toBeLessThan(1e-6);
+    expect(finiteDiffErr((x) => dot(attentionRef(q, k, x, mask, s), dout), v, g.dv, rng)).toBeLessThan(1e-6);
+  });
+});
+
+describe.each(testAdapters())('attention on %s', (adapter) => {
+  const cases: AttentionRefShape[] = [
+    { B: 1, T: 1, Hq: 1, Hkv: 1, D: 1 },
+    { B: 2, T: 7, Hq: 4, Hkv: 2, D: 8 },
+    { B: 2, T: 13, Hq: 6, Hkv: 2, D: 5 },
+    { B: 1, T: 33, Hq: 2, Hkv: 1, D: 16 },
+  ];
+  for (const s of cases) {
+    it(`B=${s.B} T=${s.T} Hq=${s.Hq} Hkv=${s.Hkv} D=${s.D}`, async () => {
+      const e = await testEngine(adapter);
+      const rng = new Rng(s.T * 31 + s.D);
+      const { B, T, Hq, Hkv, D } = s;
+      const q = randomData(rng, B * T * Hq * D);
+      const k = randomData(rng, B * T * Hkv * D);
+      const v = randomData(rng, B * T * Hkv * D);
+      const dout = randomData(rng, q.f32.length);
+      const mask = paddingMask(B, T);
+      const r = await forwardBackward(
+        (a, b, c, m) => attention(a, b, c, m),
+        [e.tensor(q.f32, [B, T, Hq, D]), e.tensor(k.f32, [B, T, Hkv, D]), e.tensor(v.f32, [B, T, Hkv, D]), e.tensor(mask, [B, T])],
+        dout.f32,
+      );
+      const g = attentionBackwardRef(q.f64, k.f64, v.f64, mask, dout.f64, s);
+      expect(relErr(r.out, attentionRef(q.f64, k.f64, v.f64, mask, s)), 'out').toBeLessThan(1e-5);
+      expect(relErr(r.grads[0]!, g.dq), 'dq').toBeLessThan(1e-5);
+      expect(relErr(r.grads[1]!, g.dk), 'dk').toBeLessThan(1e-5);
+      expect(relErr(r.grads[2]!, g.dv), 'dv').toBeLessThan(1e-5);
+    });
+  }
+
+  it('a query against a longer KV cache matches the last rows of full attention', async () => {
+    const e = await testEngine(adapter);
+    const rng = new Rng(9);
+    const s: AttentionRefShape = { B: 1, T: 6, Hq: 2, Hkv: 1, D: 4 };
+    const q = randomData(rng, 6 * 2 * 4);
+    const k = randomData(rng, 6 * 4);
+    const v = randomData(rng, 6 * 4);
+    const mask = new Uint32Array(8).fill(1); // cache of 8 slots, 6 valid
+    const full = attentionRef(q.f64, k.f64, v.f64, mask.subarray(0, 6), s);
+    const kc = new Float32Array(8 * 4).fill(123); // slots past the valid keys hold junk that must be ignored
+    kc.set(k.f32);
+    const vc = new Float32Array(8 * 4).fill(-55);
+    vc.set(v.f32);
+    const out = await attention(e.tensor(q.f32.slice(5 * 8), [1, 1, 2, 4]), e.tensor(kc, [1, 8, 1, 4]), e.tensor(vc, [1, 8, 1, 4]), e.tensor(mask, [1, 8]), { validKeys: 6 }).read();
+    expect(relErr(out, full.subarray(5 * 8))).toBeLessThan(1e-5);
+  });
+});
