@@ -1,0 +1,393 @@
+// The Qwen2 / Qwen3 decoder on our engine's ops, in one file (nanoGPT-style): embedding, per layer
+// RMSNorm -> attention (q/k/v [+bias], [q/k RMSNorm], RoPE, causal GQA with padding mask) -> o_proj -> residual,
+// RMSNorm -> SwiGLU MLP -> residual; final RMSNorm; LM head (tied or not); optional scalar value head.
+// LoRA (rank r, alpha, dropout, any of q,k,v,o,gate,up,down) adds (alpha/r)·B(A(dropout(x))) to a frozen
+// projection; the frozen base may be stored as packed f16. A static KV cache serves generation.
+//
+// Shapes: B batch, T tokens, C hidden, H query heads, Hkv key/value heads, D head dim, F MLP width, V vocab.
+// Activations are kept flat as (B·T, features) for the linears and viewed as (B, T, heads, D) for attention.
+
+import { Rng } from '../util/rng.ts';
+import {
+  add, attention, embedding, linear, matmul, mul, reshape, rmsnorm, rope, ropeTables, scale, swiglu,
+  type Engine, type RopeTables, type Tensor,
+} from '../engine/index.ts';
+import type { QwenConfig } from './config.ts';
+import { LORA_TARGETS, peftConfigJson, peftKey, targetDims, VALUE_HEAD_KEY, type Adapter, type LoraConfig, type LoraTarget } from './peft.ts';
+import { toFloat32, type RawTensor } from './safetensors.ts';
+import { streamWeights, type ModelFolder } from './weights.ts';
+
+/** How the base weights live on the GPU. */
+export interface BaseWeightOptions {
+  /** 'f16': frozen projections as packed f16 (half the memory); norms and embedding stay f32. */
+  storage: 'f32' | 'f16';
+  /** Make every base weight a trainable parameter (full fine-tuning, gradient tests). Needs storage 'f32'. */
+  trainable: boolean;
+  /** Longest sequence the RoPE tables cover (default: min(config, 4096)). */
+  maxPositions?: number;
+}
+
+interface LayerWeights {
+  inputNorm: Tensor; // (C)
+  proj: Record<LoraTarget, Tensor>; // (out, in) each
+  qBias?: Tensor; kBias?: Tensor; vBias?: Tensor; // Qwen2
+  qNorm?: Tensor; kNorm?: Tensor; // Qwen3, (D)
+  postNorm: Tensor; // (C)
+}
+
+/** One batch of token rows. Padding is marked in `mask`; positions default to the count of real tokens before. */
+export interface TokenBatch {
+  /** (B, T) */
+  ids: Int32Array | Uint32Array;
+  /** (B, T) 1 = real token, 0 = padding */
+  mask: Uint8Array;
+  B: number;
+  T: number;
+  /** (B, T) rotary positions */
+  positions?: Int32Array;
+}
+
+export interface ForwardOutput {
+  /** (B·T, V) */
+  logits: Tensor;
+  /** (B·T, 1) value head output, when the model has one. */
+  values?: Tensor;
+  /** (B·T, C) final normed hidden state. */
+  hidden: Tensor;
+}
+
+/** Per-layer key/value storage for generation, allocated once: (B, S, Hkv, D) each, plus the (B, S) mask. */
+export interface KvCache {
+  B: number;
+  S: number;
+  k: Tensor[];
+  v: Tensor[];
+  mask: Tensor;
+  maskHost: Uint32Array;
+}
+
+const PROJ_NAME: Record<LoraTarget, string> = {
+  q_proj: 'self_attn.q_proj', k_proj: 'self_attn.k_proj', v_proj: 'self_attn.v_proj', o_proj: 'self_attn.o_proj',
+  gate_proj: 'mlp.gate_proj', up_proj: 'mlp.up_proj', down_proj: 'mlp.down_proj',
+};
+
+export function positionIds(mask: Uint8Array, B: number, T: number): Int32Array {
+  const pos = new Int32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    let n = 0;
+    for (let t = 0; t < T; t++) pos[b * T + t] = mask[b * T + t] ? n++ : 0;
+  }
+  return pos;
+}
+
+export class QwenModel {
+  readonly rope: RopeTables;
+  lora: { config: LoraConfig; A: Map<string, Tensor>; B: Map<string, Tensor>; scale: number } | null = null;
+  valueHead: Tensor | null = null;
+  /** Dropout randomness (the project's one RNG, so a seed reproduces a run). */
+  dropoutRng = new Rng(0);
+  /** Dropout applies only in training mode. */
+  training = false;
+
+  private constructor(
+    readonly e: Engine,
+    readonly cfg: QwenConfig,
+    readonly embed: Tensor, // (V, C)
+    readonly layers: LayerWeights[],
+    readonly finalNorm: Tensor, // (C)
+    readonly lmHead: Tensor | null, // (V, C) when untied
+    readonly base: BaseWeightOptions,
+  ) {
+    this.rope = ropeTables(e, Math.min(base.maxPositions ?? 4096, cfg.maxPositionEmbeddings), cfg.headDim, cfg.ropeTheta);
+    e.keep(this.rope.cos);
+    e.keep(this.rope.sin);
+  }
+
+  /** Builds the model from weights streamed one tensor at a time (nothing but the current tensor in JS memory). */
+  static async load(e: Engine, folder: ModelFolder, base: BaseWeightOptions, onProgress?: (done: number, total: number) => void): Promise<QwenModel> {
+    const tensors = new Map<string, Tensor>();
+    await streamWeights(
+      folder,
+      (t: RawTensor) => {
+        if (t.name === 'lm_head.weight' && folder.config.tieWordEmbeddings) return;
+        tensors.set(t.name, QwenModel.upload(e, t.name, toFloat32(t), t.shape, base));
+        // Submit as we go so upload staging memory is returned before the next tensor.
+        e.flush();
+      },
+      onProgress,
+    );
+    return QwenModel.assemble(e, folder.config, tensors, base);
+  }
+
+  /** From f32 arrays keyed by HF names (tests, the tiny builder). */
+  static fromArrays(e: Engine, cfg: QwenConfig, weights: Map<string, Float32Array>, base: BaseWeightOptions, shapes: Map<string, number[]>): QwenModel {
+    const tensors = new Map<string, Tensor>();
+    for (const [name, data] of weights) tensors.set(name, QwenModel.upload(e, name, data, shapes.get(name)!, base));
+    return QwenModel.assemble(e, cfg, tensors, base);
+  }
+
+  private static upload(e: Engine, name: string, data: Float32Array, shape: number[], base: BaseWeightOptions): Tensor {
+    if (base.trainable && base.storage === 'f16') throw new Error('QwenModel: trainable base weights need storage "f32" (packed f16 is frozen storage)');
+    if (base.trainable) return e.param(data, shape, name);
+    const isProjection = shape.length === 2 && name.includes('.layers.');
+    return e.keep(isProjection && base.storage === 'f16' ? e.f16Weights(data, shape, name) : e.tensor(data, shape, 'f32', name));
+  }
+
+  private static assemble(e: Engine, cfg: QwenConfig, t: Map<string, Tensor>, base: BaseWeightOptions): QwenModel {
+    const get = (name: string) => {
+      const x = t.get(name);
+      if (!x) throw new Error(`QwenModel: weight "${name}" was not loaded`);
+      return x;
+    };
+    const layers: LayerWeights[] = [];
+    for (let l = 0; l < cfg.numLayers; l++) {
+      const p = `model.layers.${l}.`;
+      const proj = Object.fromEntries(LORA_TARGETS.map((tg) => [tg, get(`${p}${PROJ_NAME[tg]}.weight`)])) as Record<LoraTarget, Tensor>;
+      layers.push({
+        inputNorm: get(`${p}input_layernorm.weight`),
+        proj,
+        qBias: cfg.attentionBias ? get(`${p}self_attn.q_proj.bias`) : undefined,
+        kBias: cfg.attentionBias ? get(`${p}self_attn.k_proj.bias`) : undefined,
+        vBias: cfg.attentionBias ? get(`${p}self_attn.v_proj.bias`) : undefined,
+        qNorm: cfg.qkNorm ? get(`${p}self_attn.q_norm.weight`) : undefined,
+        kNorm: cfg.qkNorm ? get(`${p}self_attn.k_norm.weight`) : undefined,
+        postNorm: get(`${p}post_attention_layernorm.weight`),
+      });
+    }
+    return new QwenModel(e, cfg, get('model.embed_tokens.weight'), layers, get('model.norm.weight'), cfg.tieWordEmbeddings ? null : get('lm_head.weight'), base);
+  }
+
+  // ------------------------------------------------------------------ LoRA and value head
+
+  /**
+   * Adds LoRA adapters. Without `from`, PEFT's init: A ~ U(-1/sqrt(in), 1/sqrt(in)) (kaiming-uniform, a=sqrt(5)),
+   * B = 0, so the model starts unchanged. `from` loads a saved adapter (its value head too, if present).
+   */
+  addLora(config: LoraConfig, rng: Rng, from?: Adapter): void {
+    if (this.lora) throw new Error('QwenModel: LoRA adapters are already attached');
+    if (!(config.r > 0) || !Number.isInteger(config.r)) throw new Error(`LoRA: r must be a positive integer, got ${config.r}`);
+    if (!(config.dropout >= 0 && config.dropout < 1)) throw new Error(`LoRA: dropout must be in [0, 1), got ${config.dropout}`);
+    const A = new Map<string, Tensor>();
+    const Bm = new Map<string, Tensor>();
+    for (let l = 0; l < this.cfg.numLayers; l++) {
+      for (const t of config.targets) {
+        const { inDim, outDim } = targetDims(this.cfg, t);
+        const a = from?.tensors.get(peftKey(l, t, 'A'))?.values ?? rng.floats(config.r * inDim, -1 / Math.sqrt(inDim), 1 / Math.sqrt(inDim));
+        const b = from?.tensors.get(peftKey(l, t, 'B'))?.values ?? new Float32Array(outDim * config.r);
+        A.set(`${l}.${t}`, this.e.param(a, [config.r, inDim], `lora_A.${l}.${t}`));
+        Bm.set(`${l}.${t}`, this.e.param(b, [outDim, config.r], `lora_B.${l}.${t}`));
+      }
+    }
+    this.lora = { config, A, B: Bm, scale: config.alpha / config.r };
+    const vh = from?.tensors.get(VALUE_HEAD_KEY);
+    if (vh) this.addValueHead(rng, vh.values);
+  }
+
+  /** Scalar head hidden -> 1 (reward model / critic), trainable. Init N(0, 1/C) unless values are given. */
+  addValueHead(rng: Rng, values?: Float32Array): void {
+    const C = this.cfg.hiddenSize;
+    const w = values ?? Float32Array.from({ length: C }, () => rng.normal() / Math.sqrt(C));
+    this.valueHead?.release();
+    this.valueHead = this.e.param(w, [1, C], 'score.weight');
+  }
+
+  /** Tensors that receive gradients and optimizer state: LoRA factors, value head (and base weights if trainable). */
+  trainableParams(): Tensor[] {
+    const out: Tensor[] = [];
+    if (this.base.trainable) out.push(...this.baseTensors().map(([, t]) => t));
+    if (this.lora) for (const key of this.lora.A.keys()) out.push(this.lora.A.get(key)!, this.lora.B.get(key)!);
+    if (this.valueHead) out.push(this.valueHead);
+    return out;
+  }
+
+  /** Every base weight with its HF name. */
+  baseTensors(): [string, Tensor][] {
+    const out: [string, Tensor][] = [['model.embed_tokens.weight', this.embed]];
+    this.layers.forEach((L, l) => {
+      const p = `model.layers.${l}.`;
+      out.push([`${p}input_layernorm.weight`, L.inputNorm]);
+      for (const t of LORA_TARGETS) out.push([`${p}${PROJ_NAME[t]}.weight`, L.proj[t]]);
+      if (L.qBias) out.push([`${p}self_attn.q_proj.bias`, L.qBias], [`${p}self_attn.k_proj.bias`, L.kBias!], [`${p}self_attn.v_proj.bias`, L.vBias!]);
+      if (L.qNorm) out.push([`${p}self_attn.q_norm.weight`, L.qNorm], [`${p}self_attn.k_norm.weight`, L.kNorm!]);
+      out.push([`${p}post_attention_layernorm.weight`, L.postNorm]);
+    });
+    out.push(['model.norm.weight', this.finalNorm]);
+    if (this.lmHead) out.push(['lm_head.weight', this.lmHead]);
+    return out;
+  }
+
+  /** Reads the adapters (and value head) back into PEFT form for saving. */
+  async exportAdapter(baseModel: string): Promise<Adapter> {
+    if (!this.lora) throw new Error('exportAdapter: the model has no LoRA adapters');
+    const tensors: Adapter['tensors'] = new Map();
+    for (let l = 0; l < this.cfg.numLayers; l++) {
+      for (const t of this.lora.config.targets) {
+        const a = this.lora.A.get(`${l}.${t}`)!;
+        const b = this.lora.B.get(`${l}.${t}`)!;
+        tensors.set(peftKey(l, t, 'A'), { shape: [...a.shape], values: await a.read(), dtype: 'F32' });
+        tensors.set(peftKey(l, t, 'B'), { shape: [...b.shape], values: await b.read(), dtype: 'F32' });
+      }
+    }
+    if (this.valueHead) tensors.set(VALUE_HEAD_KEY, { shape: [1, this.cfg.hiddenSize], values: await this.valueHead.read(), dtype: 'F32' });
+    return { lora: this.lora.config, configJson: peftConfigJson(this.lora.config, baseModel, !!this.valueHead), tensors, metadata: { format: 'pt' } };
+  }
+
+  /**
+   * Folds the adapters into the base weights (W += alpha/r · B A) and drops them: inference then costs what the
+   * base model costs. f16-packed projections become f32 (the sum is not rounded back to f16).
+   */
+  mergeLora(): void {
+    if (!this.lora) return;
+    const e = this.e;
+    for (const [key, A] of this.lora.A) {
+      const [l, t] = key.split('.') as [string, LoraTarget];
+      const L = this.layers[Number(l)];
+      const Bm = this.lora.B.get(key)!;
+      const merged = e.scope(() => {
+        const prev = e.tape;
+        e.tape = null;
+        try {
+          // B A: (out, r)·(r, in). An f16-packed base is unpacked to f32 through I·W (matmul reads f16x2 operands).
+          const delta = scale(matmul(Bm, A), this.lora!.scale);
+          const w = L.proj[t].dtype === 'f16x2' ? matmul(identity(e, Bm.shape[0]), L.proj[t]) : L.proj[t];
+          return add(w, delta);
+        } finally {
+          e.tape = prev;
+        }
+      });
+      L.proj[t].release();
+      L.proj[t] = e.keep(merged);
+      A.release();
+      Bm.release();
+    }
+    this.lora = null;
+  }
+
+  // ------------------------------------------------------------------ forward
+
+  /** One projection of layer l: base linear (+bias) plus the LoRA path when the target is adapted. */
+  private project(l: number, t: LoraTarget, x: Tensor, bias?: Tensor): Tensor {
+    const y = linear(x, this.layers[l].proj[t], bias);
+    const lora = this.lora;
+    if (!lora || !lora.config.targets.includes(t)) return y;
+    let xin = x;
+    if (this.training && lora.config.dropout > 0) xin = mul(x, this.dropoutMask(x));
+    const low = linear(linear(xin, lora.A.get(`${l}.${t}`)!), lora.B.get(`${l}.${t}`)!); // (N, r) -> (N, out)
+    return add(y, scale(low, lora.scale));
+  }
+
+  /** Inverted dropout mask: 0 with probability p, else 1/(1-p); drawn from the model's seeded RNG. */
+  private dropoutMask(x: Tensor): Tensor {
+    const p = this.lora!.config.dropout;
+    const m = new Float32Array(x.size);
+    for (let i = 0; i < m.length; i++) m[i] = this.dropoutRng.next() < p ? 0 : 1 / (1 - p);
+    return this.e.tensor(m, x.shape, 'f32', 'dropout');
+  }
+
+  /** Tokens (B, Tq) through all layers. With a cache, their keys/values are written at rows [start, start+Tq). */
+  private trunk(ids: Tensor, positions: Tensor, mask: Tensor, B: number, Tq: number, cache?: { kv: KvCache; start: number }): Tensor {
+    const { hiddenSize: C, numHeads: H, numKvHeads: Hkv, headDim: D, rmsNormEps: eps } = this.cfg;
+    let x = embedding(this.embed, ids); // (B·Tq, C)
+    for (let l = 0; l < this.cfg.numLayers; l++) {
+      const L = this.layers[l];
+      const h = rmsnorm(x, L.inputNorm, eps);
+      let q = reshape(this.project(l, 'q_proj', h, L.qBias), [B, Tq, H, D]);
+      let k = reshape(this.project(l, 'k_proj', h, L.kBias), [B, Tq, Hkv, D]);
+      const v = reshape(this.project(l, 'v_proj', h, L.vBias), [B, Tq, Hkv, D]);
+      if (L.qNorm) {
+        q = rmsnorm(q, L.qNorm, eps);
+        k = rmsnorm(k, L.kNorm!, eps);
+      }
+      q = rope(q, positions, this.rope);
+      k = rope(k, positions, this.rope);
+      let o: Tensor;
+      if (cache) {
+        this.writeCache(cache.kv.k[l], k, B, Tq, cache.start, cache.kv.S);
+        this.writeCache(cache.kv.v[l], v, B, Tq, cache.start, cache.kv.S);
+        o = attention(q, cache.kv.k[l], cache.kv.v[l], cache.kv.mask, { validKeys: cache.start + Tq });
+      } else {
+        o = attention(q, k, v, mask);
+      }
+      x = add(x, this.project(l, 'o_proj', reshape(o, [B * Tq, H * D])));
+      const h2 = rmsnorm(x, L.postNorm, eps);
+      const a = swiglu(this.project(l, 'gate_proj', h2), this.project(l, 'up_proj', h2));
+      x = add(x, this.project(l, 'down_proj', a));
+    }
+    void C;
+    return rmsnorm(x, this.finalNorm, eps);
+  }
+
+  /** Copies new keys/values (B, Tq, Hkv, D) into the cache (B, S, Hkv, D) at rows [start, start+Tq). */
+  private writeCache(cache: Tensor, fresh: Tensor, B: number, Tq: number, start: number, S: number): void {
+    const row = this.cfg.numKvHeads * this.cfg.headDim * 4;
+    for (let b = 0; b < B; b++) this.e.batch.copy(fresh.buffer, b * Tq * row, cache.buffer, (b * S + start) * row, Tq * row);
+  }
+
+  private lmLogits(hidden: Tensor): Tensor {
+    return linear(hidden, this.lmHead ?? this.embed); // (N, V)
+  }
+
+  /** Full forward over a padded batch (training, scoring). Records on the engine's tape when one is active. */
+  forward(batch: TokenBatch): ForwardOutput {
+    const { B, T } = batch;
+    const e = this.e;
+    const ids = e.tensor(toU32(batch.ids, this.cfg.vocabSize), [B * T], 'u32', 'ids');
+    const pos = e.tensor(Uint32Array.from(batch.positions ?? positionIds(batch.mask, B, T)), [B * T], 'u32', 'positions');
+    const mask = e.tensor(Uint32Array.from(batch.mask), [B, T], 'u32', 'mask');
+    const hidden = this.trunk(ids, pos, mask, B, T);
+    const logits = this.lmLogits(hidden);
+    const values = this.valueHead ? linear(hidden, this.valueHead) : undefined;
+    return { logits, values, hidden };
+  }
+
+  // ------------------------------------------------------------------ generation support
+
+  /** A cache for B rows of up to S tokens; allocated once and reused by every step. */
+  createCache(B: number, S: number): KvCache {
+    const { numKvHeads: Hkv, headDim: D } = this.cfg;
+    if (S > this.rope.maxPositions) throw new Error(`KV cache of ${S} tokens exceeds the RoPE table (${this.rope.maxPositions} positions)`);
+    const k: Tensor[] = [];
+    const v: Tensor[] = [];
+    for (let l = 0; l < this.cfg.numLayers; l++) {
+      k.push(this.e.keep(this.e.zeros([B, S, Hkv, D], `kcache.${l}`)));
+      v.push(this.e.keep(this.e.zeros([B, S, Hkv, D], `vcache.${l}`)));
+    }
+    const maskHost = new Uint32Array(B * S);
+    const mask = this.e.keep(this.e.tensor(maskHost, [B, S], 'u32', 'kvmask'));
+    return { B, S, k, v, mask, maskHost };
+  }
+
+  releaseCache(c: KvCache): void {
+    for (const t of [...c.k, ...c.v, c.mask]) t.release();
+  }
+
+  /**
+   * Runs new tokens (B, Tq) at cache rows [start, start+Tq) and returns the logits of each row's last token
+   * (B, V). `mask` (B, Tq) marks real tokens; `positions` (B, Tq) their rotary positions.
+   */
+  step(cache: KvCache, ids: Uint32Array, mask: Uint8Array, positions: Int32Array, start: number, Tq: number): Tensor {
+    const e = this.e;
+    const B = cache.B;
+    if (start + Tq > cache.S) throw new Error(`KV cache full: ${start + Tq} tokens for ${cache.S} slots`);
+    for (let b = 0; b < B; b++) for (let t = 0; t < Tq; t++) cache.maskHost[b * cache.S + start + t] = mask[b * Tq + t];
+    e.batch.upload(cache.maskHost, cache.mask.buffer);
+    const idsT = e.tensor(toU32(ids, this.cfg.vocabSize), [B * Tq], 'u32', 'ids');
+    const pos = e.tensor(Uint32Array.from(positions), [B * Tq], 'u32', 'positions');
+    const hidden = this.trunk(idsT, pos, cache.mask, B, Tq, { kv: cache, start });
+    // Last token of each row: a gather through the embedding op.
+    const lastIdx = e.tensor(Uint32Array.from({ length: B }, (_, b) => b * Tq + Tq - 1), [B], 'u32', 'last');
+    return this.lmLogits(embedding(hidden, lastIdx)); // (B, V)
+  }
+}
+
+function toU32(ids: Int32Array | Uint32Array, V: number): Uint32Array {
+  const out = Uint32Array.from(ids);
+  for (let i = 0; i < out.length; i++) if (out[i] >= V) throw new Error(`token id ${ids[i]} at index ${i} is outside the vocabulary (${V} tokens)`);
+  return out;
+}
+
+function identity(e: Engine, n: number): Tensor {
+  const m = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) m[i * n + i] = 1;
+  return e.tensor(m, [n, n], 'f32', 'eye');
+}
