@@ -1,0 +1,31 @@
+// `npm run generate:data [-- --seed N --out DIR]`: writes the sample datasets (public/data/ by default)
+// with the seeded generator, then validates each file against the sample tool set.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_DATA_SEED, generateSampleData } from '../data/generator/generate.ts';
+import { readDatasetText } from '../data/read-dataset.ts';
+import { summaryLine } from '../data/report-text.ts';
+import { ENTERPRISE_TOOLS } from '../tools/enterprise/tool-set.ts';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+const seed = Number(arg('--seed', String(DEFAULT_DATA_SEED)));
+const outDir = arg('--out', 'public/data');
+if (!Number.isInteger(seed)) {
+  console.error('generate:data: --seed needs an integer');
+  process.exit(2);
+}
+mkdirSync(outDir, { recursive: true });
+const { files } = generateSampleData({ seed });
+let clean = true;
+for (const [name, text] of Object.entries(files)) {
+  writeFileSync(join(outDir, name), text);
+  const { report } = readDatasetText(text, { tools: ENTERPRISE_TOOLS });
+  if (report.invalid > 0 || report.problems.length > 0) clean = false;
+  console.log(`${join(outDir, name)}: ${(Buffer.byteLength(text) / 1024).toFixed(0)} KB, ${summaryLine(report)}`);
+}
+process.exit(clean ? 0 : 1);
