@@ -9,7 +9,7 @@
 
 import { Rng } from '../util/rng.ts';
 import {
-  add, attention, embedding, linear, matmul, mul, reshape, rmsnorm, rope, ropeTables, scale, swiglu,
+  add, attention, checkpoint, crossEntropy, embedding, linear, matmul, mul, reshape, rmsnorm, rope, ropeTables, scale, swiglu,
   type Engine, type RopeTables, type Tensor,
 } from '../engine/index.ts';
 import type { QwenConfig } from './config.ts';
@@ -88,6 +88,8 @@ export class QwenModel {
   dropoutRng = new Rng(0);
   /** Dropout applies only in training mode. */
   training = false;
+  /** Recompute each layer in the backward pass instead of keeping its activations (long sequences, big models). */
+  checkpointLayers = false;
 
   private constructor(
     readonly e: Engine,
@@ -266,55 +268,63 @@ export class QwenModel {
   // ------------------------------------------------------------------ forward
 
   /** One projection of layer l: base linear (+bias) plus the LoRA path when the target is adapted. */
-  private project(l: number, t: LoraTarget, x: Tensor, bias?: Tensor): Tensor {
+  private project(l: number, t: LoraTarget, x: Tensor, rng: Rng, bias?: Tensor): Tensor {
     const y = linear(x, this.layers[l].proj[t], bias);
     const lora = this.lora;
     if (!lora || !lora.config.targets.includes(t)) return y;
     let xin = x;
-    if (this.training && lora.config.dropout > 0) xin = mul(x, this.dropoutMask(x));
+    if (this.training && lora.config.dropout > 0) xin = mul(x, this.dropoutMask(x, rng));
     const low = linear(linear(xin, lora.A.get(`${l}.${t}`)!), lora.B.get(`${l}.${t}`)!); // (N, r) -> (N, out)
     return add(y, scale(low, lora.scale));
   }
 
-  /** Inverted dropout mask: 0 with probability p, else 1/(1-p); drawn from the model's seeded RNG. */
-  private dropoutMask(x: Tensor): Tensor {
+  /** Inverted dropout mask: 0 with probability p, else 1/(1-p); drawn from the layer's seeded RNG. */
+  private dropoutMask(x: Tensor, rng: Rng): Tensor {
     const p = this.lora!.config.dropout;
     const m = new Float32Array(x.size);
-    for (let i = 0; i < m.length; i++) m[i] = this.dropoutRng.next() < p ? 0 : 1 / (1 - p);
+    for (let i = 0; i < m.length; i++) m[i] = rng.next() < p ? 0 : 1 / (1 - p);
     return this.e.tensor(m, x.shape, 'f32', 'dropout');
   }
 
   /** Tokens (B, Tq) through all layers. With a cache, their keys/values are written at rows [start, start+Tq). */
   private trunk(ids: Tensor, positions: Tensor, mask: Tensor, B: number, Tq: number, cache?: { kv: KvCache; start: number }): Tensor {
-    const { hiddenSize: C, numHeads: H, numKvHeads: Hkv, headDim: D, rmsNormEps: eps } = this.cfg;
     let x = embedding(this.embed, ids); // (B·Tq, C)
     for (let l = 0; l < this.cfg.numLayers; l++) {
-      const L = this.layers[l];
-      const h = rmsnorm(x, L.inputNorm, eps);
-      let q = reshape(this.project(l, 'q_proj', h, L.qBias), [B, Tq, H, D]);
-      let k = reshape(this.project(l, 'k_proj', h, L.kBias), [B, Tq, Hkv, D]);
-      const v = reshape(this.project(l, 'v_proj', h, L.vBias), [B, Tq, Hkv, D]);
-      if (L.qNorm) {
-        q = rmsnorm(q, L.qNorm, eps);
-        k = rmsnorm(k, L.kNorm!, eps);
-      }
-      q = rope(q, positions, this.rope);
-      k = rope(k, positions, this.rope);
-      let o: Tensor;
-      if (cache) {
-        this.writeCache(cache.kv.k[l], k, B, Tq, cache.start, cache.kv.S);
-        this.writeCache(cache.kv.v[l], v, B, Tq, cache.start, cache.kv.S);
-        o = attention(q, cache.kv.k[l], cache.kv.v[l], cache.kv.mask, { validKeys: cache.start + Tq });
-      } else {
-        o = attention(q, k, v, mask);
-      }
-      x = add(x, this.project(l, 'o_proj', reshape(o, [B * Tq, H * D])));
-      const h2 = rmsnorm(x, L.postNorm, eps);
-      const a = swiglu(this.project(l, 'gate_proj', h2), this.project(l, 'up_proj', h2));
-      x = add(x, this.project(l, 'down_proj', a));
+      // Each layer draws its dropout masks from its own seed, so a checkpointed layer recomputes the same masks.
+      const layerRng = new Rng(this.dropoutRng.nextU32());
+      const seed = layerRng.getState();
+      const run = (xin: Tensor) => this.layer(l, xin, positions, mask, B, Tq, new Rng(seed), cache);
+      x = this.checkpointLayers && this.e.tape && !cache ? checkpoint(run, [x]) : run(x);
     }
-    void C;
-    return rmsnorm(x, this.finalNorm, eps);
+    return rmsnorm(x, this.finalNorm, this.cfg.rmsNormEps);
+  }
+
+  /** One decoder layer: x (B·Tq, C) -> (B·Tq, C). */
+  private layer(l: number, x: Tensor, positions: Tensor, mask: Tensor, B: number, Tq: number, rng: Rng, cache?: { kv: KvCache; start: number }): Tensor {
+    const { numHeads: H, numKvHeads: Hkv, headDim: D, rmsNormEps: eps } = this.cfg;
+    const L = this.layers[l];
+    const h = rmsnorm(x, L.inputNorm, eps);
+    let q = reshape(this.project(l, 'q_proj', h, rng, L.qBias), [B, Tq, H, D]);
+    let k = reshape(this.project(l, 'k_proj', h, rng, L.kBias), [B, Tq, Hkv, D]);
+    const v = reshape(this.project(l, 'v_proj', h, rng, L.vBias), [B, Tq, Hkv, D]);
+    if (L.qNorm) {
+      q = rmsnorm(q, L.qNorm, eps); // per head, over D
+      k = rmsnorm(k, L.kNorm!, eps);
+    }
+    q = rope(q, positions, this.rope);
+    k = rope(k, positions, this.rope);
+    let o: Tensor; // (B, Tq, H, D)
+    if (cache) {
+      this.writeCache(cache.kv.k[l], k, B, Tq, cache.start, cache.kv.S);
+      this.writeCache(cache.kv.v[l], v, B, Tq, cache.start, cache.kv.S);
+      o = attention(q, cache.kv.k[l], cache.kv.v[l], cache.kv.mask, { validKeys: cache.start + Tq });
+    } else {
+      o = attention(q, k, v, mask);
+    }
+    const x2 = add(x, this.project(l, 'o_proj', reshape(o, [B * Tq, H * D]), rng));
+    const h2 = rmsnorm(x2, L.postNorm, eps);
+    const a = swiglu(this.project(l, 'gate_proj', h2, rng), this.project(l, 'up_proj', h2, rng)); // (B·Tq, F)
+    return add(x2, this.project(l, 'down_proj', a, rng));
   }
 
   /** Copies new keys/values (B, Tq, Hkv, D) into the cache (B, S, Hkv, D) at rows [start, start+Tq). */
@@ -338,6 +348,35 @@ export class QwenModel {
     const logits = this.lmLogits(hidden);
     const values = this.valueHead ? linear(hidden, this.valueHead) : undefined;
     return { logits, values, hidden };
+  }
+
+  /**
+   * Mean next-token cross-entropy from the final hidden state without materialising all logits: rows go through
+   * the LM head in chunks, each under activation checkpointing, so at most `chunkRows` x V logits exist at once
+   * (forward and backward). hidden (N, C), targets (N) with IGNORE_TARGET for rows without loss.
+   */
+  lmLoss(hidden: Tensor, targets: Uint32Array, chunkRows = 1024): Tensor {
+    const e = this.e;
+    const N = targets.length;
+    const V = this.cfg.vocabSize;
+    let total = 0;
+    for (const t of targets) if (t < V) total++;
+    let loss: Tensor | null = null;
+    for (let r0 = 0; r0 < N; r0 += chunkRows) {
+      const n = Math.min(chunkRows, N - r0);
+      const tg = targets.subarray(r0, r0 + n);
+      let count = 0;
+      for (const t of tg) if (t < V) count++;
+      if (count === 0) continue;
+      const rows = e.tensor(Uint32Array.from({ length: n }, (_, i) => r0 + i), [n], 'u32', 'rows');
+      const tgt = e.tensor(Uint32Array.from(tg), [n], 'u32', 'targets');
+      // Row slice by gather (its backward scatters into the hidden gradient); the chunk mean is reweighted
+      // so the sum over chunks is the mean over all counted rows.
+      const part = checkpoint((h: Tensor) => scale(crossEntropy(this.lmLogits(embedding(h, rows)), tgt), count / total), [hidden]);
+      loss = loss ? add(loss, part) : part;
+    }
+    if (!loss) throw new Error('lmLoss: no row has a target');
+    return loss;
   }
 
   // ------------------------------------------------------------------ generation support
