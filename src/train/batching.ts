@@ -29,6 +29,8 @@ export interface PaddedBatch {
   indices: number[];
   /** Number of target tokens that count in the loss. */
   lossTokens: number;
+  /** Number of real (non-padding) tokens. */
+  realTokens: number;
 }
 
 /**
@@ -56,10 +58,12 @@ export function padBatch(examples: readonly TokenizedExample[], indices: number[
   const attention = new Uint8Array(B * T);
   const targets = new Int32Array(B * T).fill(-1);
   let lossTokens = 0;
+  let realTokens = 0;
   indices.forEach((ex, b) => {
     const { ids: x, lossMask } = examples[ex];
     ids.set(x, b * T);
     attention.fill(1, b * T, b * T + x.length);
+    realTokens += x.length;
     for (let t = 0; t + 1 < x.length; t++) {
       if (lossMask[t + 1]) {
         targets[b * T + t] = x[t + 1];
@@ -67,7 +71,7 @@ export function padBatch(examples: readonly TokenizedExample[], indices: number[
       }
     }
   });
-  return { batchSize: B, seqLen: T, ids, attention, targets, indices, lossTokens };
+  return { batchSize: B, seqLen: T, ids, attention, targets, indices, lossTokens, realTokens };
 }
 
 /** Iterates batches from `start`, across epochs, forever (the caller stops at its step budget). */

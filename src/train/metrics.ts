@@ -2,11 +2,12 @@
 
 export interface StepMetrics {
   step: number;
+  totalSteps: number;
   epoch: number;
   loss: number;
   learningRate: number;
   gradNorm: number;
-  /** Target tokens per second over the last logging window. */
+  /** Real (non-padding) tokens per second over the last logging window, forward + backward. */
   tokensPerSecond: number;
   stepMs: number;
   /** GPU bytes held by the engine's buffer pool. */

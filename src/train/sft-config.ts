@@ -14,6 +14,7 @@ export const LORA_TABLE = {
 export const SFT_TABLE = {
   model_name: { kind: 'string', default: 'builtin:tiny', doc: 'a Hugging Face id (Qwen/Qwen2.5-0.5B-Instruct), a local HF folder, or builtin:tiny' },
   train_file: { kind: 'string-list', default: ['public/data/sft_data.jsonl'], minItems: 1, doc: 'training JSONL files (SFT or conversational format)' },
+  tools_file: { kind: 'string', default: 'public/tools/enterprise_tools.json', doc: 'the tool set (OpenAI/Qwen tool definitions, JSON list)' },
   eval_file: { kind: 'string', default: '', allowEmpty: true, doc: 'held-out JSONL for periodic evaluation by generation (empty: none)' },
   output_dir: { kind: 'string', default: 'out/sft', doc: 'where the adapter, metrics.jsonl and the resolved config go' },
   num_train_epochs: { kind: 'number', default: 3, min: 0, exclusiveMin: true, doc: 'passes over the training data' },
@@ -37,6 +38,7 @@ export const SFT_TABLE = {
   save_total_limit: { kind: 'int', default: 2, min: 1, max: 100, doc: 'checkpoints kept (older ones are deleted once a newer one is complete)' },
   max_nonfinite_steps: { kind: 'int', default: 5, min: 1, doc: 'consecutive NaN/Inf steps before the run stops' },
   chat_template: { kind: 'enum', default: 'model', values: ['model', 'compact'], doc: "'model': the model's own chat template; 'compact': the short tool prompt for tiny CPU demos" },
+  finetune: { kind: 'enum', default: 'lora', values: ['lora', 'full'], doc: "'lora': train adapters on the frozen base; 'full': train every weight (small models only)" },
   lora: { kind: 'section', fields: LORA_TABLE, doc: 'LoRA adapter' },
 } as const satisfies ConfigTable;
 

@@ -1,0 +1,171 @@
+// npm run train -- sft --config configs/config_sft.yaml [--resume] [--set key=value ...] [--eval-before]
+// Runs a trainer in Node on Dawn with the same code the studio's worker runs. Writes output_dir/: the PEFT
+// adapter (or full weights), metrics.jsonl, evals.jsonl, config.resolved.yaml and checkpoints/ (for --resume).
+import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { readDatasetText } from '../data/read-dataset.ts';
+import type { DatasetExample } from '../data/conversation.ts';
+import { Engine } from '../engine/index.ts';
+import { openNodeDevice } from '../gpu/node-gpu.ts';
+import { folderProvider } from '../model/node-files.ts';
+import { saveAdapter } from '../model/peft.ts';
+import { writeSafetensors } from '../model/safetensors.ts';
+import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
+import type { ToolDefinition } from '../tools/types.ts';
+import { configToYaml } from '../train/config-schema.ts';
+import { loadTrainableModel } from '../train/load-model.ts';
+import { parseSftYaml, SFT_TABLE, validateSftConfig, type SftConfig } from '../train/sft-config.ts';
+import { runSft } from '../train/sft.ts';
+import { formatDuration } from '../ui/format.ts';
+import { FsCheckpointStore } from './fs-checkpoint-store.ts';
+import { parse as parseYaml } from 'yaml';
+
+export const BUILTIN_TINY = 'public/models/tiny';
+
+/** Where a model_name points on disk: builtin:tiny, or a local HF folder. */
+export function modelFolderFor(name: string): string {
+  if (name === 'builtin:tiny') return BUILTIN_TINY;
+  if (existsSync(join(name, 'config.json'))) return name;
+  throw new Error(
+    `model_name "${name}" is not builtin:tiny and not a folder with config.json. ` +
+      'Download the model in the studio (Models page) or with huggingface-cli into a folder, and give that folder.',
+  );
+}
+
+/** Reads JSONL/JSON datasets, printing each file's validation summary; bad lines are left out, not fatal. */
+export function readDatasets(files: string[], tools: ToolDefinition[], log = console.log): DatasetExample[] {
+  const out: DatasetExample[] = [];
+  for (const f of files) {
+    if (!existsSync(f)) throw new Error(`dataset file ${f} does not exist`);
+    const { report, examples } = readDatasetText(readFileSync(f, 'utf8'), { tools });
+    log(`${f}: ${report.valid} valid of ${report.records} records${report.invalid ? ` (${report.invalid} left out; run npm run validate -- ${f} for the list)` : ''}`);
+    out.push(...examples);
+  }
+  return out;
+}
+
+export function readTools(file: string): ToolDefinition[] {
+  if (!existsSync(file)) throw new Error(`tools_file ${file} does not exist`);
+  const tools = JSON.parse(readFileSync(file, 'utf8'));
+  if (!Array.isArray(tools)) throw new Error(`tools_file ${file}: expected a JSON list of tool definitions`);
+  return tools as ToolDefinition[];
+}
+
+function parseArgs(argv: string[]) {
+  const [method, ...rest] = argv;
+  if (method !== 'sft') throw new Error(`usage: npm run train -- sft --config FILE [--resume] [--set key=value ...]\n(methods available: sft; got "${method ?? ''}")`);
+  const opts = { config: '', resume: false, sets: [] as string[], evalBefore: false };
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === '--config') opts.config = rest[++i] ?? '';
+    else if (a === '--resume') opts.resume = true;
+    else if (a === '--eval-before') opts.evalBefore = true;
+    else if (a === '--set') opts.sets.push(rest[++i] ?? '');
+    else throw new Error(`train: unknown option ${a}`);
+  }
+  return opts;
+}
+
+/** Applies `--set lora.r=16` style overrides (values parsed as YAML scalars). */
+function applySets(raw: Record<string, unknown>, sets: string[]): void {
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq < 1) throw new Error(`--set expects key=value, got "${s}"`);
+    const path = s.slice(0, eq).split('.');
+    let obj = raw;
+    for (const k of path.slice(0, -1)) obj = (obj[k] ??= {}) as Record<string, unknown>;
+    obj[path[path.length - 1]] = parseYaml(s.slice(eq + 1));
+  }
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  let config: SftConfig;
+  if (args.config) {
+    const text = readFileSync(args.config, 'utf8');
+    config = parseSftYaml(text, args.config);
+    if (args.sets.length) {
+      const raw = parseYaml(text) ?? {};
+      applySets(raw, args.sets);
+      config = validateSftConfig(raw, `${args.config} with --set`);
+    }
+  } else {
+    const raw: Record<string, unknown> = {};
+    applySets(raw, args.sets);
+    config = validateSftConfig(raw, '--set');
+  }
+  const out = config.output_dir;
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'config.resolved.yaml'), configToYaml(SFT_TABLE, config, `resolved SFT config (${new Date().toISOString()})`));
+
+  const tools = readTools(config.tools_file);
+  const train = readDatasets(config.train_file, tools);
+  const evalData = config.eval_file ? readDatasets([config.eval_file], tools) : [];
+
+  const ctx = await openNodeDevice();
+  console.log(`GPU: ${ctx.report.name} (${ctx.report.kind})`);
+  const engine = new Engine(ctx);
+  const folderPath = modelFolderFor(config.model_name);
+  const { model, tokenizer, folder } = await loadTrainableModel(engine, folderProvider(folderPath), {
+    finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact',
+    seed: config.seed, maxPositions: Math.max(config.max_seq_len, 512) + 128,
+  });
+  console.log(`model: ${folderPath} (${folder.config.arch}, ${folder.config.numLayers} layers, hidden ${folder.config.hiddenSize}, vocab ${folder.config.vocabSize}); trainable tensors: ${model.trainableParams().length}`);
+
+  const runId = 'sft';
+  const store = new FsCheckpointStore(join(out, 'checkpoints'));
+  if (!args.resume) {
+    rmSync(join(out, 'metrics.jsonl'), { force: true });
+    rmSync(join(out, 'evals.jsonl'), { force: true });
+    rmSync(join(out, 'checkpoints'), { recursive: true, force: true });
+  }
+  const t0 = performance.now();
+  const result = await runSft({
+    runId, engine, model, tokenizer, config, train, eval: evalData, tools, environment: enterpriseEnvironment(), store, resume: args.resume,
+    hooks: {
+      onLog: (line) => console.log(line),
+      onStep: (m) => {
+        appendFileSync(join(out, 'metrics.jsonl'), JSON.stringify(m) + '\n');
+        console.log(
+          `step ${m.step}/${m.totalSteps} loss ${m.loss.toFixed(4)} lr ${m.learningRate.toExponential(2)} grad ${m.gradNorm.toFixed(3)} ` +
+            `${Math.round(m.tokensPerSecond)} tok/s ${m.stepMs.toFixed(0)} ms/step ETA ${formatDuration(m.etaSeconds)}${m.skipped ? ' SKIPPED' : ''}`,
+        );
+      },
+      onEval: (m) => {
+        appendFileSync(join(out, 'evals.jsonl'), JSON.stringify(m) + '\n');
+        console.log(`eval @ step ${m.step}: tool accuracy ${(m.toolAccuracy * 100).toFixed(1)}%, chain success ${(m.chainSuccess * 100).toFixed(1)}%, format validity ${(m.formatValidity * 100).toFixed(1)}% (${m.examples} conversations)`);
+      },
+      onCheckpoint: (step) => console.log(`checkpoint saved at step ${step}`),
+    },
+  });
+  const { outcome } = result;
+  if (outcome.status === 'failed') {
+    console.error(`training failed at step ${outcome.step}: ${outcome.error}`);
+    return 1;
+  }
+  if (config.finetune === 'lora') {
+    const files = saveAdapter(await model.exportAdapter(config.model_name));
+    for (const [name, data] of Object.entries(files)) writeFileSync(join(out, name), data);
+    console.log(`adapter written to ${out}/adapter_config.json + adapter_model.safetensors`);
+  } else {
+    const tensors = [];
+    for (const [name, t] of model.baseTensors()) {
+      const data = await t.read();
+      tensors.push({ name, dtype: 'F32' as const, shape: [...t.shape], data: new Uint8Array(data.buffer) });
+    }
+    writeFileSync(join(out, 'model.safetensors'), writeSafetensors(tensors, { format: 'pt' }));
+    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) writeFileSync(join(out, f), readFileSync(join(folderPath, f)));
+    console.log(`full model written to ${out}/ (HF layout)`);
+  }
+  console.log(`${outcome.status} after ${outcome.step} steps in ${formatDuration((performance.now() - t0) / 1000)}`);
+  ctx.device.destroy();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error((e as Error).message);
+    process.exit(1);
+  },
+);

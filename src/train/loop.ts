@@ -1,0 +1,235 @@
+// The one training loop every trainer shares (SFT, reward model, PPO/GRPO): micro-batches with gradient
+// accumulation, a learning-rate schedule, AdamW with on-GPU clipping and NaN/Inf skipping, metrics,
+// periodic evaluation and atomic checkpoints, pause/stop, and exact resume. A trainer supplies only a loss.
+//
+// Each optimizer step is recorded and submitted once. Its loss and gradient-norm readbacks travel with that
+// submit and are awaited only after the NEXT step is submitted, so the GPU never waits for the CPU.
+import { AdamW, scale, startTape, type Engine, type Tensor } from '../engine/index.ts';
+import type { RngState } from '../util/rng.ts';
+import type { DataPosition, PaddedBatch } from './batching.ts';
+import type { Checkpoint, CheckpointStore, HostTensor } from './checkpoint.ts';
+import type { EvalMetrics, StepMetrics } from './metrics.ts';
+import { learningRateAt, type ScheduleKind } from './schedule.ts';
+
+export interface LoopConfig {
+  runId: string;
+  totalSteps: number;
+  gradientAccumulation: number;
+  learningRate: number;
+  schedule: ScheduleKind;
+  warmupSteps: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  maxGradNorm: number;
+  loggingSteps: number;
+  evalEvery: number;
+  saveEvery: number;
+  saveTotalLimit: number;
+  maxNonFiniteSteps: number;
+  /** Batches per epoch, for the epoch column and ETA. */
+  batchesPerEpoch: number;
+}
+
+/** What the loop needs from a trainer. */
+export interface LoopTrainer {
+  engine: Engine;
+  /** Trainable tensors, each with a stable unique label (checkpoint names). */
+  params: Tensor[];
+  /** Records the forward pass of one micro-batch and returns its scalar loss (1). */
+  loss(batch: PaddedBatch): Tensor;
+  /** The RNG the trainer draws from during training (dropout); saved and restored with checkpoints. */
+  rng: { get(): RngState; set(s: RngState): void };
+}
+
+export interface LoopHooks {
+  onStep?(m: StepMetrics): void | Promise<void>;
+  onLog?(line: string): void;
+  /** Asked between steps. 'pause' saves a checkpoint and returns; 'stop' returns without one. */
+  control?(): 'continue' | 'pause' | 'stop';
+  evaluate?(step: number): Promise<EvalMetrics | null>;
+  onEval?(m: EvalMetrics): void | Promise<void>;
+  onCheckpoint?(step: number): void | Promise<void>;
+}
+
+export type LoopOutcome = { status: 'done' | 'paused' | 'stopped'; step: number } | { status: 'failed'; step: number; error: string };
+
+export class NonFiniteError extends Error {
+  override name = 'NonFiniteError';
+}
+
+interface Pending {
+  step: number;
+  epoch: number;
+  lr: number;
+  losses: Promise<Float32Array>[];
+  info: Promise<Float32Array>;
+  tokens: number;
+  submittedAt: number;
+}
+
+/**
+ * Runs optimizer steps from the checkpoint's step (or 0) to `totalSteps`.
+ * `batches` must continue from the checkpoint's data position (the caller builds the stream from it).
+ */
+export async function runLoop(
+  trainer: LoopTrainer,
+  config: LoopConfig,
+  batches: Iterator<{ batch: PaddedBatch; position: DataPosition; next: DataPosition }>,
+  store: CheckpointStore | null,
+  hooks: LoopHooks = {},
+  resumeFrom: Checkpoint | null = null,
+): Promise<LoopOutcome> {
+  const e = trainer.engine;
+  const opt = new AdamW(e, trainer.params, {
+    lr: config.learningRate, beta1: config.beta1, beta2: config.beta2, eps: config.epsilon,
+    weightDecay: config.weightDecay, maxGradNorm: config.maxGradNorm,
+  });
+  let step = 0;
+  let nonFiniteStreak = 0;
+  let position: DataPosition = { epoch: 0, batch: 0 };
+  if (resumeFrom) {
+    restoreState(trainer, opt, resumeFrom);
+    step = resumeFrom.step;
+    nonFiniteStreak = resumeFrom.nonFiniteStreak;
+    position = resumeFrom.data;
+    hooks.onLog?.(`resumed from checkpoint at step ${step} (epoch ${position.epoch}, batch ${position.batch})`);
+  }
+
+  const startedAt = performance.now();
+  const startStep = step;
+  let pending: Pending | null = null;
+  let windowTokens = 0;
+  let windowStart = performance.now();
+
+  const settle = async (p: Pending): Promise<void> => {
+    const losses = await Promise.all(p.losses);
+    const info = await p.info;
+    const loss = losses.reduce((s, l) => s + l[0], 0) / losses.length;
+    const skipped = info[2] !== 0 || !Number.isFinite(loss);
+    nonFiniteStreak = skipped ? nonFiniteStreak + 1 : 0;
+    if (skipped) hooks.onLog?.(`step ${p.step + 1}: loss or gradients are NaN/Inf (loss ${loss}, grad norm ${info[0]}): update skipped`);
+    if (nonFiniteStreak >= config.maxNonFiniteSteps) {
+      throw new NonFiniteError(
+        `${nonFiniteStreak} steps in a row had NaN/Inf loss or gradients (last at step ${p.step + 1}); the run stopped. ` +
+          'Lower learning_rate, set max_grad_norm (e.g. 1.0), or check the data for empty or broken examples.',
+      );
+    }
+    windowTokens += p.tokens;
+    const done = p.step + 1;
+    if (done % config.loggingSteps === 0 || done === config.totalSteps) {
+      const now = performance.now();
+      const elapsed = (now - startedAt) / 1000;
+      const perStep = elapsed / Math.max(1, done - startStep);
+      const m: StepMetrics = {
+        step: done, totalSteps: config.totalSteps, epoch: p.epoch, loss, learningRate: p.lr, gradNorm: info[0],
+        tokensPerSecond: windowTokens / Math.max(1e-9, (now - windowStart) / 1000),
+        stepMs: (now - p.submittedAt), gpuBytes: e.stats.bytesLive, skipped,
+        etaSeconds: perStep * (config.totalSteps - done),
+      };
+      windowTokens = 0;
+      windowStart = now;
+      await hooks.onStep?.(m);
+    }
+  };
+
+  const save = async (at: number): Promise<void> => {
+    if (!store) return;
+    await store.save(await captureState(trainer, opt, config.runId, at, position, nonFiniteStreak), config.saveTotalLimit);
+    await hooks.onCheckpoint?.(at);
+  };
+
+  try {
+    while (step < config.totalSteps) {
+      const action = hooks.control?.() ?? 'continue';
+      if (action !== 'continue') {
+        if (pending) await settle(pending);
+        pending = null;
+        if (action === 'pause') await save(step);
+        return { status: action === 'pause' ? 'paused' : 'stopped', step };
+      }
+      const lr = learningRateAt(step, config.learningRate, config.schedule, config.warmupSteps, config.totalSteps);
+      const losses: Promise<Float32Array>[] = [];
+      let tokens = 0;
+      let epoch = position.epoch;
+      for (let micro = 0; micro < config.gradientAccumulation; micro++) {
+        const next = batches.next();
+        if (next.done) throw new Error('the batch stream ended early');
+        const { batch, position: at, next: after } = next.value;
+        epoch = at.epoch;
+        position = after;
+        tokens += batch.realTokens;
+        const tape = startTape(e);
+        const loss = trainer.loss(batch);
+        losses.push(loss.readLater());
+        tape.backward(config.gradientAccumulation > 1 ? scale(loss, 1 / config.gradientAccumulation) : loss);
+        tape.dispose();
+      }
+      const info = opt.step(lr);
+      const infoP = info.readLater();
+      opt.zeroGrad();
+      info.release();
+      e.flush();
+      const current: Pending = { step, epoch: epoch + (position.batch / Math.max(1, config.batchesPerEpoch)), lr, losses, info: infoP, tokens, submittedAt: performance.now() };
+      // The previous step's numbers arrive while this step runs on the GPU.
+      if (pending) await settle(pending);
+      pending = current;
+      step++;
+      const evalNow = hooks.evaluate && config.evalEvery > 0 && step % config.evalEvery === 0 && step < config.totalSteps;
+      const saveNow = config.saveEvery > 0 && step % config.saveEvery === 0 && step < config.totalSteps;
+      if (evalNow || saveNow) {
+        await settle(pending);
+        pending = null;
+      }
+      if (saveNow) await save(step);
+      if (evalNow) {
+        const m = await hooks.evaluate!(step);
+        if (m) await hooks.onEval?.(m);
+      }
+    }
+    if (pending) await settle(pending);
+    pending = null;
+    await save(step);
+    if (hooks.evaluate) {
+      const m = await hooks.evaluate(step);
+      if (m) await hooks.onEval?.(m);
+    }
+    return { status: 'done', step };
+  } catch (err) {
+    return { status: 'failed', step, error: (err as Error).message };
+  } finally {
+    opt.dispose();
+  }
+}
+
+async function captureState(t: LoopTrainer, opt: AdamW, runId: string, step: number, data: DataPosition, nonFiniteStreak: number): Promise<Checkpoint> {
+  const read = async (tensors: Tensor[]) => {
+    const out: Record<string, HostTensor> = {};
+    for (let i = 0; i < tensors.length; i++) out[t.params[i].label] = { shape: [...tensors[i].shape], data: await tensors[i].read() };
+    return out;
+  };
+  return {
+    runId, step, data, nonFiniteStreak, createdAt: Date.now(),
+    weights: await read(t.params),
+    optimizer: { step: opt.t, m: await read(opt.m), v: await read(opt.v) },
+    rng: t.rng.get(),
+  };
+}
+
+function restoreState(t: LoopTrainer, opt: AdamW, c: Checkpoint): void {
+  const write = (tensors: Tensor[], from: Record<string, HostTensor>, what: string) => {
+    tensors.forEach((x, i) => {
+      const name = t.params[i].label;
+      const h = from[name];
+      if (!h) throw new Error(`checkpoint of run ${c.runId} at step ${c.step} has no ${what} for "${name}" (different model or LoRA config?)`);
+      if (h.data.length !== x.size) throw new Error(`checkpoint ${what} "${name}" has ${h.data.length} values, the model needs ${x.size}`);
+      t.engine.batch.upload(h.data, x.buffer);
+    });
+  };
+  write(t.params, c.weights, 'weights');
+  write(opt.m, c.optimizer.m, 'Adam first moment');
+  write(opt.v, c.optimizer.v, 'Adam second moment');
+  opt.t = c.optimizer.step;
+  t.rng.set(c.rng);
+}

@@ -1,0 +1,104 @@
+// Supervised fine-tuning: the SFT config plus its loss (cross-entropy on assistant tokens), run by the shared loop.
+import type { DatasetExample } from '../data/conversation.ts';
+import { crossEntropy, IGNORE_TARGET, type Engine } from '../engine/index.ts';
+import type { QwenModel } from '../model/qwen.ts';
+import type { ToolEnvironment } from '../tools/environment.ts';
+import type { ToolDefinition } from '../tools/types.ts';
+import type { ChatTokenizer } from '../tokenizer/tokenizer.ts';
+import { Rng } from '../util/rng.ts';
+import { batchesPerEpoch, batchStream, type PaddedBatch } from './batching.ts';
+import type { CheckpointStore } from './checkpoint.ts';
+import { evalSteps, evalSummary, evaluateByGeneration } from './eval-generation.ts';
+import { runLoop, type LoopHooks, type LoopOutcome, type LoopTrainer } from './loop.ts';
+import type { SftConfig } from './sft-config.ts';
+import { prepareSftExamples, type PreparedSft } from './sft-data.ts';
+
+export interface SftRunInputs {
+  runId: string;
+  engine: Engine;
+  model: QwenModel;
+  tokenizer: ChatTokenizer;
+  config: SftConfig;
+  train: readonly DatasetExample[];
+  eval: readonly DatasetExample[];
+  tools: ToolDefinition[];
+  environment?: ToolEnvironment;
+  store: CheckpointStore | null;
+  /** Continue from the run's newest checkpoint when there is one. */
+  resume: boolean;
+  hooks?: LoopHooks;
+}
+
+export interface SftOutcome {
+  outcome: LoopOutcome;
+  prepared: PreparedSft;
+  totalSteps: number;
+}
+
+/** Optimizer steps the config asks for. */
+export function sftTotalSteps(config: SftConfig, examples: number): number {
+  if (config.max_steps > 0) return config.max_steps;
+  const perEpoch = batchesPerEpoch(examples, config.batch_size);
+  return Math.max(1, Math.ceil((config.num_train_epochs * perEpoch) / config.gradient_accumulation_steps));
+}
+
+/** The SFT loss of one padded batch: mean cross-entropy over the assistant tokens. (1) */
+export function sftLoss(model: QwenModel, batch: PaddedBatch) {
+  const e = model.e;
+  const logits = model.forward({ ids: batch.ids, mask: batch.attention, B: batch.batchSize, T: batch.seqLen }).logits; // (B·T, V)
+  const targets = Uint32Array.from(batch.targets, (t) => (t < 0 ? IGNORE_TARGET : t));
+  return crossEntropy(logits, e.tensor(targets, [batch.batchSize * batch.seqLen], 'u32', 'targets'));
+}
+
+export async function runSft(inp: SftRunInputs): Promise<SftOutcome> {
+  const { config: c, model, tokenizer, hooks = {} } = inp;
+  const prepared = prepareSftExamples(tokenizer, inp.train, inp.tools, c.max_seq_len);
+  hooks.onLog?.(
+    `${prepared.examples.length} training examples, ${prepared.tokens} tokens (longest ${prepared.maxLen})` +
+      (prepared.truncated ? `, ${prepared.truncated} truncated to max_seq_len ${c.max_seq_len}` : '') +
+      (prepared.dropped ? `, ${prepared.dropped} dropped (no assistant tokens left)` : ''),
+  );
+  const totalSteps = sftTotalSteps(c, prepared.examples.length);
+  const resumeFrom = inp.resume && inp.store ? await inp.store.latest(inp.runId) : null;
+  const steps = evalSteps(inp.eval, c.eval_max_examples);
+
+  const trainer: LoopTrainer = {
+    engine: inp.engine,
+    params: model.trainableParams(),
+    loss: (batch) => sftLoss(model, batch),
+    rng: { get: () => model.dropoutRng.getState(), set: (s) => (model.dropoutRng = new Rng(s)) },
+  };
+  const evaluate = steps.length
+    ? async (step: number) => {
+        model.training = false;
+        try {
+          const r = await evaluateByGeneration(model, tokenizer, steps, { tools: inp.tools, environment: inp.environment });
+          return evalSummary(step, r.report);
+        } finally {
+          model.training = true;
+        }
+      }
+    : undefined;
+
+  model.training = true;
+  const stream = batchStream(prepared.examples, c.batch_size, c.seed, tokenizer.padId, resumeFrom?.data);
+  try {
+    const outcome = await runLoop(
+      trainer,
+      {
+        runId: inp.runId, totalSteps, gradientAccumulation: c.gradient_accumulation_steps, learningRate: c.learning_rate,
+        schedule: c.lr_scheduler_type as 'constant' | 'linear' | 'cosine', warmupSteps: c.warmup_steps, weightDecay: c.weight_decay,
+        beta1: c.adam_beta1, beta2: c.adam_beta2, epsilon: c.adam_epsilon, maxGradNorm: c.max_grad_norm,
+        loggingSteps: c.logging_steps, evalEvery: c.eval_every, saveEvery: c.save_every, saveTotalLimit: c.save_total_limit,
+        maxNonFiniteSteps: c.max_nonfinite_steps, batchesPerEpoch: batchesPerEpoch(prepared.examples.length, c.batch_size),
+      },
+      stream,
+      inp.store,
+      { ...hooks, evaluate },
+      resumeFrom,
+    );
+    return { outcome, prepared, totalSteps };
+  } finally {
+    model.training = false;
+  }
+}
