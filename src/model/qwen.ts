@@ -48,7 +48,7 @@ export interface TokenBatch {
 }
 
 export interface ForwardOutput {
-  /** (B·T, V) */
+  /** (B·T, V); absent when the forward was asked for no logits. */
   logits: Tensor;
   /** (B·T, 1) value head output, when the model has one. */
   values?: Tensor;
@@ -121,10 +121,20 @@ export class QwenModel {
     return QwenModel.assemble(e, folder.config, tensors, base);
   }
 
-  /** From f32 arrays keyed by HF names (tests, the tiny builder). */
-  static fromArrays(e: Engine, cfg: QwenConfig, weights: Map<string, Float32Array>, base: BaseWeightOptions, shapes: Map<string, number[]>): QwenModel {
+  /**
+   * From f32 arrays keyed by HF names (tests), or made one tensor at a time by `make` (random-weight benchmarks:
+   * each array can be dropped as soon as it is uploaded).
+   */
+  static fromArrays(
+    e: Engine, cfg: QwenConfig, weights: Map<string, Float32Array>, base: BaseWeightOptions, shapes: Map<string, number[]>,
+    make?: (name: string, shape: number[]) => Float32Array,
+  ): QwenModel {
     const tensors = new Map<string, Tensor>();
-    for (const [name, data] of weights) tensors.set(name, QwenModel.upload(e, name, data, shapes.get(name)!, base));
+    for (const [name, shape] of shapes) {
+      const data = weights.get(name) ?? make?.(name, shape);
+      if (!data) throw new Error(`QwenModel.fromArrays: no data for "${name}"`);
+      tensors.set(name, QwenModel.upload(e, name, data, shape, base));
+    }
     return QwenModel.assemble(e, cfg, tensors, base);
   }
 
@@ -337,17 +347,20 @@ export class QwenModel {
     return linear(hidden, this.lmHead ?? this.embed); // (N, V)
   }
 
-  /** Full forward over a padded batch (training, scoring). Records on the engine's tape when one is active. */
-  forward(batch: TokenBatch): ForwardOutput {
+  /**
+   * Full forward over a padded batch (training, scoring). Records on the engine's tape when one is active.
+   * `logits: false` skips the LM head (use lmLoss on `hidden` for big vocabularies).
+   */
+  forward(batch: TokenBatch, opts: { logits?: boolean } = {}): ForwardOutput {
     const { B, T } = batch;
     const e = this.e;
     const ids = e.tensor(toU32(batch.ids, this.cfg.vocabSize), [B * T], 'u32', 'ids');
     const pos = e.tensor(Uint32Array.from(batch.positions ?? positionIds(batch.mask, B, T)), [B * T], 'u32', 'positions');
     const mask = e.tensor(Uint32Array.from(batch.mask), [B, T], 'u32', 'mask');
     const hidden = this.trunk(ids, pos, mask, B, T);
-    const logits = this.lmLogits(hidden);
+    const logits = opts.logits === false ? undefined : this.lmLogits(hidden);
     const values = this.valueHead ? linear(hidden, this.valueHead) : undefined;
-    return { logits, values, hidden };
+    return { logits: logits!, values, hidden };
   }
 
   /**
