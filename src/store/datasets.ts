@@ -1,0 +1,164 @@
+// Datasets in IndexedDB: metadata (name, kind, counts, size, content hash, created time, validation
+// report) and the canonical examples in chunks, written in ONE transaction so a quota error or a crash
+// never leaves half a dataset, and never touches the datasets already stored.
+
+import { createStore, del, get, keys, type UseStore } from 'idb-keyval';
+import type { DatasetExample, DatasetKind } from '../data/conversation.ts';
+import type { ValidationReport } from '../data/validate.ts';
+
+export interface DatasetRecord {
+  id: string;
+  name: string;
+  kind: DatasetKind;
+  /** The dropped file's name and size in bytes. */
+  fileName: string;
+  fileBytes: number;
+  /** Size of the stored canonical examples (JSON), bytes. */
+  storedBytes: number;
+  /** SHA-256 (hex) of the canonical examples as JSONL: equal datasets have equal hashes. */
+  contentHash: string;
+  createdAt: number;
+  counts: { records: number; valid: number; invalid: number };
+  /** The report shown before saving (problem list capped at REPORT_PROBLEMS_KEPT). */
+  report: ValidationReport;
+  chunks: number;
+}
+
+export const EXAMPLES_PER_CHUNK = 2000;
+export const REPORT_PROBLEMS_KEPT = 1000;
+
+const metaKey = (id: string) => `meta:${id}`;
+const chunkKey = (id: string, i: number) => `rows:${id}:${i}`;
+
+export class StorageQuotaError extends Error {
+  override name = 'StorageQuotaError';
+}
+
+/** The message for a failed write: how much space the dataset needs, how much is free, nothing lost. */
+export function quotaMessage(name: string, neededBytes: number, freeBytes: number | undefined): string {
+  const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
+  return (
+    `Not enough browser storage to save dataset "${name}": it needs about ${mb(neededBytes)}` +
+    (freeBytes !== undefined ? `, and ${mb(Math.max(0, freeBytes))} are free` : '') +
+    '. Nothing was written and your stored datasets are intact. Delete datasets, checkpoints or cached models to make room.'
+  );
+}
+
+function isQuotaError(e: unknown): boolean {
+  const name = (e as { name?: string } | null)?.name;
+  return name === 'QuotaExceededError' || (name === 'AbortError' && /quota/i.test(String((e as Error).message)));
+}
+
+function promisify<T>(request: IDBRequest<T> | IDBTransaction): Promise<T> {
+  return new Promise((resolve, reject) => {
+    if ('oncomplete' in request && !('result' in request)) {
+      const tx = request as IDBTransaction;
+      tx.oncomplete = () => resolve(undefined as T);
+      tx.onerror = tx.onabort = () => reject(tx.error ?? new DOMException('transaction aborted', 'AbortError'));
+    } else {
+      const r = request as IDBRequest<T>;
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    }
+  });
+}
+
+export interface NewDataset {
+  name: string;
+  kind: DatasetKind;
+  fileName: string;
+  fileBytes: number;
+  contentHash: string;
+  report: ValidationReport;
+  examples: DatasetExample[];
+}
+
+export class DatasetStore {
+  private readonly store: UseStore;
+
+  constructor(dbName = 'tool-use-studio-datasets') {
+    this.store = createStore(dbName, 'datasets');
+  }
+
+  async list(): Promise<DatasetRecord[]> {
+    const all = (await keys(this.store)).filter((k): k is string => typeof k === 'string' && k.startsWith('meta:'));
+    const records = await Promise.all(all.map((k) => get<DatasetRecord>(k, this.store)));
+    return records.filter((r): r is DatasetRecord => !!r).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  get(id: string): Promise<DatasetRecord | undefined> {
+    return get<DatasetRecord>(metaKey(id), this.store);
+  }
+
+  /** Writes metadata and every chunk in one transaction; on a quota error nothing is written. */
+  async save(ds: NewDataset): Promise<DatasetRecord> {
+    const id = `${ds.contentHash.slice(0, 12)}-${Date.now().toString(36)}`;
+    const chunks: DatasetExample[][] = [];
+    for (let i = 0; i < ds.examples.length; i += EXAMPLES_PER_CHUNK) chunks.push(ds.examples.slice(i, i + EXAMPLES_PER_CHUNK));
+    let storedBytes = 0;
+    for (const c of chunks) storedBytes += JSON.stringify(c).length;
+    const report: ValidationReport = { ...ds.report, problems: ds.report.problems.slice(0, REPORT_PROBLEMS_KEPT) };
+    const record: DatasetRecord = {
+      id, name: ds.name, kind: ds.kind, fileName: ds.fileName, fileBytes: ds.fileBytes, storedBytes,
+      contentHash: ds.contentHash, createdAt: Date.now(),
+      counts: { records: ds.report.records, valid: ds.report.valid, invalid: ds.report.invalid },
+      report, chunks: chunks.length,
+    };
+    try {
+      await this.store('readwrite', (os) => {
+        chunks.forEach((c, i) => os.put(c, chunkKey(id, i)));
+        os.put(record, metaKey(id)); // last: a listed dataset always has all its rows
+        return promisify(os.transaction);
+      });
+    } catch (e) {
+      if (!isQuotaError(e)) throw e;
+      const est = await navigator.storage?.estimate?.().catch(() => undefined);
+      const free = est ? (est.quota ?? 0) - (est.usage ?? 0) : undefined;
+      throw new StorageQuotaError(quotaMessage(ds.name, storedBytes, free));
+    }
+    return record;
+  }
+
+  async rename(id: string, name: string): Promise<DatasetRecord> {
+    const trimmed = name.trim();
+    if (!trimmed) throw new Error('A dataset name cannot be empty.');
+    let updated: DatasetRecord | undefined;
+    await this.store('readwrite', async (os) => {
+      const rec = (await promisify(os.get(metaKey(id)))) as DatasetRecord | undefined;
+      if (!rec) throw new Error(`No dataset with id ${id}.`);
+      updated = { ...rec, name: trimmed };
+      os.put(updated, metaKey(id));
+      return promisify(os.transaction);
+    });
+    return updated!;
+  }
+
+  async delete(id: string): Promise<void> {
+    const rec = await this.get(id);
+    if (!rec) return;
+    // Metadata first: a half-deleted dataset is invisible rather than listed without rows.
+    await del(metaKey(id), this.store);
+    await this.store('readwrite', (os) => {
+      for (let i = 0; i < rec.chunks; i++) os.delete(chunkKey(id, i));
+      return promisify(os.transaction);
+    });
+  }
+
+  /** The first `limit` examples (preview), or all of them. */
+  async examples(id: string, limit = Infinity): Promise<DatasetExample[]> {
+    const rec = await this.get(id);
+    if (!rec) throw new Error(`No dataset with id ${id}.`);
+    const out: DatasetExample[] = [];
+    for (let i = 0; i < rec.chunks && out.length < limit; i++) {
+      const chunk = (await get<DatasetExample[]>(chunkKey(id, i), this.store)) ?? [];
+      out.push(...chunk.slice(0, limit - out.length));
+    }
+    return out;
+  }
+}
+
+/** SHA-256 hex of a text (Web Crypto: browser, worker and Node 20). */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
