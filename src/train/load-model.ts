@@ -1,9 +1,7 @@
-// Loads a model folder (hub download, dropped folder, disk, built-in tiny) into a trainable QwenModel plus its
-// chat tokenizer, as a trainer config asks: base storage, LoRA or full fine-tuning, chat template.
+// Loads a model for training as a trainer config asks: base storage, LoRA or full fine-tuning, chat template.
 import type { Engine } from '../engine/index.ts';
 import { readText, type FileProvider } from '../model/byte-source.ts';
-import { QwenModel } from '../model/qwen.ts';
-import { openModelFolder, type ModelFolder } from '../model/weights.ts';
+import { loadModel, type LoadedModel } from '../model/load.ts';
 import type { LoraTarget } from '../model/peft.ts';
 import { COMPACT_CHAT_TEMPLATE } from '../tokenizer/compact-template.ts';
 import { ChatTokenizer } from '../tokenizer/tokenizer.ts';
@@ -21,33 +19,17 @@ export interface LoadOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface LoadedModel {
-  model: QwenModel;
-  tokenizer: ChatTokenizer;
-  folder: ModelFolder;
-}
-
 export async function loadTrainableModel(e: Engine, files: FileProvider, opts: LoadOptions): Promise<LoadedModel> {
-  const folder = await openModelFolder(files);
-  const tokenizer = opts.chatTemplate === 'compact' ? await compactTokenizer(files) : await ChatTokenizer.fromFiles(files);
   const full = opts.finetune === 'full';
-  const model = await QwenModel.load(
-    e,
-    folder,
-    { storage: !full && opts.f16Base ? 'f16' : 'f32', trainable: full, maxPositions: opts.maxPositions },
-    opts.onProgress,
-  );
+  const loaded = await loadModel(e, files, { storage: !full && opts.f16Base ? 'f16' : 'f32', trainable: full, maxPositions: opts.maxPositions }, opts.onProgress);
+  if (opts.chatTemplate === 'compact') {
+    const tokenizerJson = JSON.parse(await readText((await files('tokenizer.json'))!));
+    loaded.tokenizer = ChatTokenizer.fromJson(tokenizerJson, { ...loaded.tokenizer.config, chat_template: COMPACT_CHAT_TEMPLATE });
+  }
   const rng = new Rng(opts.seed);
   if (!full) {
-    model.addLora({ r: opts.lora.r, alpha: opts.lora.alpha, dropout: opts.lora.dropout, targets: opts.lora.target_modules as LoraTarget[] }, rng);
+    loaded.model.addLora({ r: opts.lora.r, alpha: opts.lora.alpha, dropout: opts.lora.dropout, targets: opts.lora.target_modules as LoraTarget[] }, rng);
   }
-  model.dropoutRng = rng.fork();
-  return { model, tokenizer, folder };
-}
-
-/** The model's tokenizer with our compact tool template instead of its own (short prompts for tiny CPU demos). */
-async function compactTokenizer(files: FileProvider): Promise<ChatTokenizer> {
-  const base = await ChatTokenizer.fromFiles(files); // validates both files with clear errors
-  const tokenizerJson = JSON.parse(await readText((await files('tokenizer.json'))!));
-  return ChatTokenizer.fromJson(tokenizerJson, { ...base.config, chat_template: COMPACT_CHAT_TEMPLATE });
+  loaded.model.dropoutRng = rng.fork();
+  return loaded;
 }
