@@ -82,3 +82,46 @@ test('a dropped CSV gets one clear message and nothing to save', async ({ page }
   await expect(card.getByTestId('report-problems')).toContainText('looks like a CSV');
   await expect(card.getByTestId('import-save')).toHaveCount(0);
 });
+
+test('a large file is read in the worker with a progress bar while the page stays responsive', async ({ page }) => {
+  await page.goto('/#/datasets');
+  // ~35 MB of sft rows built in the page (distinct lines, one broken every 10,000).
+  const file = await page.evaluateHandle(() => {
+    const parts: string[] = [];
+    for (let i = 0; i < 60_000; i++) {
+      parts.push(
+        i % 10_000 === 9_999
+          ? '{"instruction": "broken", "output": }\n'
+          : JSON.stringify({ instruction: `当前日期：2025-06-02（星期一），当前用户：马雨桐（E1001）`, input: `第${i}个问题：明天北京天气怎么样？请详细说明温度、湿度、风力和是否需要带伞。`.repeat(3), output: `{"tool_call": {"tool_name": "queryWeather", "parameters": {"city": "北京", "date": "2025-06-03"}}}` }) + '\n',
+      );
+    }
+    const dt = new DataTransfer();
+    dt.items.add(new File(parts, 'big.jsonl'));
+    return dt;
+  });
+  const size = await file.evaluate((dt) => dt.files[0].size);
+  expect(size).toBeGreaterThan(15_000_000);
+
+  // A heartbeat on the main thread: the longest gap between 20 ms ticks while the worker reads.
+  await page.evaluate(() => {
+    const w = window as unknown as { maxGap: number; last: number };
+    w.maxGap = 0;
+    w.last = performance.now();
+    setInterval(() => {
+      const now = performance.now();
+      w.maxGap = Math.max(w.maxGap, now - w.last);
+      w.last = now;
+    }, 20);
+  });
+  await page.getByTestId('dataset-drop').dispatchEvent('drop', { dataTransfer: file });
+  const card = page.locator('[data-testid=import-card][data-file="big.jsonl"]');
+  const progress = card.getByTestId('import-progress');
+  await expect(progress).toBeVisible();
+  await expect(card).toHaveAttribute('data-status', 'validated', { timeout: 120_000 });
+  await expect(card.getByTestId('report-summary')).toContainText('60000 records, 59994 valid, 6 invalid');
+  const lines = await card.locator('[data-testid=report-problems] tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-line'))));
+  expect(lines).toEqual([10000, 20000, 30000, 40000, 50000, 60000]);
+  const maxGap = await page.evaluate(() => (window as unknown as { maxGap: number }).maxGap);
+  console.log(`large import: ${(size / 1e6).toFixed(1)} MB, longest main-thread gap ${maxGap.toFixed(0)} ms`);
+  expect(maxGap).toBeLessThan(500);
+});
