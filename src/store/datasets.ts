@@ -80,6 +80,11 @@ export class DatasetStore {
     this.store = createStore(dbName, 'datasets');
   }
 
+  /** Every key in the database (tests check that a failed save leaves none behind). */
+  async allKeys(): Promise<string[]> {
+    return (await keys(this.store)).map(String);
+  }
+
   async list(): Promise<DatasetRecord[]> {
     const all = (await keys(this.store)).filter((k): k is string => typeof k === 'string' && k.startsWith('meta:'));
     const records = await Promise.all(all.map((k) => get<DatasetRecord>(k, this.store)));
@@ -106,13 +111,19 @@ export class DatasetStore {
     };
     try {
       await this.store('readwrite', (os) => {
-        chunks.forEach((c, i) => os.put(c, chunkKey(id, i)));
-        os.put(record, metaKey(id)); // last: a listed dataset always has all its rows
+        try {
+          chunks.forEach((c, i) => os.put(c, chunkKey(id, i)));
+          os.put(record, metaKey(id)); // last: a listed dataset always has all its rows
+        } catch (e) {
+          // A put that throws (quota, clone error) must not let the earlier puts commit on their own.
+          os.transaction.abort();
+          throw e;
+        }
         return promisify(os.transaction);
       });
     } catch (e) {
       if (!isQuotaError(e)) throw e;
-      const est = await navigator.storage?.estimate?.().catch(() => undefined);
+      const est = await globalThis.navigator?.storage?.estimate?.().catch(() => undefined);
       const free = est ? (est.quota ?? 0) - (est.usage ?? 0) : undefined;
       throw new StorageQuotaError(quotaMessage(ds.name, storedBytes, free));
     }
