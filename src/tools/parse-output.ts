@@ -76,8 +76,8 @@ export function parseModelOutput(text: string, opts: ParseOptions = {}): ParsedO
   if (rest.includes(OPEN) || rest.includes(CLOSE)) return parseHermes(text, rest, restOffset, parseJson, base);
 
   const trimmed = stripFence(rest.trim());
-  if (trimmed.startsWith('{') && /"tool_call"\s*:/.test(trimmed)) {
-    return parseToolCallJson(text, trimmed, text.indexOf('{', restOffset), parseJson, base);
+  if ((trimmed.startsWith('{') || trimmed.startsWith('[')) && /"tool_call"\s*:/.test(trimmed)) {
+    return parseToolCallJson(text, trimmed, text.indexOf(trimmed[0], restOffset), parseJson, base);
   }
   if (looksLikeCallString(trimmed)) {
     const r = parseCallString(unbracket(trimmed));
@@ -138,6 +138,12 @@ function parseToolCallJson(text: string, json: string, offset: number, parseJson
     value = parseJson(json);
   } catch (e) {
     return fail('tool_call_json', text, 'invalid_json', Math.max(0, offset), `the {"tool_call": ...} object is not valid JSON: ${(e as Error).message}`, base);
+  }
+  // Parallel calls come as a list of {"tool_call": ...} objects, or as one object whose tool_call is a list.
+  if (Array.isArray(value)) {
+    const inner = value.map((v) => (isObject(v) ? v.tool_call : v));
+    if (!value.every(isObject)) return fail('tool_call_json', text, 'call_not_object', Math.max(0, offset), 'each entry of the list must be a {"tool_call": ...} object', base);
+    value = { tool_call: inner.flat() };
   }
   if (!isObject(value)) return fail('tool_call_json', text, 'call_not_object', Math.max(0, offset), 'expected a JSON object', base);
   const raw = value.tool_call;

@@ -24,6 +24,9 @@ describe('parseModelOutput: formats', () => {
     expect(one).toMatchObject({ format: 'tool_call_json', calls: [{ name: 'queryWeather', arguments: { city: '上海' } }] });
     const fenced = parseModelOutput('```json\n{"tool_call": [{"tool_name": "a", "parameters": {}}, {"tool_name": "b", "parameters": {"x": 1}}]}\n```');
     expect(fenced.calls).toEqual([{ name: 'a', arguments: {} }, { name: 'b', arguments: { x: 1 } }]);
+    const list = parseModelOutput('[{"tool_call":{"tool_name":"queryWeather","parameters":{"city":"Nanjing"}}},{"tool_call":{"tool_name":"queryWeather","parameters":{"city":"Xi\'an"}}}]');
+    expect(list).toMatchObject({ format: 'tool_call_json', calls: [{ name: 'queryWeather', arguments: { city: 'Nanjing' } }, { name: 'queryWeather', arguments: { city: "Xi'an" } }] });
+    expect(parseModelOutput('[{"tool_call": {"tool_name": "a"}}, 3]').error?.kind).toBe('call_not_object');
     expect(parseModelOutput('{"tool_call": null, "response": "No tool needed."}')).toMatchObject({ format: 'tool_call_json', calls: [], content: 'No tool needed.' });
   });
   it('reads the function-call string form, plain and BFCL-bracketed', () => {
