@@ -1,6 +1,6 @@
 // Turns one parsed record of any accepted format into a canonical DatasetExample, or says exactly
 // which field is wrong. Formats: the pipeline's sft/rm/ppo files, and TRL's conversational,
-// prompt-completion, preference and prompt-only forms (see docs/DATASETS.md).
+// prompt-completion, preference and prompt-only forms (see src/data/README.md).
 
 import type { ToolCall, ToolDefinition } from '../tools/types.ts';
 import type { AssistantTurn, Conversation, DatasetExample, DatasetKind, ToolResult, Turn } from './conversation.ts';
