@@ -20,6 +20,14 @@ export async function startHubServer(repos: Record<string, Map<string, Uint8Arra
   const log: HubServer['log'] = [];
   const etagOf = (b: Uint8Array) => `"${createHash('sha256').update(b).digest('hex').slice(0, 32)}"`;
   const server = http.createServer((req, res) => {
+    // The studio fetches cross-origin, as it does from huggingface.co: answer CORS like the hub does.
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, ETag, Accept-Ranges');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { 'Access-Control-Allow-Headers': 'Range, If-Range', 'Access-Control-Allow-Methods': 'GET, HEAD' });
+      res.end();
+      return;
+    }
     const path = decodeURIComponent((req.url ?? '').split('?')[0]);
     const entry = { path, range: req.headers.range, status: 200, bytesSent: 0 };
     log.push(entry);
