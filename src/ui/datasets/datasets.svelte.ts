@@ -5,6 +5,7 @@ import type { DatasetExample, DatasetKind } from '../../data/conversation.ts';
 import type { ValidationReport } from '../../data/validate.ts';
 import { toTrlJsonl } from '../../data/trl-export.ts';
 import { DatasetStore, type DatasetRecord } from '../../store/datasets.ts';
+import type { ToolDefinition } from '../../tools/types.ts';
 import type { ImportReply, ImportRequest } from '../../worker/dataset-import-protocol.ts';
 
 export interface FileImport {
@@ -31,6 +32,13 @@ export class DatasetsState {
   listError = $state<string | null>(null);
   previewId = $state<string | null>(null);
   previewRows = $state<DatasetExample[]>([]);
+  /** Longest example allowed, in tokens (estimated): longer ones are reported `too-long`. */
+  maxTokens = $state(4096);
+  /**
+   * The tool set calls are checked against. null: the sample enterprise tools (the worker's default);
+   * the Tools section can set the user's active tool set here.
+   */
+  tools = $state<ToolDefinition[] | null>(null);
 
   private worker: Worker | null = null;
   private nextId = 1;
@@ -82,7 +90,7 @@ export class DatasetsState {
         id, fileName: file.name, fileBytes: file.size, status: 'reading', bytesRead: 0, startedAt: performance.now(),
         kind: null, report: null, preview: [], contentHash: '', name: file.name.replace(/\.(jsonl|json)$/i, ''), error: null,
       });
-      this.send({ type: 'validate', id, file });
+      this.send({ type: 'validate', id, file, maxTokens: this.maxTokens, ...(this.tools ? { tools: $state.snapshot(this.tools) } : {}) });
     }
   }
 
