@@ -113,3 +113,28 @@ describe('Qwen3 tokenizer and chat template', () => {
     expect(tok.decode(full.ids.subarray(...full.assistantSpans[2]))).toBe('Opened ticket T-17 for the rain in Zürich; Paris is dry.<|im_end|>');
   });
 });
+
+describe('loss masks with a Qwen2.5-style template', () => {
+  it('assistant header without its own newline before <tool_call> (Qwen2.5 layout) still masks exactly the turn', () => {
+    // Qwen2.5-Instruct renders a tool-calling assistant turn as '<|im_start|>assistant' + '\n<tool_call>...'
+    // (no newline of its own when the content is empty) and plain turns as '<|im_start|>assistant\n' + content.
+    const qwen25Like = [
+      '{%- for message in messages %}',
+      "{%- if message.role == 'assistant' and message.tool_calls %}",
+      "{{- '<|im_start|>assistant' }}{%- if message.content %}{{- '\\n' + message.content }}{%- endif %}",
+      "{%- for tc in message.tool_calls %}{%- set tc = tc.function %}{{- '\\n<tool_call>\\n{\"name\": \"' + tc.name + '\", \"arguments\": ' + (tc.arguments | tojson) + '}\\n</tool_call>' }}{%- endfor %}",
+      "{{- '<|im_end|>\\n' }}",
+      "{%- elif message.role == 'tool' %}{{- '<|im_start|>user\\n<tool_response>\\n' + message.content + '\\n</tool_response><|im_end|>\\n' }}",
+      "{%- else %}{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}{%- endif %}",
+      '{%- endfor %}',
+    ].join('');
+    const { tokenizerJson, tokenizerConfig } = qwen3Json();
+    const tok = ChatTokenizer.fromJson(tokenizerJson, { ...tokenizerConfig, chat_template: qwen25Like });
+    const r = tokenizeConversation(tok, { messages: messages.slice(1), tools });
+    expect(r.assistantSpans.map(([s, e]) => tok.decode(r.ids.subarray(s, e)))).toEqual([
+      '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Zürich"}}\n</tool_call>\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris", "unit": "c"}}\n</tool_call><|im_end|>',
+      'Zürich has rain.\n<tool_call>\n{"name": "create_ticket", "arguments": {"title": "Rain in Zürich", "priority": 2}}\n</tool_call><|im_end|>',
+      'Opened ticket T-17 for the rain in Zürich; Paris is dry.<|im_end|>',
+    ]);
+  });
+});
