@@ -25,17 +25,24 @@ test('built-in tiny model: config, tokenizer and the chat template with tools', 
   await expect(summary.getByTestId('sample-prompt')).toContainText('<tool_call>\n{"name": "queryWeather", "arguments": {"city": "Beijing", "date": "2025-06-03"}}\n</tool_call>');
 });
 
-test('hub download from a local hub: progress, cached across a reload, clear 404', async ({ page }) => {
+test('hub download from a local hub: resume after a dropped connection, cached across a reload, clear 404', async ({ page }) => {
   await page.goto('/#/models');
   await page.getByTestId('hub-id').fill('tiny-org/tiny-qwen');
   await page.locator('details summary').click();
   await page.getByTestId('hub-endpoint').fill(hub.endpoint);
+  // The first attempt loses its connection part-way through the weights.
+  hub.cutNext('model.safetensors', 300_000);
+  await page.getByTestId('hub-download').click();
+  await expect(page.getByTestId('model-error')).toContainText('interrupted at 300000 of');
   await page.getByTestId('hub-download').click();
   await expect(page.getByTestId('model-summary')).toHaveAttribute('data-source', 'hub');
   await expect(page.getByTestId('model-name')).toHaveText('tiny-org/tiny-qwen');
   await expect(page.getByTestId('model-progress')).toContainText('100%');
   const weightsFetched = () => hub.log.filter((r) => r.path.endsWith('model.safetensors') && r.status !== 302).length;
-  expect(weightsFetched()).toBe(1);
+  // The retry asked only for the missing bytes.
+  const weightRequests = hub.log.filter((r) => r.path.endsWith('model.safetensors') && r.status !== 302);
+  expect(weightRequests.map((r) => [r.status, r.range ?? null])).toEqual([[200, null], [206, 'bytes=300000-']]);
+  expect(weightsFetched()).toBe(2);
 
   // Second visit: the endpoint setting persisted, and nothing is downloaded again.
   await page.reload();
@@ -43,7 +50,7 @@ test('hub download from a local hub: progress, cached across a reload, clear 404
   await page.getByTestId('hub-id').fill('tiny-org/tiny-qwen');
   await page.getByTestId('hub-download').click();
   await expect(page.getByTestId('model-summary')).toBeVisible();
-  expect(weightsFetched()).toBe(1);
+  expect(weightsFetched()).toBe(2);
 
   await page.getByTestId('hub-id').fill('tiny-org/missing');
   await page.getByTestId('hub-download').click();
