@@ -14,7 +14,7 @@ import {
 } from '../engine/index.ts';
 import type { QwenConfig } from './config.ts';
 import { LORA_TARGETS, peftConfigJson, peftKey, targetDims, VALUE_HEAD_KEY, type Adapter, type LoraConfig, type LoraTarget } from './peft.ts';
-import { toFloat32, type RawTensor } from './safetensors.ts';
+import { f32ToF16, toFloat32, type RawTensor } from './safetensors.ts';
 import { streamWeights, type ModelFolder } from './weights.ts';
 
 /** How the base weights live on the GPU. */
@@ -142,7 +142,14 @@ export class QwenModel {
     if (base.trainable && base.storage === 'f16') throw new Error('QwenModel: trainable base weights need storage "f32" (packed f16 is frozen storage)');
     if (base.trainable) return e.param(data, shape, name);
     const isProjection = shape.length === 2 && name.includes('.layers.');
-    return e.keep(isProjection && base.storage === 'f16' ? e.f16Weights(data, shape, name) : e.tensor(data, shape, 'f32', name));
+    if (!(isProjection && base.storage === 'f16')) return e.keep(e.tensor(data, shape, 'f32', name));
+    // Packed f16 (two halves per u32, element i in half i & 1), packed here with a scratch-buffer converter:
+    // a 0.5B model has 360M projection values, too many for a per-value allocation.
+    const packed = new Uint32Array(Math.ceil(data.length / 2));
+    for (let i = 0; i < data.length; i += 2) packed[i >> 1] = f32ToF16(data[i]) | (i + 1 < data.length ? f32ToF16(data[i + 1]) << 16 : 0);
+    const t = e.empty(shape, 'f16x2', name);
+    e.batch.upload(packed, t.buffer);
+    return e.keep(t);
   }
 
   private static assemble(e: Engine, cfg: QwenConfig, t: Map<string, Tensor>, base: BaseWeightOptions): QwenModel {
