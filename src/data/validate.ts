@@ -33,7 +33,7 @@ export interface ValidationReport {
   problems: Problem[];
   /** Problems by kind, counted over all of them even when the list is capped. */
   counts: ProblemCounts;
-  /** Lines with at least one problem, ascending. */
+  /** Lines where a record with a problem starts, ascending. */
   badLines: number[];
 }
 
@@ -44,6 +44,8 @@ export class DatasetValidator {
   private readonly badLines: number[] = [];
   private kind: DatasetKind | null;
   private records = 0;
+  /** Records with problems (several array elements can share a line, so this is not badLines.length). */
+  private invalidRecords = 0;
   private readonly argumentValidator: ArgumentValidator | null;
   private readonly ownToolValidators = new Map<string, ArgumentValidator>();
   private readonly seen = new Map<number, number>(); // example key hash -> index in examples
@@ -61,7 +63,7 @@ export class DatasetValidator {
 
   /** A problem of the whole file (not JSONL, array never closed, ...). */
   addFileProblem(line: number, message: string): void {
-    this.report([{ line, field: '', message, kind: 'not-jsonl' }]);
+    this.report([{ line, field: '', message, kind: 'not-jsonl' }], 0); // not a record: no bad line of its own
   }
 
   addRecord(raw: RawRecord): void {
@@ -162,7 +164,10 @@ export class DatasetValidator {
       this.counts[p.kind] = (this.counts[p.kind] ?? 0) + 1;
       if (this.problems.length < this.maxListed) this.problems.push(p);
     }
-    if (badLine > 0 && this.badLines[this.badLines.length - 1] !== badLine) this.badLines.push(badLine);
+    if (badLine > 0) {
+      this.invalidRecords++;
+      if (this.badLines[this.badLines.length - 1] !== badLine) this.badLines.push(badLine);
+    }
   }
 
   finish(): ValidationReport {
@@ -170,7 +175,7 @@ export class DatasetValidator {
       kind: this.kind,
       records: this.records,
       valid: this.examples.length,
-      invalid: this.badLines.length,
+      invalid: this.invalidRecords,
       problems: this.problems,
       counts: { ...this.counts },
       badLines: [...this.badLines],
