@@ -1,0 +1,241 @@
+// Kernel benchmark: our WGSL kernels vs @tensorflow/tfjs-backend-webgpu on the same Dawn adapter, in one run.
+// Prints a markdown table per adapter (GFLOP/s, GB/s, time ratio, dispatches per training step).
+// Usage: npm run bench:kernels [-- --adapters lavapipe,swiftshader|gpu] [--quick]
+// Each adapter runs in its own child process: tfjs binds one WebGPU device per process.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { create, globals } from 'webgpu';
+import { startTape } from '../engine/autograd/tape.ts';
+import { attention } from '../engine/autograd/functions.ts';
+import { initTfjs, tf, tfAttention, tfCausalMask, TfToyTransformer } from '../engine/bench/tfjs-peer.ts';
+import { Engine } from '../engine/engine.ts';
+import { attentionDims, attentionForward } from '../engine/ops/attention.ts';
+import { matmulForward } from '../engine/ops/matmul.ts';
+import { AdamW } from '../engine/optim/adamw.ts';
+import { toyBatch, toyInitWeights, toyParamShapes, type ToyConfig } from '../engine/toy/toy-config.ts';
+import { ToyTransformer } from '../engine/toy/toy-transformer.ts';
+import { availableCpuAdapters, ICD_FILES, openNodeDevice, type NodeGpuChoice } from '../gpu/node-gpu.ts';
+import { Rng } from '../util/rng.ts';
+
+interface Row {
+  name: string;
+  flops: number;
+  bytes: number;
+  oursMs: number;
+  tfjsMs: number;
+  dispatches?: number;
+}
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+
+/** Mean wall time per repetition after one warm-up, at least `minReps` reps and `minMs` in total. */
+async function timeIt(rep: () => Promise<void>, minMs = quick ? 300 : 1500, minReps = quick ? 2 : 3): Promise<number> {
+  await rep();
+  let n = 0;
+  const t0 = performance.now();
+  while (n < minReps || performance.now() - t0 < minMs) {
+    await rep();
+    n++;
+  }
+  return (performance.now() - t0) / n;
+}
+
+function randn(rng: Rng, n: number, s = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => rng.normal() * s);
+}
+
+async function benchAdapter(choice: NodeGpuChoice): Promise<void> {
+  const ctx = await openNodeDevice(choice);
+  const e = new Engine(ctx);
+  // tfjs gets its own Dawn instance; VK_ICD_FILENAMES (set by the parent) limits both to the same driver.
+  const tfGpu = create([]) as unknown as GPU;
+  await initTfjs(tfGpu);
+  const rng = new Rng(1);
+  const rows: Row[] = [];
+
+  // ---- matmuls: (name, M, N, K, transA, transB, f16 weight)
+  const mm: Array<[string, number, number, number, boolean, boolean, boolean]> = [
+    ['matmul 512x512x512 (A·B)', 512, 512, 512, false, false, false],
+    ['matmul x·Wᵀ q_proj 0.5B (128 tok, 896→896)', 128, 896, 896, false, true, false],
+    ['matmul x·Wᵀ gate_proj 0.5B (64 tok, 896→4864)', 64, 4864, 896, false, true, false],
+    ['matmul Xᵀ·dY weight grad (128 tok, 896x896)', 896, 896, 128, true, false, false],
+    ['matmul x·Wᵀ, W packed f16 (128 tok, 896→896)', 128, 896, 896, false, true, true],
+  ];
+  for (const [name, M, N, K, transA, transB, f16] of mm) {
+    const a = randn(rng, M * K);
+    const b = randn(rng, K * N, 0.05);
+    const ta = e.keep(e.tensor(a, transA ? [K, M] : [M, K]));
+    const tb = e.keep(f16 ? e.f16Weights(b, transB ? [N, K] : [K, N]) : e.tensor(b, transB ? [N, K] : [K, N]));
+    const oursMs = await timeIt(async () => {
+      const c = matmulForward(e, ta, tb, { transA, transB });
+      const p = c.readLater();
+      c.release();
+      e.flush();
+      await p;
+    });
+    const xa = tf.tensor(a, transA ? [K, M] : [M, K]) as tf.Tensor2D;
+    const xb = tf.tensor(b, transB ? [N, K] : [K, N]) as tf.Tensor2D;
+    const tfjsMs = await timeIt(async () => {
+      const c = tf.matMul(xa, xb, transA, transB);
+      await c.data();
+      c.dispose();
+    });
+    xa.dispose();
+    xb.dispose();
+    ta.release();
+    tb.release();
+    rows.push({ name: f16 ? `${name} (tfjs: f32 W)` : name, flops: 2 * M * N * K, bytes: 4 * (M * K + M * N) + (f16 ? 2 : 4) * K * N, oursMs, tfjsMs });
+  }
+
+  // ---- attention forward, Qwen2.5-0.5B heads (14 q, 2 kv, head_dim 64)
+  {
+    const [B, T, Hq, Hkv, D] = [1, 256, 14, 2, 64];
+    const q = randn(rng, B * T * Hq * D);
+    const k = randn(rng, B * T * Hkv * D);
+    const v = randn(rng, B * T * Hkv * D);
+    const tq = e.keep(e.tensor(q, [B, T, Hq, D]));
+    const tk = e.keep(e.tensor(k, [B, T, Hkv, D]));
+    const tv = e.keep(e.tensor(v, [B, T, Hkv, D]));
+    const tm = e.keep(e.tensor(new Uint32Array(B * T).fill(1), [B, T]));
+    const dims = attentionDims(tq, tk, tv, tm);
+    const oursMs = await timeIt(async () => {
+      const { out, stats } = attentionForward(e, tq, tk, tv, tm, dims);
+      const p = out.readLater();
+      out.release();
+      stats.release();
+      e.flush();
+      await p;
+    });
+    const xq = tf.tensor(q, [B, T, Hq, D]) as tf.Tensor4D;
+    const xk = tf.tensor(k, [B, T, Hkv, D]) as tf.Tensor4D;
+    const xv = tf.tensor(v, [B, T, Hkv, D]) as tf.Tensor4D;
+    const maskAdd = tfCausalMask(T);
+    const tfjsMs = await timeIt(async () => {
+      const o = tf.tidy(() => tfAttention(xq, xk, xv, maskAdd, Hq, Hkv));
+      await o.data();
+      o.dispose();
+    });
+    tf.dispose([xq, xk, xv, maskAdd]);
+    for (const t of [tq, tk, tv, tm]) t.release();
+    // Causal: half of the T x T scores, each 2D flops for q·k and 2D for p·v.
+    rows.push({ name: `attention fwd causal GQA (T=${T}, 14/2 heads, D=64)`, flops: 2 * 2 * D * Hq * ((T * (T + 1)) / 2), bytes: 4 * (2 * q.length + k.length + v.length), oursMs, tfjsMs });
+
+    // forward + backward
+    const gq = e.keep(e.tensor(q, [B, T, Hq, D]));
+    const gk = e.keep(e.tensor(k, [B, T, Hkv, D]));
+    const gv = e.keep(e.tensor(v, [B, T, Hkv, D]));
+    const gm = e.keep(e.tensor(new Uint32Array(B * T).fill(1), [B, T]));
+    for (const t of [gq, gk, gv]) t.needsGrad = t.requiresGrad = true;
+    const dOut = e.keep(e.tensor(randn(rng, q.length), [B, T, Hq, D]));
+    const oursBwd = await timeIt(async () => {
+      const tape = startTape(e);
+      const o = attention(gq, gk, gv, gm);
+      tape.backward(o, { gradOutput: dOut });
+      const p = gq.grad!.readLater();
+      tape.dispose();
+      for (const t of [gq, gk, gv]) {
+        t.grad?.release();
+        t.grad = null;
+      }
+      e.flush();
+      await p;
+    });
+    const yq = tf.tensor(q, [B, T, Hq, D]) as tf.Tensor4D;
+    const yk = tf.tensor(k, [B, T, Hkv, D]) as tf.Tensor4D;
+    const yv = tf.tensor(v, [B, T, Hkv, D]) as tf.Tensor4D;
+    const ydo = tf.tensor(randn(rng, q.length), [B, T, Hq, D]);
+    const mask2 = tfCausalMask(T);
+    const gradFn = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tfAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, mask2, Hq, Hkv));
+    const tfjsBwd = await timeIt(async () => {
+      const gs = gradFn([yq, yk, yv], ydo);
+      await gs[0].data();
+      tf.dispose(gs);
+    });
+    tf.dispose([yq, yk, yv, ydo, mask2]);
+    rows.push({ name: `attention fwd+bwd (same shape)`, flops: 3.5 * 2 * 2 * D * Hq * ((T * (T + 1)) / 2), bytes: 4 * 3 * (2 * q.length + k.length + v.length), oursMs: oursBwd, tfjsMs: tfjsBwd });
+  }
+
+  // ---- full toy training step: forward + backward + optimizer, one submit
+  {
+    const cfg: ToyConfig = { vocab: 2048, hidden: 128, layers: 2, heads: 4, kvHeads: 2, headDim: 32, ffn: 352, ropeTheta: 1e6, eps: 1e-6, qkNorm: true, qkvBias: true };
+    const [B, T] = [2, 64];
+    const weights = toyInitWeights(cfg, 3, 0.05);
+    const batch = toyBatch(cfg, B, T, 5);
+    const model = new ToyTransformer(e, cfg, weights, T);
+    const opt = new AdamW(e, [...model.params.values()], { lr: 1e-3 });
+    const tb = model.upload(batch);
+    for (const t of Object.values(tb)) if (typeof t === 'object') e.keep(t);
+    let dispatches = 0;
+    const oursMs = await timeIt(async () => {
+      e.resetCounters();
+      const tape = startTape(e);
+      const loss = model.loss(tb);
+      tape.backward(loss);
+      const info = opt.step();
+      const p = loss.readLater();
+      tape.dispose();
+      info.release();
+      opt.zeroGrad();
+      e.flush();
+      dispatches = e.stats.dispatches;
+      await p;
+    });
+    const tfModel = new TfToyTransformer(cfg, weights, toyParamShapes(cfg), T);
+    const ids = tf.tensor(Int32Array.from(batch.ids), [B * T], 'int32');
+    const valid = Float32Array.from(batch.targets, (t) => (t === 0xffffffff ? 0 : 1));
+    const oneHot = tf.oneHot(tf.tensor(Int32Array.from(batch.targets, (t) => (t === 0xffffffff ? 0 : t)), [B * T], 'int32'), cfg.vocab);
+    const w = tf.tensor(valid, [B * T]);
+    const maskAdd = tfCausalMask(T, batch.mask, B, cfg.heads);
+    const tfjsMs = await timeIt(async () => {
+      await tfModel.step(batch, ids, oneHot, w, maskAdd);
+    });
+    const nParams = toyParamShapes(cfg).reduce((a, [, s]) => a + s.reduce((x, y) => x * y, 1), 0);
+    const tokens = B * T;
+    const attnFlops = cfg.layers * 3 * 2 * 2 * cfg.headDim * cfg.heads * B * ((T * (T + 1)) / 2);
+    rows.push({ name: `toy training step (2 layers, C=128, V=2048, B=2, T=64, AdamW)`, flops: 6 * nParams * tokens + attnFlops, bytes: 16 * nParams, oursMs, tfjsMs, dispatches });
+  }
+
+  const report = ctx.report;
+  const lines = [
+    `### ${report.name} (${report.kind}; ${report.description || report.vendor}; features: ${report.features.join(', ') || 'none'})`,
+    '',
+    '| operation | ours ms | ours GFLOP/s | ours GB/s | tfjs ms | tfjs GFLOP/s | ours/tfjs time | dispatches/step |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.name} | ${r.oursMs.toFixed(1)} | ${(r.flops / r.oursMs / 1e6).toFixed(2)} | ${(r.bytes / r.oursMs / 1e6).toFixed(2)} | ${r.tfjsMs.toFixed(1)} | ${(r.flops / r.tfjsMs / 1e6).toFixed(2)} | ${(r.oursMs / r.tfjsMs).toFixed(2)} | ${r.dispatches ?? ''} |`),
+    '',
+  ];
+  console.log('BENCH-TABLE-BEGIN');
+  console.log(lines.join('\n'));
+  console.log('BENCH-TABLE-END');
+  ctx.device.destroy();
+  process.exit(0);
+}
+
+async function main(): Promise<void> {
+  const child = process.env.BENCH_CHILD as NodeGpuChoice | undefined;
+  if (child) return benchAdapter(child);
+  Object.assign(globalThis, globals);
+  const i = args.indexOf('--adapters');
+  const adapters = (i >= 0 ? args[i + 1].split(',') : availableCpuAdapters().length ? availableCpuAdapters() : ['gpu']) as NodeGpuChoice[];
+  const out: string[] = [`Measured ${new Date().toISOString()} on ${process.platform}/${process.arch}, Node ${process.version}${quick ? ' (--quick)' : ''}.`, ''];
+  for (const a of adapters) {
+    const env: Record<string, string | undefined> = { ...process.env, BENCH_CHILD: a };
+    if (a === 'lavapipe' || a === 'swiftshader') env.VK_ICD_FILENAMES = ICD_FILES[a];
+    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...args], { env, encoding: 'utf8', maxBuffer: 1 << 24 });
+    const m = /BENCH-TABLE-BEGIN\n([\s\S]*?)BENCH-TABLE-END/.exec(r.stdout ?? '');
+    if (!m) {
+      console.error(`bench on ${a} failed (exit ${r.status}):\n${r.stderr}\n${r.stdout}`);
+      process.exitCode = 1;
+      continue;
+    }
+    out.push(m[1]);
+    console.log(m[1]);
+  }
+  if (args.includes('--print-all')) console.log(out.join('\n'));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
