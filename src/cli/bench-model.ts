@@ -102,10 +102,16 @@ async function bench(e: Engine, name: string, model: QwenModel, B: number, T: nu
   opt.dispose();
 }
 
+/** Timings of commands the GPU rejected mean nothing: stop with the first error instead of printing them. */
+function failOnGpuErrors(errors: string[]): void {
+  if (errors.length > 0) throw new Error(`the GPU reported ${errors.length} errors; the figures above are invalid. First: ${errors[0]}`);
+}
+
 async function main() {
   const adapter = arg('adapter', 'auto') as NodeGpuChoice;
   const which = arg('model', 'all');
-  const ctx = await openNodeDevice(adapter);
+  const gpuErrors: string[] = [];
+  const ctx = await openNodeDevice(adapter, { onUncapturedError: (m) => gpuErrors.push(m) });
   const e = new Engine(ctx);
   const isCpu = ctx.report.kind === 'cpu';
   console.log(`bench:model on ${ctx.report.name} (${ctx.report.kind})`);
@@ -113,6 +119,7 @@ async function main() {
   if (which === 'tiny' || which === 'all') {
     const { model } = await loadModel(e, folderProvider('public/models/tiny'), { storage: 'f32', trainable: false });
     await bench(e, 'tiny', model, Number(arg('batch', '4')), Number(arg('seq', '128')), Number(arg('gen', '32')), steps);
+    failOnGpuErrors(gpuErrors);
   }
   if (which === 'qwen2.5-0.5b' || which === 'all') {
     const cfg = parseQwenConfig(QWEN25_05B);
@@ -123,6 +130,7 @@ async function main() {
     await e.sync();
     console.log(`qwen2.5-0.5b: random f16 weights uploaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await bench(e, 'qwen2.5-0.5b', model, B, T, Number(arg('gen', isCpu ? '4' : '32')), isCpu ? 1 : steps);
+    failOnGpuErrors(gpuErrors);
   }
   ctx.device.destroy();
   process.exit(0);

@@ -15,6 +15,7 @@ import {
 import type { QwenConfig } from './config.ts';
 import { LORA_TARGETS, peftConfigJson, peftKey, targetDims, VALUE_HEAD_KEY, type Adapter, type LoraConfig, type LoraTarget } from './peft.ts';
 import { f32ToF16, toFloat32, type RawTensor } from './safetensors.ts';
+import { sizeClass } from '../gpu/buffer-pool.ts';
 import { streamWeights, type ModelFolder } from './weights.ts';
 
 /** How the base weights live on the GPU. */
@@ -139,6 +140,15 @@ export class QwenModel {
   }
 
   private static upload(e: Engine, name: string, data: Float32Array, shape: number[], base: BaseWeightOptions): Tensor {
+    const isPacked = shape.length === 2 && name.includes('.layers.') && base.storage === 'f16' && !base.trainable;
+    const bytes = sizeClass(isPacked ? Math.ceil(data.length / 2) * 4 : data.length * 4);
+    const limit = e.device.limits.maxStorageBufferBindingSize;
+    if (bytes > limit) {
+      throw new Error(
+        `weight "${name}" [${shape.join(', ')}] needs a ${(bytes / 2 ** 20).toFixed(0)} MiB GPU buffer, but this adapter binds at most ` +
+          `${(limit / 2 ** 20).toFixed(0)} MiB (maxStorageBufferBindingSize). Use a GPU (or an adapter with a larger limit) for this model.`,
+      );
+    }
     if (base.trainable && base.storage === 'f16') throw new Error('QwenModel: trainable base weights need storage "f32" (packed f16 is frozen storage)');
     if (base.trainable) return e.param(data, shape, name);
     const isProjection = shape.length === 2 && name.includes('.layers.');
@@ -379,6 +389,9 @@ export class QwenModel {
     const e = this.e;
     const N = targets.length;
     const V = this.cfg.vocabSize;
+    // A chunk's logits (rows, V) must fit one storage binding.
+    const maxRows = Math.floor(e.device.limits.maxStorageBufferBindingSize / (V * 4) / 1.5);
+    chunkRows = Math.max(1, Math.min(chunkRows, maxRows));
     let total = 0;
     for (const t of targets) if (t < V) total++;
     let loss: Tensor | null = null;
