@@ -14,7 +14,7 @@ describe('validate CLI', () => {
     expect(clean.out).toContain('tests/fixtures/data/sft_good.jsonl: sft: 5 records, 5 valid, 0 invalid');
     expect(clean.code).toBe(0);
 
-    const bad = validate('tests/fixtures/data/sft_good.jsonl', 'tests/fixtures/data/sft_bad.jsonl', '--max-tokens', '120');
+    const bad = validate('tests/fixtures/data/sft_good.jsonl', 'tests/fixtures/data/sft_bad.jsonl', '--max-tokens', '90');
     expect(bad.code).toBe(1);
     expect(bad.out).toContain('sft: 12 records, 1 valid, 11 invalid');
     expect(bad.out).toContain('  line 2: JSON syntax error at column 137: trailing comma before \'}\' [json-syntax]');

@@ -58,7 +58,7 @@ describe('good files', () => {
 
 describe('every problem kind, by line and field', () => {
   it('sft: syntax, missing, mistyped, unknown tool, schema, empty prompt, duplicate, bad call, mixed kind, too long', () => {
-    const { report, examples } = read('sft_bad.jsonl', 120);
+    const { report, examples } = read('sft_bad.jsonl', 90);
     expect(report.problems.map(brief)).toEqual([
       [2, 'json-syntax', ''],
       [3, 'missing-field', 'output'],
