@@ -1,9 +1,33 @@
-// Validates a call's arguments against its tool's JSON Schema with ajv (types, required, enums, formats
-// such as date), after mapping BFCL's own type names (dict, float, tuple, any) onto JSON Schema.
+// Validates a call's arguments against its tool's JSON Schema (types, required, enums, formats such as date)
+// with ajv, after mapping BFCL's own type names (dict, float, tuple, any) onto JSON Schema. Where a page's
+// Content-Security-Policy forbids the code ajv generates, the same checks run through schema-interpreter.ts.
 
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
+import { interpretSchema } from './schema-interpreter.ts';
 import type { JsonSchema, ToolCall, ToolDefinition } from './types.ts';
+
+/**
+ * Which checker runs the schemas: ajv (generated code, the reference), the interpreter, or 'auto' =
+ * ajv where the page allows generating code and the interpreter where a Content-Security-Policy
+ * without 'unsafe-eval' forbids it (the studio's own page).
+ */
+export type ValidatorEngine = 'ajv' | 'interpreter' | 'auto';
+
+let codeGeneration: boolean | undefined;
+/** Whether `new Function` works here (false under a CSP without 'unsafe-eval'). */
+export function codeGenerationAllowed(): boolean {
+  if (codeGeneration === undefined) {
+    try {
+      codeGeneration = new Function('return true')() === true;
+    } catch {
+      codeGeneration = false;
+    }
+  }
+  return codeGeneration;
+}
+
+type Checker = (data: unknown) => ErrorObject[];
 
 /** One problem with a call, with the JSON pointer of the offending argument ('' = the whole arguments object). */
 export interface ArgumentError {
@@ -60,7 +84,8 @@ export function toJsonSchema(schema: unknown): JsonSchema {
     } else if (SCHEMA_LIST_KEYS.includes(key) && Array.isArray(value)) {
       out[key] = value.map(toJsonSchema);
     } else {
-      out[key] = structuredClone(value);
+      // A JSON round trip rather than structuredClone: schemas held in UI state are proxies it refuses.
+      out[key] = value === undefined ? undefined : JSON.parse(JSON.stringify(value));
     }
   }
   return out;
@@ -104,15 +129,17 @@ function describe(tool: string, e: ErrorObject): ArgumentError {
 
 /** Validates calls against a tool set; compiles each tool's schema once. */
 export class ArgumentValidator {
-  private readonly ajv: Ajv;
+  private readonly ajv: Ajv | null;
   private readonly tools = new Map<string, ToolDefinition>();
-  private readonly compiled = new Map<string, ValidateFunction | ArgumentError>();
+  private readonly compiled = new Map<string, Checker | ArgumentError>();
+  readonly engine: 'ajv' | 'interpreter';
 
-  constructor(tools: readonly ToolDefinition[]) {
+  constructor(tools: readonly ToolDefinition[], engine: ValidatorEngine = 'auto') {
+    this.engine = engine === 'auto' ? (codeGenerationAllowed() ? 'ajv' : 'interpreter') : engine;
     // verbose: errors carry the offending value, so messages can quote it.
     // strict: false because real tool sets carry keywords ajv does not know (BFCL's `optional`, vendor `x-` keys).
-    this.ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true, verbose: true });
-    addFormats(this.ajv);
+    this.ajv = this.engine === 'ajv' ? new Ajv({ allErrors: true, strict: false, validateFormats: true, verbose: true }) : null;
+    if (this.ajv) addFormats(this.ajv);
     for (const t of tools) this.tools.set(t.function.name, t);
   }
 
@@ -120,12 +147,19 @@ export class ArgumentValidator {
     return this.tools.has(name);
   }
 
-  private compile(name: string): ValidateFunction | ArgumentError {
+  private compile(name: string): Checker | ArgumentError {
     let v = this.compiled.get(name);
     if (v) return v;
     const tool = this.tools.get(name)!;
+    const schema = toJsonSchema(tool.function.parameters ?? { type: 'object' });
     try {
-      v = this.ajv.compile(toJsonSchema(tool.function.parameters ?? { type: 'object' }));
+      if (this.ajv) {
+        const fn = this.ajv.compile(schema);
+        v = (data) => (fn(data) ? [] : (fn.errors ?? []));
+      } else {
+        if (JSON.stringify(schema).includes('"$ref"')) throw new Error('$ref needs ajv, which cannot run under this page\'s Content-Security-Policy');
+        v = (data) => interpretSchema(schema, data);
+      }
     } catch (err) {
       v = { kind: 'bad_schema', tool: name, path: '', message: `${name}: its parameter schema does not compile: ${(err as Error).message}` };
     }
@@ -139,12 +173,12 @@ export class ArgumentValidator {
     }
     const v = this.compile(call.name);
     if (typeof v !== 'function') return { valid: false, errors: [v] };
-    if (v(call.arguments)) return { valid: true, errors: [] };
-    return { valid: false, errors: (v.errors ?? []).map((e) => describe(call.name, e)) };
+    const errors = v(call.arguments);
+    return errors.length ? { valid: false, errors: errors.map((e) => describe(call.name, e)) } : { valid: true, errors: [] };
   }
 }
 
 /** One-shot convenience: validate one call against a tool set. */
-export function validateCall(call: ToolCall, tools: readonly ToolDefinition[]): ArgumentCheck {
-  return new ArgumentValidator(tools).check(call);
+export function validateCall(call: ToolCall, tools: readonly ToolDefinition[], engine: ValidatorEngine = 'auto'): ArgumentCheck {
+  return new ArgumentValidator(tools, engine).check(call);
 }
