@@ -2,6 +2,9 @@
 // tool results in the data are what the executors return and the next call uses ids from them.
 
 import { EnterpriseWorld } from '../../tools/enterprise/executors.ts';
+import { ENTERPRISE_TOOLS } from '../../tools/enterprise/tool-set.ts';
+import { DEFAULT_WORLD } from '../../tools/enterprise/world.ts';
+import { ArgumentValidator } from '../../tools/validate-args.ts';
 import type { ToolCall } from '../../tools/types.ts';
 import type { AssistantTurn, ToolTurn, Turn } from '../conversation.ts';
 import { futureDatePhrases } from './dates.ts';
@@ -260,12 +263,16 @@ export const CHAINS: Chain[] = [
   },
 ];
 
+/** One validator for every fresh world: compiling the schemas is the expensive part of a world. */
+let sharedValidator: ArgumentValidator | null = null;
+const freshWorld = () => new EnterpriseWorld(DEFAULT_WORLD, (sharedValidator ??= new ArgumentValidator(ENTERPRISE_TOOLS)));
+
 /** Draws one chain; retries with new values when the world refuses a step. */
 export function drawChain(chain: Chain, ctx: IntentContext, split: Split): ChainExample {
   const list = chain.phrasings[ctx.lang];
   for (let attempt = 0; attempt < 50; attempt++) {
     const index = ctx.rng.pick(phrasingIndexes(list.length, split));
-    const run = new ChainRun(new EnterpriseWorld());
+    const run = new ChainRun(freshWorld());
     const slots: Record<string, string> = {};
     if (!chain.run(ctx, run, slots)) continue;
     const question = list[index].replace(/\{(\w+)\}/g, (_, k: string) => {

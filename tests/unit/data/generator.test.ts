@@ -9,6 +9,10 @@ import { EVAL_FILES, TRAINING_FILES, generateSampleData } from '../../../src/dat
 import { ENTERPRISE_TOOLS } from '../../../src/tools/enterprise/tool-set.ts';
 import { EnterpriseWorld } from '../../../src/tools/enterprise/executors.ts';
 import { parseCallString } from '../../../src/tools/call-string.ts';
+import { ArgumentValidator } from '../../../src/tools/validate-args.ts';
+import { DEFAULT_WORLD } from '../../../src/tools/enterprise/world.ts';
+
+const validator = new ArgumentValidator(ENTERPRISE_TOOLS);
 
 const data = generateSampleData();
 const read = (name: string) => readDatasetText(data.files[name], { tools: ENTERPRISE_TOOLS });
@@ -17,8 +21,10 @@ describe('generateSampleData', () => {
   it('gives the same bytes for the same seed, and other bytes for another seed', () => {
     const again = generateSampleData();
     for (const name of Object.keys(data.files)) expect(again.files[name] === data.files[name]).toBe(true);
-    const other = generateSampleData({ seed: 7 });
-    expect(other.files['sft_data.jsonl']).not.toBe(data.files['sft_data.jsonl']);
+    const small = { sftRows: 30, rmPairs: 10, ppoPrompts: 10, chains: 5, evalRows: 5, evalChains: 5 };
+    const first30 = data.files['sft_data.jsonl'].split('\n').slice(0, 30).join('\n') + '\n';
+    expect(generateSampleData({ ...small }).files['sft_data.jsonl']).toBe(first30);
+    expect(generateSampleData({ ...small, seed: 7 }).files['sft_data.jsonl']).not.toBe(first30);
   });
 
   it('matches the files shipped in public/data (run `npm run generate:data` after changing the generator)', () => {
@@ -94,7 +100,7 @@ describe('generateSampleData', () => {
       const { examples } = read(name);
       for (const e of examples) {
         if (e.kind !== 'conversational') throw new Error('expected conversations');
-        const world = new EnterpriseWorld();
+        const world = new EnterpriseWorld(DEFAULT_WORLD, validator);
         let calls = 0;
         let pending: string[] = [];
         for (const turn of e.conversation.turns) {
