@@ -4,6 +4,7 @@ import { openDevice, type GpuContext } from '../gpu/device.ts';
 import { BROWSER_HELP } from '../gpu/errors.ts';
 import { runSelfTest } from '../gpu/selftest.ts';
 import { toWireError, type EngineMessage, type EngineRequest } from './protocol.ts';
+import { TrainSessions } from './train-session.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -27,6 +28,8 @@ function device(): Promise<GpuContext> {
   return gpu;
 }
 
+const training = new TrainSessions(device, post);
+
 async function handle(req: EngineRequest): Promise<EngineMessage> {
   switch (req.type) {
     case 'init': {
@@ -37,6 +40,16 @@ async function handle(req: EngineRequest): Promise<EngineMessage> {
       const ctx = await device();
       if (ctx.isLost()) throw await ctx.lost;
       return { type: 'selftest-ok', id: req.id, result: await runSelfTest(ctx.device, req.n, req.seed) };
+    }
+    case 'train-start':
+      training.start(req);
+      return { type: 'train-start-ok', id: req.id, runId: req.runId };
+    case 'train-control':
+      training.control(req.runId, req.action);
+      return { type: 'train-control-ok', id: req.id };
+    case 'export-adapter': {
+      const { files, step } = await training.exportAdapter(req.runId);
+      return { type: 'export-adapter-ok', id: req.id, files, step };
     }
   }
 }

@@ -3,6 +3,11 @@
 // an error). Events (no id) report what happens on their own: device loss, progress, logs.
 import type { GpuReport } from '../gpu/gpu-report.ts';
 import type { SelfTestResult } from '../gpu/selftest.ts';
+import type { EvalMetrics, RunStatus, StepMetrics } from '../train/metrics.ts';
+import type { SftConfig } from '../train/sft-config.ts';
+
+/** Where a training run takes its examples: datasets saved in the studio, or the sample files shipped with it. */
+export type DataSource = { kind: 'stored'; ids: string[] } | { kind: 'sample'; files: string[] };
 
 /** An error as it crosses the worker boundary: the name tells the UI which explanation to show. */
 export interface WireError {
@@ -16,18 +21,33 @@ export interface WireError {
 
 export type EngineRequest =
   | { type: 'init'; id: number }
-  | { type: 'selftest'; id: number; n: number; seed: number };
+  | { type: 'selftest'; id: number; n: number; seed: number }
+  /** Starts (or, with resume, continues from its newest checkpoint) an SFT run; progress comes as events. */
+  | { type: 'train-start'; id: number; runId: string; name: string; config: SftConfig; train: DataSource; eval: DataSource | null; resume: boolean }
+  | { type: 'train-control'; id: number; runId: string; action: 'pause' | 'stop' }
+  /** The run's newest checkpoint as PEFT adapter files. */
+  | { type: 'export-adapter'; id: number; runId: string };
 
 // ---- worker -> UI ----------------------------------------------------------------------------------
 
 export type EngineReply =
   | { type: 'init-ok'; id: number; report: GpuReport }
   | { type: 'selftest-ok'; id: number; result: SelfTestResult }
+  /** The run was accepted; it continues in the background. */
+  | { type: 'train-start-ok'; id: number; runId: string }
+  | { type: 'train-control-ok'; id: number }
+  | { type: 'export-adapter-ok'; id: number; files: Record<string, Uint8Array>; step: number }
   | { type: 'error'; id: number; error: WireError };
 
 export type EngineEvent =
   | { type: 'device-lost'; error: WireError }
-  | { type: 'gpu-error'; message: string };
+  | { type: 'gpu-error'; message: string }
+  | { type: 'train-step'; runId: string; metrics: StepMetrics }
+  | { type: 'train-eval'; runId: string; metrics: EvalMetrics }
+  | { type: 'train-log'; runId: string; line: string }
+  /** Loading, tokenizing or evaluating: what is happening and how far. */
+  | { type: 'train-phase'; runId: string; phase: string; done: number; total: number }
+  | { type: 'train-status'; runId: string; status: RunStatus; step: number; error?: string };
 
 export type EngineMessage = EngineReply | EngineEvent;
 

@@ -1,0 +1,196 @@
+// Train page state (runes class): the config being edited, the runs, and the live metrics of the active run.
+import { DatasetStore, type DatasetRecord } from '../../store/datasets.ts';
+import { RunStore } from '../../store/runs.ts';
+import { ConfigError, configToYaml } from '../../train/config-schema.ts';
+import type { EvalMetrics, RunRecord, StepMetrics } from '../../train/metrics.ts';
+import { defaultSftConfig, parseSftYaml, SFT_TABLE, validateSftConfig, type SftConfig } from '../../train/sft-config.ts';
+import type { DataSource, EngineEvent } from '../../worker/protocol.ts';
+import { studio } from '../studio.svelte.ts';
+
+/** Defaults for the studio: the built-in tiny model on the shipped sample data, sized for a quick run. */
+export function studioDefaultConfig(): SftConfig {
+  return {
+    ...defaultSftConfig(),
+    train_file: ['data/sft_data.jsonl'],
+    eval_file: 'data/eval_data.jsonl',
+    output_dir: 'browser',
+    finetune: 'full',
+    num_train_epochs: 1,
+    batch_size: 8,
+    learning_rate: 0.003,
+    warmup_steps: 5,
+    max_seq_len: 320,
+    save_every: 10,
+    eval_max_examples: 16,
+  };
+}
+
+export const SAMPLE_ID = '__sample__';
+
+export class Training {
+  config = $state<SftConfig>(studioDefaultConfig());
+  yaml = $state('');
+  configErrors = $state<string[]>([]);
+  datasets = $state<DatasetRecord[]>([]);
+  /** Dataset ids picked for training; SAMPLE_ID = the shipped sample files (config.train_file). */
+  trainIds = $state<string[]>([SAMPLE_ID]);
+  evalId = $state<string>(SAMPLE_ID);
+  runs = $state<RunRecord[]>([]);
+  selectedRunId = $state<string | null>(null);
+  steps = $state<StepMetrics[]>([]);
+  evals = $state<EvalMetrics[]>([]);
+  log = $state<string[]>([]);
+  phase = $state<{ phase: string; done: number; total: number } | null>(null);
+  /** The run this tab is training right now. */
+  activeRunId = $state<string | null>(null);
+  error = $state<string | null>(null);
+  startedAt = $state<number | undefined>(undefined);
+
+  private runStore = new RunStore();
+  private unsubscribe: (() => void) | null = null;
+
+  selectedRun = $derived(this.runs.find((r) => r.id === this.selectedRunId) ?? null);
+  latest = $derived(this.steps.at(-1) ?? null);
+
+  async init(): Promise<void> {
+    this.yaml = configToYaml(SFT_TABLE, this.config);
+    this.unsubscribe ??= studio.engine?.onEvent((ev) => this.onEvent(ev)) ?? null;
+    this.datasets = (await new DatasetStore().list()).filter((d) => d.kind === 'sft' || d.kind === 'conversational');
+    await this.refreshRuns();
+    if (!this.selectedRunId && this.runs.length) await this.select(this.runs[0].id);
+  }
+
+  async refreshRuns(): Promise<void> {
+    const runs = await this.runStore.list();
+    // A run stored as "running" that this tab is not training was interrupted (reload, crashed tab).
+    this.runs = runs.map((r) => (r.status === 'running' && r.id !== this.activeRunId ? { ...r, status: 'paused' as const, error: 'interrupted: resume continues from the last checkpoint' } : r));
+  }
+
+  async select(runId: string): Promise<void> {
+    this.selectedRunId = runId;
+    this.steps = await this.runStore.metrics(runId);
+    this.evals = await this.runStore.evals(runId);
+    this.log = await this.runStore.log(runId);
+  }
+
+  /** YAML text -> form (the two are views of one config). */
+  applyYaml(): void {
+    try {
+      this.config = parseSftYaml(this.yaml, 'config (YAML)');
+      this.configErrors = [];
+    } catch (e) {
+      this.configErrors = e instanceof ConfigError ? e.problems.map((p) => `${p.key}${p.line ? ` (line ${p.line})` : ''}: ${p.message}`) : [(e as Error).message];
+    }
+  }
+
+  /** Form -> YAML, validating on the way. */
+  syncYaml(): SftConfig | null {
+    try {
+      const c = validateSftConfig($state.snapshot(this.config), 'config');
+      this.configErrors = [];
+      this.yaml = configToYaml(SFT_TABLE, c);
+      return c;
+    } catch (e) {
+      this.configErrors = e instanceof ConfigError ? e.problems.map((p) => `${p.key}: ${p.message}`) : [(e as Error).message];
+      return null;
+    }
+  }
+
+  private sources(c: SftConfig): { train: DataSource; eval: DataSource | null } {
+    const stored = this.trainIds.filter((id) => id !== SAMPLE_ID);
+    const train: DataSource = this.trainIds.includes(SAMPLE_ID) || stored.length === 0 ? { kind: 'sample', files: c.train_file } : { kind: 'stored', ids: stored };
+    const evalSrc: DataSource | null = this.evalId === '' ? null : this.evalId === SAMPLE_ID ? (c.eval_file ? { kind: 'sample', files: [c.eval_file] } : null) : { kind: 'stored', ids: [this.evalId] };
+    return { train, eval: evalSrc };
+  }
+
+  async start(): Promise<void> {
+    const c = this.syncYaml();
+    if (!c || !studio.engine) return;
+    const runId = `sft-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${Math.floor(Math.random() * 1e4)}`;
+    await this.launch(runId, `SFT ${new Date().toLocaleString()}`, c, false);
+  }
+
+  async resume(run: RunRecord): Promise<void> {
+    await this.launch(run.id, run.name, run.config as unknown as SftConfig, true);
+  }
+
+  private async launch(runId: string, name: string, c: SftConfig, resume: boolean): Promise<void> {
+    this.error = null;
+    const { train, eval: evalSrc } = this.sources(c);
+    this.activeRunId = runId;
+    this.startedAt = performance.now();
+    if (!resume) {
+      this.steps = [];
+      this.evals = [];
+      this.log = [];
+    }
+    this.selectedRunId = runId;
+    try {
+      // Svelte state is proxied: send plain copies through postMessage.
+      await studio.engine!.request($state.snapshot({ type: 'train-start' as const, runId, name, config: c, train, eval: evalSrc, resume }) as never);
+    } catch (e) {
+      this.activeRunId = null;
+      this.error = (e as Error).message;
+    }
+    await this.refreshRuns();
+  }
+
+  async control(action: 'pause' | 'stop'): Promise<void> {
+    if (!this.activeRunId || !studio.engine) return;
+    await studio.engine.request({ type: 'train-control', runId: this.activeRunId, action });
+  }
+
+  /** Downloads the run's newest checkpoint as a PEFT adapter (or full weights). */
+  async exportAdapter(runId: string): Promise<string[]> {
+    if (!studio.engine) return [];
+    try {
+      const { files, step } = await studio.engine.request({ type: 'export-adapter', runId });
+      for (const [name, data] of Object.entries(files)) {
+        const a = document.createElement('a');
+        a.href = URL.createObjectURL(new Blob([data as BlobPart]));
+        a.download = `${runId}-step${step}-${name}`;
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      }
+      return Object.keys(files);
+    } catch (e) {
+      this.error = (e as Error).message;
+      return [];
+    }
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    await this.runStore.remove(runId);
+    if (this.selectedRunId === runId) this.selectedRunId = null;
+    await this.refreshRuns();
+  }
+
+  private onEvent(ev: EngineEvent): void {
+    if (!('runId' in ev)) return;
+    const mine = ev.runId === this.selectedRunId;
+    switch (ev.type) {
+      case 'train-step':
+        if (mine) this.steps = [...this.steps.filter((s) => s.step < ev.metrics.step), ev.metrics];
+        break;
+      case 'train-eval':
+        if (mine) this.evals = [...this.evals.filter((s) => s.step !== ev.metrics.step), ev.metrics];
+        break;
+      case 'train-log':
+        if (mine) this.log = [...this.log, `${new Date().toISOString().slice(11, 19)} ${ev.line}`].slice(-2000);
+        break;
+      case 'train-phase':
+        this.phase = { phase: ev.phase, done: ev.done, total: ev.total };
+        break;
+      case 'train-status':
+        if (ev.status !== 'running') {
+          this.activeRunId = null;
+          this.phase = null;
+          if (ev.status === 'failed') this.error = ev.error ?? 'training failed';
+        }
+        void this.refreshRuns();
+        break;
+    }
+  }
+}
+
+export const training = new Training();
