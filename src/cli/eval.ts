@@ -4,8 +4,8 @@
 // Prints a table (or BFCL's summary) and writes the JSON report.
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { readBfclCases } from '../eval/bfcl/bfcl-data.ts';
-import { readBfclPredictions, scoreBfcl } from '../eval/bfcl/score-bfcl.ts';
+import { readBfclCases, readBfclIds } from '../eval/bfcl/bfcl-data.ts';
+import { readBfclPredictions, scoreBfcl, scoreBfclIrrelevance } from '../eval/bfcl/score-bfcl.ts';
 import { scoreRecords } from '../eval/metrics.ts';
 import { formatReport } from '../eval/format-report.ts';
 import { formatProblem, joinRecords, readGold, readPredictions } from '../eval/read-records.ts';
@@ -15,7 +15,7 @@ import { loadToolSet } from '../tools/tool-set.ts';
 
 const USAGE = `usage:
   npm run eval -- --gold GOLD.jsonl --pred PRED.jsonl [--tools TOOLS.json|OPENAPI.yaml] [--report OUT.json] [--no-exec]
-  npm run eval -- --bfcl DIR --category simple_python[,multiple,parallel,parallel_multiple] --pred PRED.jsonl [--report OUT.json] [--underscore-to-dot]`;
+  npm run eval -- --bfcl DIR --category simple_python[,multiple,parallel,parallel_multiple,irrelevance] --pred PRED.jsonl [--report OUT.json] [--underscore-to-dot]`;
 
 function parseArgs(argv: string[]): Map<string, string | true> {
   const out = new Map<string, string | true>();
@@ -45,6 +45,7 @@ function runBfcl(args: Map<string, string | true>): void {
   const predictions = readBfclPredictions(readFileSync(predFile, 'utf8'), predFile);
   const reports = categories.map((cat) => {
     const q = `${dir}/BFCL_v4_${cat}.json`;
+    if (cat === 'irrelevance') return scoreBfclIrrelevance(readBfclIds(readFileSync(q, 'utf8'), q), predictions);
     const a = `${dir}/possible_answer/BFCL_v4_${cat}.json`;
     const cases = readBfclCases(readFileSync(q, 'utf8'), readFileSync(a, 'utf8'), q, a);
     return scoreBfcl(cases, predictions, { underscoreToDot: args.has('underscore-to-dot') });

@@ -60,3 +60,11 @@ export function readBfclCases(questionsText: string, answersText: string, questi
   }
   return cases;
 }
+
+/** Ids of a question file (categories without possible answers, like irrelevance). */
+export function readBfclIds(questionsText: string, questionsFile = 'questions'): string[] {
+  return readJsonLines(questionsText, questionsFile).map(({ line, value }) => {
+    if (!isPyDict(value) || typeof value.id !== 'string') throw new BfclDataError(questionsFile, line, 'field "id": expected a string');
+    return value.id;
+  });
+}

@@ -91,3 +91,26 @@ export function scoreBfcl(cases: readonly BfclCase[], predictions: ReadonlyMap<s
   const category = [...new Set(cases.map((c) => c.category))].join(',');
   return { summary: { category, total: cases.length, correct, accuracy: cases.length ? correct / cases.length : 0, missing, undecodable }, cases: results };
 }
+
+/**
+ * BFCL's irrelevance category: no function fits the question, so a case passes when the prediction holds
+ * no call. As in BFCL, output that does not decode into calls also passes; a missing prediction fails.
+ */
+export function scoreBfclIrrelevance(ids: readonly string[], predictions: ReadonlyMap<string, BfclPrediction>): BfclReport {
+  let missing = 0;
+  let undecodable = 0;
+  const cases: BfclCaseResult[] = ids.map((id) => {
+    const p = predictions.get(id);
+    if (!p) {
+      missing++;
+      return { id, valid: false, errors: ['No prediction for this id.'], errorType: 'missing_prediction' };
+    }
+    if (!p.calls) undecodable++;
+    if (p.calls && p.calls.length > 0) {
+      return { id, valid: false, errors: [`Valid syntax: ${p.calls.length} call(s) decoded where no function should be called.`], errorType: 'irrelevance_error:decoder_success' };
+    }
+    return { id, valid: true, errors: [] };
+  });
+  const correct = cases.filter((c) => c.valid).length;
+  return { summary: { category: 'irrelevance', total: ids.length, correct, accuracy: ids.length ? correct / ids.length : 0, missing, undecodable }, cases };
+}

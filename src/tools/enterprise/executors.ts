@@ -77,7 +77,7 @@ export class EnterpriseWorld implements ToolWorld {
   private readonly counters: Record<string, number>;
   private readonly validator: ArgumentValidator;
 
-  constructor(data: WorldData = DEFAULT_WORLD, validator = new ArgumentValidator(ENTERPRISE_TOOLS)) {
+  constructor(data: WorldData = DEFAULT_WORLD, validator = sharedValidator()) {
     this.data = data;
     this.validator = validator;
     for (const e of data.employees) this.leaveBalance.set(e.id, { ...e.leaveBalance });
@@ -302,6 +302,12 @@ const EXECUTORS: Record<string, Executor> = {
   },
 };
 
+let shared: ArgumentValidator | undefined;
+/** One validator for every world: compiling 16 schemas per world would dominate short rollouts. */
+function sharedValidator(): ArgumentValidator {
+  return (shared ??= new ArgumentValidator(ENTERPRISE_TOOLS));
+}
+
 function deptName(w: EnterpriseWorld, e: Employee): string {
   return w.data.departments.find((d) => d.id === e.departmentId)!.nameEn;
 }
@@ -311,6 +317,5 @@ export const ENTERPRISE_EXECUTOR_NAMES: ReadonlySet<string> = new Set(Object.key
 
 /** Fresh enterprise worlds on demand, for chain checks and rewards. */
 export function enterpriseEnvironment(data: WorldData = DEFAULT_WORLD): ToolEnvironment {
-  const validator = new ArgumentValidator(ENTERPRISE_TOOLS);
-  return { toolNames: ENTERPRISE_EXECUTOR_NAMES, create: () => new EnterpriseWorld(data, validator) };
+  return { toolNames: ENTERPRISE_EXECUTOR_NAMES, create: () => new EnterpriseWorld(data) };
 }
