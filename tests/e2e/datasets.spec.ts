@@ -66,6 +66,10 @@ test('drop samples and a broken file, see the report, save, and keep the dataset
   expect(names.sort()).toEqual(['chains_data', 'hand-written bad file', 'rm_data', 'sft_data']);
   await expect(page.locator('[data-testid=dataset-row][data-name="sft_data"] [data-testid=dataset-count]')).toHaveText('1200');
   await expect(page.locator('[data-testid=dataset-row][data-name="hand-written bad file"] [data-testid=dataset-kind]')).toHaveText('sft');
+
+  // Dropping a file again says its examples are already stored.
+  await page.getByTestId('dataset-file-input').setInputFiles(path('public/data/sft_data.jsonl'));
+  await expect(page.getByTestId('import-same-content')).toContainText('already stored as “sft_data”');
   expect(pageErrors).toEqual([]);
 });
 

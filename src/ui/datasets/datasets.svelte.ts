@@ -155,3 +155,6 @@ export class DatasetsState {
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
 }
+
+/** One state for the studio: imports keep running (and their reports stay) while the user visits other sections. */
+export const datasetsState = new DatasetsState();
