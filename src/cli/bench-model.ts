@@ -6,7 +6,7 @@
 // 512 x 4 step takes hours there); the shape used is printed with every figure.
 import { Rng } from '../util/rng.ts';
 import { openNodeDevice, type NodeGpuChoice } from '../gpu/node-gpu.ts';
-import { AdamW, Engine, IGNORE_TARGET } from '../engine/index.ts';
+import { AdamW, Engine, IGNORE_TARGET, startTape } from '../engine/index.ts';
 import { expectedParams, paramCount, parseQwenConfig, type QwenConfig } from '../model/config.ts';
 import { generate, GREEDY } from '../model/generate.ts';
 import { loadModel } from '../model/load.ts';
@@ -52,7 +52,7 @@ async function bench(e: Engine, name: string, model: QwenModel, B: number, T: nu
   const batch = { ids, mask, B, T };
   model.addLora({ r: name === 'tiny' ? 8 : 16, alpha: 32, dropout: 0.05, targets: [...LORA_TARGETS] }, new Rng(2));
   model.checkpointLayers = name !== 'tiny';
-  const chunk = name === 'tiny' ? N : 512;
+  const chunk = name === 'tiny' ? N : 256;
   await e.sync();
   const weightsBytes = e.stats.bytesLive;
 
@@ -70,7 +70,6 @@ async function bench(e: Engine, name: string, model: QwenModel, B: number, T: nu
   const afterFwd = e.stats.bytesLive;
   const opt = new AdamW(e, model.trainableParams(), { lr: 1e-4 });
   model.training = true;
-  const { startTape } = await import('../engine/index.ts');
   const stepMs = await time(async () => {
     const tape = startTape(e);
     const loss = model.lmLoss(model.forward(batch, { logits: false }).hidden, targets, chunk);
@@ -102,6 +101,25 @@ async function bench(e: Engine, name: string, model: QwenModel, B: number, T: nu
   opt.dispose();
 }
 
+/**
+ * GPU memory of one training step at the target shape, measured by recording the step without running it:
+ * the engine takes every buffer from its pool while recording, so the pool's size after recording is the
+ * step's peak. Nothing is submitted (the device is destroyed afterwards), so this works on slow CPU adapters.
+ */
+function memoryPlan(e: Engine, model: QwenModel, B: number, T: number, chunk: number): number {
+  const N = B * T;
+  const rng = new Rng(7);
+  const ids = Int32Array.from({ length: N }, () => rng.int(2000));
+  const targets = Uint32Array.from({ length: N }, (_, i) => (i % T === T - 1 ? IGNORE_TARGET : ids[i + 1]));
+  const opt = new AdamW(e, model.trainableParams(), { lr: 1e-4 });
+  model.training = true;
+  const tape = startTape(e);
+  const loss = model.lmLoss(model.forward({ ids, mask: new Uint8Array(N).fill(1), B, T }, { logits: false }).hidden, targets, chunk);
+  tape.backward(loss);
+  opt.step();
+  return e.stats.bytesLive;
+}
+
 /** Timings of commands the GPU rejected mean nothing: stop with the first error instead of printing them. */
 function failOnGpuErrors(errors: string[]): void {
   if (errors.length > 0) throw new Error(`the GPU reported ${errors.length} errors; the figures above are invalid. First: ${errors[0]}`);
@@ -131,6 +149,10 @@ async function main() {
     console.log(`qwen2.5-0.5b: random f16 weights uploaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await bench(e, 'qwen2.5-0.5b', model, B, T, Number(arg('gen', isCpu ? '4' : '32')), isCpu ? 1 : steps);
     failOnGpuErrors(gpuErrors);
+    if (B !== 4 || T !== 512) {
+      const bytes = memoryPlan(e, model, 4, 512, 256);
+      console.log(`  GPU memory plan at batch 4 x seq 512 (one fwd+bwd+AdamW step recorded, not run): ${mb(bytes)} (${bytes <= 3 * 2 ** 30 ? 'within' : 'over'} the 3 GiB target)`);
+    }
   }
   ctx.device.destroy();
   process.exit(0);
