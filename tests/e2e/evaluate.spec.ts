@@ -1,5 +1,5 @@
-// Evaluate and Tools pages in a real Chromium: score predictions against the sample eval split and read
-// the report (metrics, per-tool bars, confusion table, failures); load the sample tools, try calls on the
+// Evaluate and Tools pages in a real Chromium: score the sample eval split and hand-made predictions and
+// read the report (metrics, per-tool bars, confusion table, failures); load the sample tools, try calls on the
 // mock world (a booked room becomes busy), and import an OpenAPI spec with its unmappable operations.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -7,38 +7,74 @@ import { expect, test } from '@playwright/test';
 
 const path = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 
-/** Predictions from the eval split's own answers, with every 10th (i % 10 == 3) replaced by a refusal. */
-function predictions(): Buffer {
-  const lines = readFileSync(path('public/data/eval_data.jsonl'), 'utf8').split('\n').filter(Boolean);
-  const preds = lines.map((l, i) => JSON.stringify({ id: `line-${i + 1}`, output: i % 10 === 3 ? 'Sorry, I cannot help with that.' : JSON.parse(l).output }));
-  // An id that is not in the gold file, with markup in it: it must show up as text, never as HTML.
-  preds.push(JSON.stringify({ id: '<b data-testid="injected">x</b>', output: 'hi' }));
-  return Buffer.from(preds.join('\n'));
+/** Predictions = the eval split's own answers (so the figures hold whatever the generator produced). */
+function ownAnswers(): { buffer: Buffer; tools: number } {
+  const text = readFileSync(path('public/data/eval_data.jsonl'), 'utf8');
+  const lines = text.split('\n').filter(Boolean);
+  const preds = lines.map((l, i) => JSON.stringify({ id: `line-${i + 1}`, output: JSON.parse(l).output }));
+  const tools = new Set([...text.matchAll(/\\"tool_name\\":\\"(\w+)\\"/g)].map((m) => m[1])).size;
+  return { buffer: Buffer.from(preds.join('\n')), tools };
 }
 
-test('score predictions against the sample eval split and read the report', async ({ page }) => {
+const file = (name: string, lines: object[]) => ({ name, mimeType: 'application/json', buffer: Buffer.from(lines.map((l) => JSON.stringify(l)).join('\n')) });
+const qw = (city: string) => ({ name: 'queryWeather', arguments: { city } });
+
+test('the sample eval split scores its own answers perfectly', async ({ page }) => {
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto('/#/evaluate');
   await page.getByTestId('load-sample-gold').click();
   await expect(page.getByTestId('gold-name')).toHaveText('eval_data.jsonl');
-  await page.getByTestId('pred-file-input').setInputFiles({ name: 'preds.jsonl', mimeType: 'application/json', buffer: predictions() });
-  await expect(page.getByTestId('pred-name')).toHaveText('preds.jsonl');
+  const own = ownAnswers();
+  expect(own.tools).toBeGreaterThan(5);
+  await page.getByTestId('pred-file-input').setInputFiles({ name: 'own.jsonl', mimeType: 'application/json', buffer: own.buffer });
   await page.getByTestId('run-eval').click();
+  await expect(page.getByTestId('headline-tool-accuracy')).toContainText('100.0%');
+  await expect(page.getByTestId('headline-chain-success')).toContainText('100.0%');
+  // Schemas and executors work under the page's Content-Security-Policy (no eval).
+  for (const m of ['formatValidity', 'schemaValidity', 'noToolAccuracy', 'exactArgumentMatch']) {
+    await expect(page.locator(`[data-testid=metrics-table] [data-metric=${m}] td`)).toHaveText('100.0%');
+  }
+  await expect(page.locator('[data-testid=metrics-table] [data-metric=executionSuccess] td')).not.toHaveText('n/a');
+  await expect(page.locator('[data-testid=per-tool-chart] rect')).toHaveCount(own.tools);
+  await expect(page.getByTestId('failures')).toContainText('Every record passed.');
+  expect(pageErrors).toEqual([]);
+});
 
-  // The same figures `npm run eval` prints for these files: 182 of 204 expected calls, 182 of 200 chains.
-  await expect(page.getByTestId('headline-tool-accuracy')).toContainText('89.2%');
-  await expect(page.getByTestId('headline-chain-success')).toContainText('91.0%');
-  await expect(page.locator('[data-testid=metrics-table] [data-metric=formatValidity] td')).toHaveText('100.0%');
-  await expect(page.locator('[data-testid=metrics-table] [data-metric=noToolAccuracy] td')).toHaveText('100.0%');
-  // Schemas and executors work under the page's Content-Security-Policy (no eval): 168 of 182 calls run.
-  await expect(page.locator('[data-testid=metrics-table] [data-metric=schemaValidity] td')).toHaveText('100.0%');
-  await expect(page.locator('[data-testid=metrics-table] [data-metric=executionSuccess] td')).toHaveText('92.3%');
-  await expect(page.locator('[data-testid=per-tool-chart] rect')).toHaveCount(16);
-  const weatherRow = page.locator('[data-testid=confusion-table] tr[data-expected=queryWeather]');
-  await expect(weatherRow.locator('td[data-predicted="(none)"]')).not.toHaveText('');
-  await expect(page.getByTestId('failures').locator('.failure')).toHaveCount(18);
-  await expect(page.getByTestId('failures')).toContainText('no call');
+test('hand-made predictions give the hand-computed report', async ({ page }) => {
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto('/#/evaluate');
+  await page.getByTestId('gold-file-input').setInputFiles(file('gold.jsonl', [
+    { id: 'r1', calls: [qw('Beijing')] },
+    { id: 'r2', calls: [{ name: 'getLeaveBalance', arguments: { employeeId: 'E1001' } }] },
+    { id: 'r3', calls: [] },
+    { id: 'r4', calls: [] },
+    { id: 'r5', calls: [qw('Beijing'), qw('Shanghai')] },
+  ]));
+  await page.getByTestId('pred-file-input').setInputFiles(file('pred.jsonl', [
+    { id: 'r1', output: '<tool_call>\n{"name": "queryWeather", "arguments": {"city": "beijing"}}\n</tool_call>' },
+    { id: 'r2', calls: [{ name: 'getLeaveBalance', arguments: { employeeId: 'E1002' } }] },
+    { id: 'r3', output: 'Hello! How can I help?' },
+    { id: 'r4', calls: [qw('Paris')] },
+    { id: 'r5', output: '<tool_call>{"name": "queryWeather", "arguments": {"city": "Shanghai"}}' },
+    // An id that is not in the gold file, with markup in it: it must show up as text, never as HTML.
+    { id: '<b data-testid="injected">x</b>', output: 'hi' },
+  ]));
+  await page.getByTestId('run-eval').click();
+  // Expected calls: r1 1, r2 1, r5 2 = 4; right: r1 only (r5's text is malformed) -> 25%; records right: r1, r3 -> 2 of 5.
+  await expect(page.getByTestId('headline-tool-accuracy')).toContainText('25.0%');
+  await expect(page.getByTestId('headline-chain-success')).toContainText('40.0%');
+  await expect(page.locator('[data-testid=metrics-table] [data-metric=toolNameAccuracy] td')).toHaveText('50.0%');
+  await expect(page.locator('[data-testid=metrics-table] [data-metric=formatValidity] td')).toHaveText('66.7%');
+  await expect(page.locator('[data-testid=metrics-table] [data-metric=noToolAccuracy] td')).toHaveText('50.0%');
+  await expect(page.locator('[data-testid=per-tool-chart] rect')).toHaveCount(2);
+  const weather = page.locator('[data-testid=confusion-table] tr[data-expected=queryWeather]');
+  await expect(weather.locator('td[data-predicted=queryWeather]')).toHaveText('1');
+  await expect(weather.locator('td[data-predicted="(none)"]')).toHaveText('2');
+  await expect(page.locator('[data-testid=confusion-table] tr[data-expected="(none)"] td[data-predicted=queryWeather]')).toHaveText('1');
+  await expect(page.getByTestId('failures').locator('.failure')).toHaveCount(3);
+  await expect(page.locator('[data-testid=failures] .failure[data-id=r5]')).toContainText('<tool_call> is never closed');
 
   // The unknown id is listed as text; its markup did not become an element.
   await expect(page.getByTestId('eval-problems')).toContainText('<b data-testid="injected">x</b>');
