@@ -42,7 +42,9 @@ function runBfcl(args: Map<string, string | true>): void {
   const categories = (str(args, 'category') ?? '').split(',').filter(Boolean);
   const predFile = str(args, 'pred');
   if (!categories.length || !predFile) throw new Error(`--bfcl needs --category and --pred\n${USAGE}`);
-  const predictions = readBfclPredictions(readFileSync(predFile, 'utf8'), predFile);
+  const problems: string[] = [];
+  const predictions = readBfclPredictions(readFileSync(predFile, 'utf8'), predFile, problems);
+  for (const p of problems) console.error(`skipped ${p}`);
   const reports = categories.map((cat) => {
     const q = `${dir}/BFCL_v4_${cat}.json`;
     if (cat === 'irrelevance') return scoreBfclIrrelevance(readBfclIds(readFileSync(q, 'utf8'), q), predictions);

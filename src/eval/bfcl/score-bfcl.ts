@@ -5,7 +5,6 @@
 import { parseModelOutput } from '../../tools/parse-output.ts';
 import { checkCategory, type CheckOptions, type PyCall } from './ast-checker.ts';
 import type { BfclCase } from './bfcl-data.ts';
-import { readJsonLines } from './bfcl-data.ts';
 import { fromJs, isPyDict, parsePyJson, type PyValue } from './py-value.ts';
 
 export interface BfclPrediction {
@@ -47,14 +46,32 @@ function decodeCalls(items: PyValue, where: string): PyCall[] | string {
   return calls;
 }
 
-/** Reads a predictions JSONL text; a line that cannot be decoded becomes a prediction with an error. */
-export function readBfclPredictions(text: string, file = 'predictions'): Map<string, BfclPrediction> {
+/**
+ * Reads a predictions JSONL text. A line whose calls cannot be decoded becomes a prediction with an error
+ * (scored as wrong); a line that is not a prediction at all (bad JSON, no id, repeated id) is skipped and
+ * described in `problems` with its file and line, and every other line is kept.
+ */
+export function readBfclPredictions(text: string, file = 'predictions', problems: string[] = []): Map<string, BfclPrediction> {
   const out = new Map<string, BfclPrediction>();
-  for (const { line, value } of readJsonLines(text, file)) {
-    const where = `${file}:${line}`;
-    if (!isPyDict(value) || typeof value.id !== 'string') throw new Error(`${where}: field "id": expected a string`);
+  text.split('\n').forEach((raw, i) => {
+    if (raw.trim() === '') return;
+    const where = `${file}:${i + 1}`;
+    let value: PyValue;
+    try {
+      value = parsePyJson(raw);
+    } catch (e) {
+      problems.push(`${where}: not valid JSON: ${(e as Error).message}`);
+      return;
+    }
+    if (!isPyDict(value) || typeof value.id !== 'string') {
+      problems.push(`${where}: field "id": expected a string`);
+      return;
+    }
     const id = value.id;
-    if (out.has(id)) throw new Error(`${where}: id "${id}" appears twice`);
+    if (out.has(id)) {
+      problems.push(`${where}: field "id": "${id}" appears twice; the first line is kept`);
+      return;
+    }
     if (value.calls !== undefined) {
       const calls = decodeCalls(value.calls, where);
       out.set(id, typeof calls === 'string' ? { id, error: calls } : { id, calls });
@@ -63,9 +80,9 @@ export function readBfclPredictions(text: string, file = 'predictions'): Map<str
       if (parsed.error) out.set(id, { id, error: `${where}: ${parsed.error.message}` });
       else out.set(id, { id, calls: parsed.calls.map((c) => ({ name: c.name, args: fromJs(c.arguments) as Record<string, PyValue> })) });
     } else {
-      throw new Error(`${where}: needs "calls" (a list) or "output" (a string)`);
+      problems.push(`${where}: field "output": needs "calls" (a list) or "output" (a string)`);
     }
-  }
+  });
   return out;
 }
 

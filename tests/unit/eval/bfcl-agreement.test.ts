@@ -90,12 +90,21 @@ describe('BFCL scoring from prediction lines', () => {
     }
   });
 
-  it('reports missing, undecodable and wrong predictions per id', () => {
+  it('reports missing, undecodable and wrong predictions per id, and skips lines that are not predictions', () => {
     const lines = [
       JSON.stringify({ id: cases[0].id, output: '<tool_call>{"name": "x", "arguments": {}}' }),
       JSON.stringify({ id: cases[1].id, calls: [] }),
+      '{"id": "broken",',
+      JSON.stringify({ id: cases[1].id, calls: [] }),
+      JSON.stringify({ output: 'no id' }),
     ].join('\n');
-    const report = scoreBfcl(cases.slice(0, 3), readBfclPredictions(lines, 'p.jsonl'));
+    const problems: string[] = [];
+    const report = scoreBfcl(cases.slice(0, 3), readBfclPredictions(lines, 'p.jsonl', problems));
+    expect(problems).toEqual([
+      'p.jsonl:3: not valid JSON: expected a string key at line 1, column 17',
+      `p.jsonl:4: field "id": "${cases[1].id}" appears twice; the first line is kept`,
+      'p.jsonl:5: field "id": expected a string',
+    ]);
     expect(report.summary).toMatchObject({ total: 3, correct: 0, missing: 1, undecodable: 1 });
     expect(report.cases[0]).toMatchObject({ valid: false, errorType: 'decode_error' });
     expect(report.cases[0].errors[0]).toMatch(/^p\.jsonl:1: <tool_call> is never closed/);
