@@ -17,15 +17,15 @@ export type NormaliseResult = { example: DatasetExample; callSites: CallSite[] }
 
 /** Which dataset kind a record's fields say it is; null when they match none. */
 export function detectRecordKind(o: Record<string, unknown>): DatasetKind | null {
-  if ('messages' in o) return 'conversational';
-  if ('instruction' in o || 'output' in o || 'completion' in o) return 'sft';
+  if ('messages' in o || 'conversations' in o) return 'conversational';
+  if ('instruction' in o || 'output' in o || 'completion' in o || ('query' in o && 'answers' in o)) return 'sft';
   if ('chosen' in o || 'rejected' in o) return 'rm';
   if ('prompt' in o) return 'ppo';
   return null;
 }
 
 export const EXPECTED_SHAPES =
-  'expected {"instruction","input","output"} (sft), {"prompt","chosen","rejected"} (rm), {"prompt","response"} (ppo) or {"messages","tools"} (conversational)';
+  'expected {"instruction","input","output"} (sft), {"prompt","chosen","rejected"} (rm), {"prompt","response"} (ppo), {"messages","tools"} (conversational), ShareGPT {"conversations"} or xLAM {"query","tools","answers"}';
 
 /**
  * A prompt string whose first line states the date (`当前日期：2025-04-24（星期四）`, `Current date: ...`)
@@ -77,6 +77,7 @@ export function normaliseRecord(value: unknown, kind: DatasetKind, line: number)
 }
 
 function normaliseSft(o: Record<string, unknown>, issues: Issues): DatasetExample | null {
+  if (!('instruction' in o) && 'query' in o && 'answers' in o) return normaliseXlam(o, issues);
   // TRL prompt-completion rows are sft rows too.
   if (!('instruction' in o) && 'prompt' in o) {
     const prompt = readPrompt(o, 'prompt', issues);
@@ -125,15 +126,15 @@ function normalisePpo(o: Record<string, unknown>, issues: Issues): DatasetExampl
 }
 
 function normaliseConversational(o: Record<string, unknown>, issues: Issues): DatasetExample | null {
-  const tools = o.tools === undefined || o.tools === null ? undefined : readTools(o.tools, issues);
-  const conv = readMessages(o.messages, 'messages', issues);
+  const tools = o.tools === undefined || o.tools === null ? undefined : readTools(parseIfJsonText(o.tools), issues);
+  const conv = 'messages' in o ? readMessages(o.messages, 'messages', issues) : readShareGpt(o.conversations, issues);
   if (!conv) return null;
   if (!conv.turns.some((t) => t.role === 'user' && t.content.trim() !== '')) {
-    issues.add('empty-prompt', 'messages', 'no user message with text');
+    issues.add('empty-prompt', 'messages' in o ? 'messages' : 'conversations', 'no user message with text');
     return null;
   }
   if (!conv.turns.some((t) => t.role === 'assistant')) {
-    issues.add('missing-field', 'messages', 'no assistant message: nothing to learn from this conversation');
+    issues.add('missing-field', 'messages' in o ? 'messages' : 'conversations', 'no assistant message: nothing to learn from this conversation');
     return null;
   }
   if (tools) conv.tools = tools;
@@ -333,4 +334,92 @@ function readTools(v: unknown, issues: Issues): ToolDefinition[] | undefined {
     });
   });
   return out;
+}
+
+/** Hub datasets often store `tools` (and xLAM `answers`) as a JSON string: read it as the value it holds. */
+function parseIfJsonText(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v; // reported by the reader as a wrong type
+  }
+}
+
+/**
+ * ShareGPT `conversations: [{from, value}]` (Hermes function calling, ToolACE, ...): human/user,
+ * gpt/assistant (calls as <tool_call> blocks, JSON or call strings), system, and tool results
+ * (tool / observation / function_response); `function_call` entries carry a JSON call.
+ */
+function readShareGpt(v: unknown, issues: Issues): Conversation | null {
+  if (!Array.isArray(v)) {
+    issues.add(v === undefined ? 'missing-field' : 'wrong-type', 'conversations', `"conversations" should be a list of {"from", "value"} entries, got ${describeType(v)}`);
+    return null;
+  }
+  const conv: Conversation = { turns: [] };
+  const before = issues.problems.length;
+  v.forEach((m, i) => {
+    const at = `conversations[${i}]`;
+    if (!isObject(m) || typeof m.from !== 'string') return issues.add('wrong-type', at, 'each entry should be {"from": "...", "value": "..."}');
+    const value = typeof m.value === 'string' ? m.value : m.value === undefined ? undefined : JSON.stringify(m.value);
+    if (value === undefined) return issues.add('missing-field', `${at}.value`, '"value" is missing');
+    const from = m.from.toLowerCase();
+    if (from === 'system') conv.system = conv.system ? `${conv.system}\n${value}` : value;
+    else if (from === 'human' || from === 'user') conv.turns.push({ role: 'user', content: value });
+    else if (from === 'gpt' || from === 'assistant' || from === 'function_call') {
+      const turn = readReply(value, `${at}.value`, issues, true);
+      if (turn) conv.turns.push(turn);
+    } else if (from === 'tool' || from === 'observation' || from === 'function_response' || from === 'ipython') {
+      const last = conv.turns[conv.turns.length - 1];
+      if (last?.role === 'tool') last.results.push({ content: value });
+      else conv.turns.push({ role: 'tool', results: [{ content: value }] });
+    } else issues.add('wrong-type', `${at}.from`, `"from" should be human, gpt, system or tool/observation, got ${describeType(m.from)}`);
+  });
+  return issues.problems.length > before ? null : conv;
+}
+
+/** xLAM (Salesforce function calling): `query`, `tools` and `answers` (JSON strings), BFCL-style parameter maps. */
+function normaliseXlam(o: Record<string, unknown>, issues: Issues): DatasetExample | null {
+  const query = issues.str(o, 'query', true);
+  const answers = parseIfJsonText(o.answers);
+  const rawTools = parseIfJsonText(o.tools);
+  if (query === undefined) return null;
+  if (query.trim() === '') {
+    issues.add('empty-prompt', 'query', '"query" is empty');
+    return null;
+  }
+  if (!Array.isArray(answers)) {
+    issues.add('wrong-type', 'answers', `"answers" should be a list of {"name", "arguments"} (or its JSON text), got ${describeType(o.answers)}`);
+    return null;
+  }
+  const reply = answers.length === 0 ? null : readReply(answers, 'answers', issues, true);
+  if (answers.length > 0 && !reply) return null;
+  let tools: ToolDefinition[] | undefined;
+  if (rawTools !== undefined) {
+    if (!Array.isArray(rawTools)) {
+      issues.add('wrong-type', 'tools', `"tools" should be a list of tools (or its JSON text), got ${describeType(o.tools)}`);
+      return null;
+    }
+    tools = readTools(rawTools.map(xlamToolToSchema), issues);
+  }
+  const turns: Turn[] = [{ role: 'user', content: query }];
+  if (reply) turns.push(reply);
+  return { kind: 'sft', line: issues.line, conversation: { ...(tools ? { tools } : {}), turns } };
+}
+
+/** xLAM parameters `{name: {type: "str, optional", description, default}}` -> a JSON Schema object. */
+function xlamToolToSchema(t: unknown): unknown {
+  if (!isObject(t) || !isObject(t.parameters) || t.parameters.type === 'object') return t;
+  const properties: Record<string, unknown> = {};
+  const required: string[] = [];
+  for (const [name, spec] of Object.entries(t.parameters)) {
+    const p = isObject(spec) ? spec : {};
+    const typeText = typeof p.type === 'string' ? p.type : '';
+    const optional = /optional/i.test(typeText) || 'default' in p;
+    const base = typeText.replace(/,?\s*optional/i, '').trim().toLowerCase();
+    const type = /^(list|tuple|array)/.test(base) ? 'array' : /^(dict|object)/.test(base) ? 'object' : { str: 'string', string: 'string', int: 'integer', integer: 'integer', float: 'number', number: 'number', bool: 'boolean', boolean: 'boolean' }[base];
+    properties[name] = { ...(type ? { type } : {}), ...(typeof p.description === 'string' ? { description: p.description } : {}) };
+    if (!optional) required.push(name);
+  }
+  return { ...t, parameters: { type: 'object', properties, required } };
 }

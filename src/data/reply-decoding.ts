@@ -1,6 +1,7 @@
 // Reads an assistant reply as datasets write it: a JSON call (`{"tool_call": {...}}`, a list of them,
 // OpenAI `{"type":"function","function":{...}}`, Qwen `<tool_call>{...}</tool_call>`), a function-call
-// string `name(key=value); ...`, or plain text (an answer without a tool).
+// string `name(key=value); ...`, or plain text (an answer without a tool). Text that merely starts like a
+// call ("max(a, b) returns ...", "[1] see below") stays text; a broken call attempt is an error.
 
 import { parseCallString } from '../tools/call-string.ts';
 import type { ToolCall } from '../tools/types.ts';
@@ -9,6 +10,7 @@ import { lineColumnAt, locateJsonError } from './json-error.ts';
 export type DecodedReply = { calls: ToolCall[]; content?: string } | { error: string };
 
 const CALL_STRING_START = /^[A-Za-z_$][A-Za-z0-9_$.\-]*\s*\(/;
+const CALL_ATTEMPT = /^[A-Za-z_$][A-Za-z0-9_$.\-]*\s*\(\s*(\)|[A-Za-z_$][A-Za-z0-9_$]*\s*=)/;
 const QWEN_CALL = /<tool_call>([\s\S]*?)<\/tool_call>/g;
 
 /** Decodes a reply text. Plain prose becomes `{calls: [], content}`; a broken call gives `{error}`. */
@@ -16,7 +18,7 @@ export function decodeReply(text: string): DecodedReply {
   const trimmed = text.trim();
   if (trimmed === '') return { error: 'empty reply' };
   if (trimmed.includes('<tool_call>')) return decodeQwenCalls(trimmed);
-  if (trimmed[0] === '{' || trimmed[0] === '[') {
+  if (trimmed[0] === '{' || /^\[\s*\{/.test(trimmed)) {
     const where = locateJsonError(trimmed);
     if (where) {
       const { line, column } = lineColumnAt(trimmed, where.offset);
@@ -26,8 +28,9 @@ export function decodeReply(text: string): DecodedReply {
   }
   if (CALL_STRING_START.test(trimmed)) {
     const r = parseCallString(trimmed);
-    if ('error' in r) return { error: `bad call string at character ${r.position + 1}: ${r.error}` };
-    return { calls: r.calls };
+    if (!('error' in r)) return { calls: r.calls };
+    // `name()` or `name(key=...` is a call attempt; "max(a, b) returns the larger one" is prose.
+    if (CALL_ATTEMPT.test(trimmed)) return { error: `bad call string at character ${r.position + 1}: ${r.error}` };
   }
   return { calls: [], content: trimmed };
 }

@@ -56,6 +56,42 @@ describe('good files', () => {
   });
 });
 
+describe('community formats from the hub', () => {
+  it('reads ShareGPT conversations with <tool_call> blocks, tool results and tools as JSON text', () => {
+    const { report, examples } = read('sharegpt.jsonl');
+    expect(report.kind).toBe('conversational');
+    const chain = examples[0];
+    expect(chain.kind === 'conversational' && chain.conversation).toMatchObject({
+      system: 'You are a function calling AI model.',
+      tools: [{ type: 'function', function: { name: 'queryWeather' } }],
+      turns: [
+        { role: 'user' },
+        { role: 'assistant', calls: [{ name: 'queryWeather', arguments: { city: 'Beijing' } }] },
+        { role: 'tool', results: [{ content: '{"city": "Beijing", "high": 26}' }] },
+        { role: 'assistant', calls: [], content: 'It is 26°C in Beijing.' },
+      ],
+    });
+    // Prose that starts like a call stays prose.
+    expect(examples[1].kind === 'conversational' && examples[1].conversation.turns[1]).toEqual({ role: 'assistant', calls: [], content: 'max(a, b) returns the larger of the two.' });
+    expect(report.problems.map(brief)).toEqual([
+      [3, 'bad-call', 'conversations[1].value'],
+      [4, 'wrong-type', 'conversations[1].from'],
+    ]);
+  });
+
+  it('reads xLAM rows (JSON text fields, BFCL-style parameters) and checks answers against their own tools', () => {
+    const { report, examples } = read('xlam.json');
+    expect(report.kind).toBe('sft');
+    expect(examples[0].kind === 'sft' && examples[0].conversation.turns[1]).toEqual({ role: 'assistant', calls: [{ name: 'queryOrderStatus', arguments: { orderId: 'ORD-250003' } }] });
+    expect(report.problems.map(brief)).toEqual([
+      [3, 'schema', 'answers.limit'],
+      [4, 'schema', 'answers'],
+    ]);
+    expect(report.problems[0].message).toContain('must be integer');
+    expect(report.problems[1].message).toContain('missing required argument "q"');
+  });
+});
+
 describe('every problem kind, by line and field', () => {
   it('sft: syntax, missing, mistyped, unknown tool, schema, empty prompt, duplicate, bad call, mixed kind, too long', () => {
     const { report, examples } = read('sft_bad.jsonl', 90);
