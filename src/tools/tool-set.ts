@@ -2,6 +2,7 @@
 // bare `{name, description, parameters}` entries), or an OpenAPI 3.x document in JSON or YAML.
 // Every definition is checked; a bad one is reported with its index and field and the rest are kept.
 
+import { parse as parseYaml } from 'yaml';
 import { importOpenApi, readApiDocument, type ImportProblem, type OperationBinding } from './openapi.ts';
 import type { ToolDefinition } from './types.ts';
 import { toJsonSchema } from './validate-args.ts';
@@ -44,7 +45,7 @@ export function normaliseToolDefinition(v: unknown, at: string): ToolDefinition 
 
 /** Reads a tool-set file of either kind. Throws only when nothing in it can be read. */
 export function loadToolSet(text: string, file = 'tools'): LoadedToolSet {
-  const doc: unknown = text.trimStart().startsWith('[') ? parseJsonList(text, file) : readApiDocument(text, file);
+  const doc = parseAny(text, file);
   if (isObj(doc) && (typeof doc.openapi === 'string' || typeof doc.swagger === 'string')) {
     const r = importOpenApi(text, file);
     return { source: 'openapi', title: r.title, tools: r.tools, bindings: r.bindings, errors: r.errors, warnings: r.warnings };
@@ -66,10 +67,13 @@ export function loadToolSet(text: string, file = 'tools'): LoadedToolSet {
   return { source: 'definitions', title: file, tools, errors, warnings: [] };
 }
 
-function parseJsonList(text: string, file: string): unknown {
+/** JSON when it looks like JSON, else YAML (a YAML list of definitions is fine too). */
+function parseAny(text: string, file: string): unknown {
+  const head = text.trimStart()[0];
+  if (head === '{') return readApiDocument(text, file);
   try {
-    return JSON.parse(text);
+    return head === '[' ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
-    throw new Error(`${file}: not valid JSON: ${(e as Error).message}`);
+    throw new Error(`${file}: not valid ${head === '[' ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
   }
 }

@@ -102,6 +102,12 @@ describe('loadToolSet', () => {
       { at: '[4].name', message: 'duplicate tool name "a"' },
     ]);
   });
+  it('reads a YAML list of definitions, and names a file that is neither', () => {
+    const s = loadToolSet('- type: function\n  function:\n    name: ping\n    parameters: {type: object, properties: {}}\n', 't.yaml');
+    expect(s.tools.map((t) => t.function.name)).toEqual(['ping']);
+    expect(() => loadToolSet('just: text\n', 'x.yaml')).toThrow('x.yaml: expected a list of tool definitions, {"tools": [...]}, or an OpenAPI 3.x document');
+    expect(() => loadToolSet('[1, 2', 'x.json')).toThrow(/^x\.json: not valid JSON: /);
+  });
   it('reads the shipped enterprise tool set', () => {
     const s = loadToolSet(readFileSync('public/tools/enterprise_tools.json', 'utf8'));
     expect(s.errors).toEqual([]);
