@@ -106,6 +106,7 @@ function normaliseSft(o: Record<string, unknown>, issues: Issues): DatasetExampl
 }
 
 function normaliseRm(o: Record<string, unknown>, issues: Issues): DatasetExample | null {
+  if (!('prompt' in o) && Array.isArray(o.chosen) && Array.isArray(o.rejected)) o = splitImplicitPrompt(o);
   const prompt = readPrompt(o, 'prompt', issues);
   const chosen = readContinuation(o, 'chosen', issues, { required: true, strict: true });
   const rejected = readContinuation(o, 'rejected', issues, { required: true, strict: false });
@@ -115,6 +116,19 @@ function normaliseRm(o: Record<string, unknown>, issues: Issues): DatasetExample
     return null;
   }
   return { kind: 'rm', line: issues.line, prompt, chosen, rejected };
+}
+
+/**
+ * TRL's implicit-prompt preference rows carry two whole conversations: their shared leading messages are
+ * the prompt, the rest the two continuations.
+ */
+function splitImplicitPrompt(o: Record<string, unknown>): Record<string, unknown> {
+  const chosen = o.chosen as unknown[];
+  const rejected = o.rejected as unknown[];
+  let shared = 0;
+  while (shared < chosen.length - 1 && shared < rejected.length - 1 && JSON.stringify(chosen[shared]) === JSON.stringify(rejected[shared])) shared++;
+  if (shared === 0) return o; // nothing shared: "prompt" is reported missing
+  return { ...o, prompt: chosen.slice(0, shared), chosen: chosen.slice(shared), rejected: rejected.slice(shared) };
 }
 
 function normalisePpo(o: Record<string, unknown>, issues: Issues): DatasetExample | null {

@@ -92,6 +92,24 @@ describe('community formats from the hub', () => {
   });
 });
 
+describe('TRL implicit-prompt preference', () => {
+  it('takes the shared leading messages as the prompt', () => {
+    const row = {
+      chosen: [{ role: 'user', content: 'IT-0003 status?' }, { role: 'assistant', tool_calls: [{ type: 'function', function: { name: 'getItTicketStatus', arguments: { ticketId: 'IT-0003' } } }] }],
+      rejected: [{ role: 'user', content: 'IT-0003 status?' }, { role: 'assistant', content: 'I cannot check tickets.' }],
+    };
+    const { report, examples } = readDatasetText(JSON.stringify(row), { tools: ENTERPRISE_TOOLS });
+    expect(report.problems).toEqual([]);
+    expect(examples[0]).toEqual({
+      kind: 'rm',
+      line: 1,
+      prompt: { turns: [{ role: 'user', content: 'IT-0003 status?' }] },
+      chosen: [{ role: 'assistant', calls: [{ name: 'getItTicketStatus', arguments: { ticketId: 'IT-0003' } }] }],
+      rejected: [{ role: 'assistant', calls: [], content: 'I cannot check tickets.' }],
+    });
+  });
+});
+
 describe('every problem kind, by line and field', () => {
   it('sft: syntax, missing, mistyped, unknown tool, schema, empty prompt, duplicate, bad call, mixed kind, too long', () => {
     const { report, examples } = read('sft_bad.jsonl', 90);
