@@ -1,5 +1,6 @@
 // Datasets page in a real Chromium: drop the sample files and a broken file, read the reports (broken
 // lines by number), save to IndexedDB, and find the datasets again after a reload.
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 
@@ -66,6 +67,17 @@ test('drop samples and a broken file, see the report, save, and keep the dataset
   expect(names.sort()).toEqual(['chains_data', 'hand-written bad file', 'rm_data', 'sft_data']);
   await expect(page.locator('[data-testid=dataset-row][data-name="sft_data"] [data-testid=dataset-count]')).toHaveText('1200');
   await expect(page.locator('[data-testid=dataset-row][data-name="hand-written bad file"] [data-testid=dataset-kind]')).toHaveText('sft');
+
+  // Export gives TRL conversational JSONL, one line per stored example.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('[data-testid=dataset-row][data-name="rm_data"]').getByTestId('dataset-export').click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('rm_data.trl.jsonl');
+  const exported = readFileSync((await download.path())!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  expect(exported).toHaveLength(600);
+  expect(Object.keys(exported[0])).toEqual(['prompt', 'chosen', 'rejected']);
+  expect(exported[0].prompt[0].role).toBe('system');
 
   // Dropping a file again says its examples are already stored.
   await page.getByTestId('dataset-file-input').setInputFiles(path('public/data/sft_data.jsonl'));
