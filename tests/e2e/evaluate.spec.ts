@@ -82,6 +82,25 @@ test('hand-made predictions give the hand-computed report', async ({ page }) => 
   expect(pageErrors).toEqual([]);
 });
 
+test("BFCL panel: BFCL's files and predictions give per-id verdicts", async ({ page }) => {
+  await page.goto('/#/evaluate');
+  await page.getByTestId('bfcl-panel').locator('summary').click();
+  await page.getByTestId('bfcl-questions-input').setInputFiles(path('../shared/bfcl/BFCL_v4_simple_python.json'));
+  await page.getByTestId('bfcl-answers-input').setInputFiles(path('../shared/bfcl/possible_answer/BFCL_v4_simple_python.json'));
+  await page.getByTestId('bfcl-predictions-input').setInputFiles(file('bfcl-preds.jsonl', [
+    { id: 'simple_python_0', calls: [{ name: 'calculate_triangle_area', arguments: { base: 10, height: 5 } }] },
+    { id: 'simple_python_1', output: '<tool_call>\n{"name": "math.factorial", "arguments": {"number": 6}}\n</tool_call>' },
+    // 4.0 is a float where the schema says integer: BFCL's checker rejects it.
+    { id: 'simple_python_2', output: '<tool_call>\n{"name": "math.hypot", "arguments": {"x": 4.0, "y": 5}}\n</tool_call>' },
+    { id: 'simple_python_3', output: '[algebra.quadratic_roots(a=1, b=-3, c=2)]' },
+  ]));
+  await page.getByTestId('bfcl-run').click();
+  await expect(page.getByTestId('bfcl-summary')).toContainText('simple: 2/400 = 0.5% · missing 396 · undecodable 0');
+  await expect(page.locator('[data-testid=bfcl-failed] tr[data-id=simple_python_1]')).toContainText("Invalid value for parameter 'number'");
+  await expect(page.locator('[data-testid=bfcl-failed] tr[data-id=simple_python_2]')).toContainText('type_error:simple');
+  await expect(page.locator('[data-testid=bfcl-failed] tr[data-id=simple_python_0]')).toHaveCount(0);
+});
+
 test('browse the sample tools, try calls on the mock world, import an OpenAPI spec', async ({ page }) => {
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
