@@ -168,6 +168,19 @@ export class DatasetStore {
   }
 }
 
+/**
+ * Content hash of examples (line numbers left out, so the same content from another file matches):
+ * SHA-256 over the SHA-256 of each chunk, so a 100 MB dataset is never one string in memory.
+ */
+export async function examplesHash(examples: readonly DatasetExample[]): Promise<string> {
+  const digests: string[] = [];
+  for (let i = 0; i < examples.length; i += EXAMPLES_PER_CHUNK) {
+    const chunk = examples.slice(i, i + EXAMPLES_PER_CHUNK).map((e) => JSON.stringify({ ...e, line: 0 }));
+    digests.push(await sha256Hex(chunk.join('\n')));
+  }
+  return sha256Hex(digests.join(''));
+}
+
 /** SHA-256 hex of a text (Web Crypto: browser, worker and Node 20). */
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));

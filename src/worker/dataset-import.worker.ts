@@ -5,7 +5,7 @@
 import { readDatasetStream } from '../data/read-dataset.ts';
 import type { DatasetExample, DatasetKind } from '../data/conversation.ts';
 import type { ValidationReport } from '../data/validate.ts';
-import { DatasetStore, StorageQuotaError, sha256Hex } from '../store/datasets.ts';
+import { DatasetStore, StorageQuotaError, examplesHash } from '../store/datasets.ts';
 import { ENTERPRISE_TOOLS } from '../tools/enterprise/tool-set.ts';
 import { type ImportReply, type ImportRequest, PREVIEW_ROWS } from './dataset-import-protocol.ts';
 
@@ -41,7 +41,7 @@ async function validate(req: Extract<ImportRequest, { type: 'validate' }>): Prom
     totalBytes: req.file.size,
     onProgress: throttledProgress(req.id),
   });
-  const contentHash = await sha256Hex(examples.map((e) => JSON.stringify({ ...e, line: 0 })).join('\n'));
+  const contentHash = await examplesHash(examples);
   if (report.kind && examples.length > 0) {
     pending.set(req.id, { fileName: req.file.name, fileBytes: req.file.size, kind: report.kind, report, examples, contentHash });
   }

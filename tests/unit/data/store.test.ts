@@ -4,7 +4,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import type { DatasetExample } from '../../../src/data/conversation.ts';
 import { readDatasetText } from '../../../src/data/read-dataset.ts';
-import { DatasetStore, EXAMPLES_PER_CHUNK, StorageQuotaError, quotaMessage, sha256Hex } from '../../../src/store/datasets.ts';
+import { DatasetStore, EXAMPLES_PER_CHUNK, StorageQuotaError, examplesHash, quotaMessage, sha256Hex } from '../../../src/store/datasets.ts';
 
 function makeExamples(n: number, tag: string): DatasetExample[] {
   const text = Array.from({ length: n }, (_, i) => JSON.stringify({ prompt: `${tag} 第${i}个问题`, response: `queryWeather(city=北京)` })).join('\n');
@@ -64,6 +64,14 @@ describe('DatasetStore', () => {
     }
     expect((await store.allKeys()).sort()).toEqual(keysBefore);
     expect(await store.examples(kept.id)).toHaveLength(10);
+  });
+
+  it('hashes content, not line numbers', async () => {
+    const a = makeExamples(2500, 'x');
+    const shifted = a.map((e) => ({ ...e, line: e.line + 10 }));
+    expect(await examplesHash(shifted)).toBe(await examplesHash(a));
+    expect(await examplesHash(a.slice(1))).not.toBe(await examplesHash(a));
+    expect(await examplesHash(a)).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('words the quota message with the free space when the browser reports it', () => {
