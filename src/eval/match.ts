@@ -40,12 +40,23 @@ function inferType(v: unknown): string {
   return 'any';
 }
 
+/**
+ * Item type of a gold list when the schema gives none. BFCL checks list items without its int-to-float
+ * conversion, so ints are 'integer' and non-integral numbers 'float'; a list of mixed kinds (ints and
+ * floats included) gets no item type, hence no item check, rather than one its own gold value would fail.
+ */
+function inferItemType(sample: unknown): string | undefined {
+  if (!Array.isArray(sample) || sample.length === 0) return undefined;
+  const kinds = new Set(sample.map((v) => (typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'float') : inferType(v))));
+  return kinds.size === 1 ? [...kinds][0] : undefined;
+}
+
 function paramFor(schema: JsonSchema | undefined, sample: unknown): BfclParam {
   const type = bfclType(schema, sample);
   if (type !== 'array' && type !== 'tuple') return { type };
   const items = schema?.items as JsonSchema | undefined;
-  const first = Array.isArray(sample) ? sample[0] : undefined;
-  return { type, items: { type: bfclType(items, first) } };
+  const itemType = items?.type !== undefined ? bfclType(items, undefined) : inferItemType(sample);
+  return itemType === undefined ? { type } : { type, items: { type: itemType } };
 }
 
 /** The BFCL function description for a gold call: from its tool schema when there is one, else inferred. */
