@@ -42,12 +42,6 @@ export interface Problem {
 
 export type ProblemCounts = Partial<Record<ProblemKind, number>>;
 
-export function countByKind(problems: readonly Problem[]): ProblemCounts {
-  const counts: ProblemCounts = {};
-  for (const p of problems) counts[p.kind] = (counts[p.kind] ?? 0) + 1;
-  return counts;
-}
-
 /** `line 12, output: unknown tool 'foo'` */
 export function formatProblem(p: Problem): string {
   const where = p.line > 0 ? `line ${p.line}` : 'file';

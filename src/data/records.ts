@@ -57,7 +57,7 @@ export class JsonlSplitter implements RecordSplitter {
 
   push(chunk: string): RawRecord[] {
     const out: RawRecord[] = [];
-    let text = this.partial + chunk;
+    const text = this.partial + chunk;
     let start = 0;
     for (;;) {
       const nl = text.indexOf('\n', start);
@@ -66,7 +66,6 @@ export class JsonlSplitter implements RecordSplitter {
       start = nl + 1;
     }
     this.partial = text.slice(start);
-    text = '';
     return out;
   }
 

@@ -7,7 +7,7 @@ import { type DatasetExample, type DatasetKind, exampleText } from './conversati
 import { EXPECTED_SHAPES, detectRecordKind, normaliseRecord } from './formats.ts';
 import { lineColumnAt, locateJsonError } from './json-error.ts';
 import { estimateTokens, type TokenCounter } from './length.ts';
-import { type Problem, type ProblemCounts, countByKind } from './problems.ts';
+import type { Problem, ProblemCounts } from './problems.ts';
 import type { RawRecord } from './records.ts';
 import { isObject } from './reply-decoding.ts';
 
@@ -200,5 +200,3 @@ function hash53(s: string): number {
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
-
-export { countByKind };
