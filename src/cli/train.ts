@@ -1,55 +1,22 @@
 // npm run train -- sft --config configs/config_sft.yaml [--resume] [--set key=value ...] [--eval-before]
 // Runs a trainer in Node on Dawn with the same code the studio's worker runs. Writes output_dir/: the PEFT
 // adapter (or full weights), metrics.jsonl, evals.jsonl, config.resolved.yaml and checkpoints/ (for --resume).
-import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, appendFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { readDatasetText } from '../data/read-dataset.ts';
-import type { DatasetExample } from '../data/conversation.ts';
 import { Engine } from '../engine/index.ts';
 import { openNodeDevice } from '../gpu/node-gpu.ts';
 import { folderProvider } from '../model/node-files.ts';
 import { saveAdapter } from '../model/peft.ts';
 import { writeSafetensors } from '../model/safetensors.ts';
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
-import type { ToolDefinition } from '../tools/types.ts';
 import { configToYaml } from '../train/config-schema.ts';
 import { loadTrainableModel } from '../train/load-model.ts';
 import { parseSftYaml, SFT_TABLE, validateSftConfig, type SftConfig } from '../train/sft-config.ts';
 import { runSft } from '../train/sft.ts';
 import { formatDuration } from '../ui/format.ts';
 import { FsCheckpointStore } from './fs-checkpoint-store.ts';
+import { modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
 import { parse as parseYaml } from 'yaml';
-
-export const BUILTIN_TINY = 'public/models/tiny';
-
-/** Where a model_name points on disk: builtin:tiny, or a local HF folder. */
-export function modelFolderFor(name: string): string {
-  if (name === 'builtin:tiny') return BUILTIN_TINY;
-  if (existsSync(join(name, 'config.json'))) return name;
-  throw new Error(
-    `model_name "${name}" is not builtin:tiny and not a folder with config.json. ` +
-      'Download the model in the studio (Models page) or with huggingface-cli into a folder, and give that folder.',
-  );
-}
-
-/** Reads JSONL/JSON datasets, printing each file's validation summary; bad lines are left out, not fatal. */
-export function readDatasets(files: string[], tools: ToolDefinition[], log = console.log): DatasetExample[] {
-  const out: DatasetExample[] = [];
-  for (const f of files) {
-    if (!existsSync(f)) throw new Error(`dataset file ${f} does not exist`);
-    const { report, examples } = readDatasetText(readFileSync(f, 'utf8'), { tools });
-    log(`${f}: ${report.valid} valid of ${report.records} records${report.invalid ? ` (${report.invalid} left out; run npm run validate -- ${f} for the list)` : ''}`);
-    out.push(...examples);
-  }
-  return out;
-}
-
-export function readTools(file: string): ToolDefinition[] {
-  if (!existsSync(file)) throw new Error(`tools_file ${file} does not exist`);
-  const tools = JSON.parse(readFileSync(file, 'utf8'));
-  if (!Array.isArray(tools)) throw new Error(`tools_file ${file}: expected a JSON list of tool definitions`);
-  return tools as ToolDefinition[];
-}
 
 function parseArgs(argv: string[]) {
   const [method, ...rest] = argv;

@@ -38,6 +38,8 @@ export function evalSteps(examples: readonly DatasetExample[], limit = Infinity)
 
 export interface GenerationEvalOptions {
   tools: ToolDefinition[];
+  /** Tools rendered into the prompts instead of each conversation's own or `tools` ([] = none listed). */
+  renderTools?: ToolDefinition[];
   environment?: ToolEnvironment;
   /** Prompts generated together (one batched generate call). */
   batchSize?: number;
@@ -60,7 +62,7 @@ export async function evaluateByGeneration(model: QwenModel, tok: ChatTokenizer,
   let tokens = 0;
   let seconds = 0;
   // Similar prompt lengths together: less left padding in each batch.
-  const prompts = steps.map((s) => tokenizePrompt(tok, s.prompt, { tools: s.prompt.tools ?? opts.tools }));
+  const prompts = steps.map((s) => tokenizePrompt(tok, s.prompt, { tools: opts.renderTools ?? s.prompt.tools ?? opts.tools }));
   const order = prompts.map((_, i) => i).sort((a, b) => prompts[a].length - prompts[b].length);
   for (let i = 0; i < order.length; i += batchSize) {
     if (opts.signal?.aborted) throw new Error('evaluation aborted');

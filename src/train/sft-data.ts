@@ -17,13 +17,17 @@ export interface PreparedSft {
   maxLen: number;
 }
 
-export function prepareSftExamples(tok: ChatTokenizer, data: readonly DatasetExample[], tools: ToolDefinition[], maxSeqLen: number): PreparedSft {
+/**
+ * `tools` is the active tool set, rendered into each prompt unless the conversation brings its own;
+ * `renderTools` (e.g. [] for prompt_tools: none) replaces both in the rendering.
+ */
+export function prepareSftExamples(tok: ChatTokenizer, data: readonly DatasetExample[], tools: ToolDefinition[], maxSeqLen: number, renderTools?: ToolDefinition[]): PreparedSft {
   const out: PreparedSft = { examples: [], lines: [], truncated: 0, dropped: 0, tokens: 0, maxLen: 0 };
   for (const ex of data) {
     if (ex.kind !== 'sft' && ex.kind !== 'conversational') {
       throw new Error(`SFT needs sft or conversational examples; line ${ex.line} is a ${ex.kind} example (use it with the ${ex.kind === 'rm' ? 'reward-model' : 'PPO'} trainer)`);
     }
-    const t = tokenizeConversation(tok, ex.conversation, { tools: ex.conversation.tools ?? tools });
+    const t = tokenizeConversation(tok, ex.conversation, { tools: renderTools ?? ex.conversation.tools ?? tools });
     let ids = t.ids;
     let lossMask = t.lossMask;
     if (ids.length > maxSeqLen) {

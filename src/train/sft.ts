@@ -52,7 +52,8 @@ export function sftLoss(model: QwenModel, batch: PaddedBatch) {
 
 export async function runSft(inp: SftRunInputs): Promise<SftOutcome> {
   const { config: c, model, tokenizer, hooks = {} } = inp;
-  const prepared = prepareSftExamples(tokenizer, inp.train, inp.tools, c.max_seq_len);
+  const renderTools = c.prompt_tools === 'none' ? [] : undefined;
+  const prepared = prepareSftExamples(tokenizer, inp.train, inp.tools, c.max_seq_len, renderTools);
   hooks.onLog?.(
     `${prepared.examples.length} training examples, ${prepared.tokens} tokens (longest ${prepared.maxLen})` +
       (prepared.truncated ? `, ${prepared.truncated} truncated to max_seq_len ${c.max_seq_len}` : '') +
@@ -72,7 +73,7 @@ export async function runSft(inp: SftRunInputs): Promise<SftOutcome> {
     ? async (step: number) => {
         model.training = false;
         try {
-          const r = await evaluateByGeneration(model, tokenizer, steps, { tools: inp.tools, environment: inp.environment });
+          const r = await evaluateByGeneration(model, tokenizer, steps, { tools: inp.tools, renderTools, environment: inp.environment });
           return evalSummary(step, r.report);
         } finally {
           model.training = true;
