@@ -66,12 +66,16 @@ export function matmulForward(e: Engine, a: Tensor, b: Tensor, opts: MatmulOptio
   if (out.size !== d.batch * d.M * d.N) throw new Error(`matmul: accumulateInto has shape ${fmt(out.shape)}, expected ${fmt(d.shape)}`);
   let bType: MatmulBType = 'f32';
   if (b.dtype === 'f16x2') {
-    const want = opts.f16Path ?? (e.hasF16 ? 'shader-f16' : 'unpack');
+    // The unpack path with paired k (transposed B, even K) reads each word once and measured fastest on both
+    // CPU adapters; shader-f16 serves the other layouts where the device has it.
+    const paired = transB && d.K % 2 === 0;
+    const want = opts.f16Path ?? (e.hasF16 && !paired ? 'shader-f16' : 'unpack');
     if (want === 'shader-f16' && !e.device.features.has('shader-f16')) throw new Error('matmul: f16Path "shader-f16" needs a device with the shader-f16 feature');
     bType = want === 'shader-f16' ? 'f16' : 'f16x2';
   }
   const kind = opts.kernel ?? e.matmulKernel;
-  const spec: MatmulKernelSpec = { kind, transA, transB, bType, accumulate: !!opts.accumulateInto, ...defaultMatmulSpec(kind), ...opts.tiles };
+  const pairK = kind === 'register' && bType === 'f16x2' && transB && d.K % 2 === 0;
+  const spec: MatmulKernelSpec = { kind, transA, transB, bType, accumulate: !!opts.accumulateInto, ...defaultMatmulSpec(kind), ...opts.tiles, pairK };
   validateMatmulSpec(spec, e.device.limits);
   if (d.M === 0 || d.N === 0) return out;
   if (d.K === 0) {
