@@ -19,8 +19,10 @@ export function sniffLayout(head: string): { layout: FileLayout } | { problem: s
   const trimmed = head.trimStart();
   if (trimmed === '') return { problem: 'the file is empty: expected one JSON object per line (JSONL) or a JSON array' };
   if (trimmed[0] === '[') return { layout: 'json-array' };
-  if (trimmed[0] === '{') return { layout: 'jsonl' };
-  const firstLine = trimmed.split(/\r?\n/, 1)[0];
+  // A broken first line must not cost the good lines after it: any object line in the head means JSONL.
+  const lines = trimmed.split(/\r?\n/, 50).filter((l) => l.trim() !== '');
+  if (lines.some((l) => l.trimStart()[0] === '{')) return { layout: 'jsonl' };
+  const firstLine = lines[0];
   if (firstLine.includes(',') || firstLine.includes('\t') || firstLine.includes(';')) {
     return {
       problem: `this looks like a CSV/TSV table (first line: "${firstLine.slice(0, 80)}"), not JSONL: convert it to one JSON object per line, e.g. {"instruction": ..., "input": ..., "output": ...}`,

@@ -196,6 +196,12 @@ describe('every problem kind, by line and field', () => {
     expect(report.problems[0].message).toMatch(/never closed/);
   });
 
+  it('a broken first line does not make the file "not JSONL": the good lines after it are kept', () => {
+    const { report, examples } = readDatasetText('prompt: oops\n{"prompt": "ok"}\n');
+    expect(report.problems.map(brief)).toEqual([[1, 'json-syntax', '']]);
+    expect(examples.map((e) => e.line)).toEqual([2]);
+  });
+
   it('a line that is valid JSON but not an object, or has unknown fields, is named', () => {
     const { report } = readDatasetText('{"prompt": "ok"}\n[1, 2]\n{"question": "x", "answer": "y"}\n');
     expect(report.problems.map(brief)).toEqual([
