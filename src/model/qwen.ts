@@ -10,12 +10,12 @@
 import { Rng } from '../util/rng.ts';
 import {
   add, attention, checkpoint, crossEntropy, embedding, linear, matmul, mul, reshape, rmsnorm, rope, ropeTables, scale, swiglu,
-  type Engine, type RopeTables, type Tensor,
+  type Engine, type RopeTables,
 } from '../engine/index.ts';
 import type { QwenConfig } from './config.ts';
 import { LORA_TARGETS, peftConfigJson, peftKey, targetDims, VALUE_HEAD_KEY, type Adapter, type LoraConfig, type LoraTarget } from './peft.ts';
 import { f32ToF16, toFloat32, type RawTensor } from './safetensors.ts';
-import { sizeClass } from '../gpu/buffer-pool.ts';
+import { Storage, Tensor } from '../engine/tensor.ts';
 import { streamWeights, type ModelFolder } from './weights.ts';
 
 /** How the base weights live on the GPU. */
@@ -141,25 +141,14 @@ export class QwenModel {
 
   private static upload(e: Engine, name: string, data: Float32Array, shape: number[], base: BaseWeightOptions): Tensor {
     const isPacked = shape.length === 2 && name.includes('.layers.') && base.storage === 'f16' && !base.trainable;
-    const bytes = sizeClass(isPacked ? Math.ceil(data.length / 2) * 4 : data.length * 4);
-    const limit = e.device.limits.maxStorageBufferBindingSize;
-    if (bytes > limit) {
-      throw new Error(
-        `weight "${name}" [${shape.join(', ')}] needs a ${(bytes / 2 ** 20).toFixed(0)} MiB GPU buffer, but this adapter binds at most ` +
-          `${(limit / 2 ** 20).toFixed(0)} MiB (maxStorageBufferBindingSize). Use a GPU (or an adapter with a larger limit) for this model.`,
-      );
-    }
     if (base.trainable && base.storage === 'f16') throw new Error('QwenModel: trainable base weights need storage "f32" (packed f16 is frozen storage)');
     if (base.trainable) return e.param(data, shape, name);
-    const isProjection = shape.length === 2 && name.includes('.layers.');
-    if (!(isProjection && base.storage === 'f16')) return e.keep(e.tensor(data, shape, 'f32', name));
+    if (!isPacked) return exactTensor(e, shape, 'f32', data, name);
     // Packed f16 (two halves per u32, element i in half i & 1), packed here with a scratch-buffer converter:
     // a 0.5B model has 360M projection values, too many for a per-value allocation.
     const packed = new Uint32Array(Math.ceil(data.length / 2));
     for (let i = 0; i < data.length; i += 2) packed[i >> 1] = f32ToF16(data[i]) | (i + 1 < data.length ? f32ToF16(data[i + 1]) << 16 : 0);
-    const t = e.empty(shape, 'f16x2', name);
-    e.batch.upload(packed, t.buffer);
-    return e.keep(t);
+    return exactTensor(e, shape, 'f16x2', packed, name);
   }
 
   private static assemble(e: Engine, cfg: QwenConfig, t: Map<string, Tensor>, base: BaseWeightOptions): QwenModel {
@@ -245,6 +234,11 @@ export class QwenModel {
     return out;
   }
 
+  /** GPU bytes of the frozen base weights (held outside the engine's pool, so not in its stats). */
+  baseBytes(): number {
+    return this.base.trainable ? 0 : this.baseTensors().reduce((sum, [, t]) => sum + t.storage.bytes, 0);
+  }
+
   /** Reads the adapters (and value head) back into PEFT form for saving. */
   async exportAdapter(baseModel: string): Promise<Adapter> {
     if (!this.lora) throw new Error('exportAdapter: the model has no LoRA adapters');
@@ -268,6 +262,8 @@ export class QwenModel {
   mergeLora(): void {
     if (!this.lora) return;
     const e = this.e;
+    // Replaced weights live outside the pool: they are destroyed only after the merge commands are submitted.
+    const replaced: Tensor[] = [];
     for (const [key, A] of this.lora.A) {
       const [l, t] = key.split('.') as [string, LoraTarget];
       const L = this.layers[Number(l)];
@@ -284,11 +280,11 @@ export class QwenModel {
           e.tape = prev;
         }
       });
-      L.proj[t].release();
+      replaced.push(L.proj[t], A, Bm);
       L.proj[t] = e.keep(merged);
-      A.release();
-      Bm.release();
     }
+    e.flush();
+    for (const t of replaced) t.release();
     this.lora = null;
   }
 
@@ -450,6 +446,27 @@ export class QwenModel {
     const lastIdx = e.tensor(Uint32Array.from({ length: B }, (_, b) => b * Tq + Tq - 1), [B], 'u32', 'last');
     return this.lmLogits(embedding(hidden, lastIdx)); // (B, V)
   }
+}
+
+/**
+ * A frozen tensor in a buffer of exactly its size, outside the engine's pool: the pool rounds sizes up to
+ * its classes (up to a third more), which for weights that live as long as the model is pure waste
+ * (a 0.5B model's embedding would take 768 instead of 545 MiB).
+ */
+function exactTensor(e: Engine, shape: number[], dtype: 'f32' | 'f16x2' | 'u32', data: Float32Array | Uint32Array, label: string): Tensor {
+  const bytes = Math.max(4, data.byteLength);
+  const limit = e.device.limits.maxStorageBufferBindingSize;
+  if (bytes > limit) {
+    throw new Error(
+      `weight "${label}" [${shape.join(', ')}] needs ${(bytes / 2 ** 20).toFixed(0)} MiB in one GPU buffer, but this adapter binds at most ` +
+        `${(limit / 2 ** 20).toFixed(0)} MiB (maxStorageBufferBindingSize). Use a GPU (or an adapter with a larger limit) for this model.`,
+    );
+  }
+  const buffer = e.device.createBuffer({ size: Math.ceil(bytes / 4) * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, label });
+  e.batch.upload(data, buffer);
+  const t = new Tensor(e, shape, dtype, new Storage(buffer, bytes, false), label);
+  if (dtype === 'u32') t.host = data as Uint32Array;
+  return t;
 }
 
 function toU32(ids: Int32Array | Uint32Array, V: number): Uint32Array {
