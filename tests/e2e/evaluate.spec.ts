@@ -133,5 +133,9 @@ test('browse the sample tools, try calls on the mock world, import an OpenAPI sp
   await expect(set.getByTestId('import-errors')).toContainText('file uploads (format: binary) cannot be passed as JSON tool arguments');
   await set.locator('[data-testid=tool-item][data-name=postRoomsByRoomIdBookings]').click();
   await expect(page.locator('[data-testid=schema-table] tr[data-param=organizer]')).toContainText('yes');
+  // The import downloads as plain tool definitions.
+  const [download] = await Promise.all([page.waitForEvent('download'), set.getByTestId('tool-set-download').click()]);
+  const saved = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  expect(saved.map((t: { function: { name: string } }) => t.function.name)).toEqual(['listRooms', 'getRoom', 'updateRoom', 'postRoomsByRoomIdBookings', 'cancelBooking', 'setRoomTags']);
   expect(pageErrors).toEqual([]);
 });
