@@ -5,6 +5,7 @@ import type { DatasetExample, DatasetKind } from '../../data/conversation.ts';
 import type { ValidationReport } from '../../data/validate.ts';
 import { toTrlJsonl } from '../../data/trl-export.ts';
 import { DatasetStore, type DatasetRecord } from '../../store/datasets.ts';
+import { studio } from '../studio.svelte.ts';
 import type { ToolDefinition } from '../../tools/types.ts';
 import type { ImportReply, ImportRequest } from '../../worker/dataset-import-protocol.ts';
 
@@ -123,6 +124,7 @@ export class DatasetsState {
     try {
       this.datasets = await this.store.list();
       this.listError = null;
+      void studio.refreshStorage(); // the status bar's storage use changes with every save and delete
     } catch (e) {
       this.listError = `Could not read stored datasets: ${(e as Error).message}`;
     }
