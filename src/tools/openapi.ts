@@ -108,6 +108,26 @@ function inlineSchema(doc: Obj, schema: unknown, at: string, stack: string[] = [
   return out;
 }
 
+/**
+ * `allOf` of object schemas (the common "NewPet + id" composition) as one object schema, so a body built
+ * that way still becomes separate tool arguments. Anything else comes back unchanged.
+ */
+function flattenAllOf(schema: JsonSchema): JsonSchema {
+  const parts = schema.allOf;
+  if (!Array.isArray(parts)) return schema;
+  const flat = (parts as JsonSchema[]).map(flattenAllOf);
+  if (!flat.every((p) => (p.type === 'object' || (p.type === undefined && isObj(p.properties))) && p.allOf === undefined && p.anyOf === undefined && p.oneOf === undefined)) return schema;
+  const { allOf: _drop, ...rest } = schema;
+  const properties: Record<string, JsonSchema> = { ...((rest.properties as Record<string, JsonSchema>) ?? {}) };
+  const required = new Set<string>((rest.required as string[] | undefined) ?? []);
+  for (const p of flat) {
+    Object.assign(properties, p.properties ?? {});
+    for (const r of (p.required as string[] | undefined) ?? []) required.add(r);
+    if (p.additionalProperties === false) rest.additionalProperties = false;
+  }
+  return { ...rest, type: 'object', properties, ...(required.size ? { required: [...required] } : {}) };
+}
+
 /** A tool name from the operationId, or from the method and path: GET /rooms/{roomId} -> getRoomsByRoomId. */
 function toolName(op: Obj, method: string, path: string): string {
   if (typeof op.operationId === 'string' && op.operationId.trim()) return op.operationId.trim().replace(/[^A-Za-z0-9_.-]/g, '_');
@@ -174,7 +194,7 @@ function mapOperation(doc: Obj, path: string, method: string, op: Obj, pathParam
       throw new Unmappable(`${at}.requestBody.content`, `no JSON or form body to map (content types: ${types})`);
     }
     const bodyAt = `${at}.requestBody.content.${media.type}.schema`;
-    const schema = inlineSchema(doc, media.schema ?? {}, bodyAt);
+    const schema = flattenAllOf(inlineSchema(doc, media.schema ?? {}, bodyAt));
     const bodyRequired = body.required === true;
     if (schema.type === 'object' || (schema.type === undefined && isObj(schema.properties))) {
       const props = (schema.properties ?? {}) as Record<string, JsonSchema>;

@@ -71,6 +71,27 @@ describe('importOpenApi', () => {
     ]);
   });
 
+  it('flattens an allOf body of objects into separate arguments, and sanitises operationIds', () => {
+    const spec = {
+      openapi: '3.0.0', info: { title: 'Pets', version: '1' },
+      paths: {
+        '/pets': { post: { operationId: 'add pet', requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Pet' } } } }, responses: {} } },
+      },
+      components: {
+        schemas: {
+          Pet: { allOf: [{ $ref: '#/components/schemas/NewPet' }, { type: 'object', required: ['id'], properties: { id: { type: 'integer', format: 'int64' } } }] },
+          NewPet: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, tag: { type: 'string' } } },
+        },
+      },
+    };
+    const pets = importOpenApi(JSON.stringify(spec), 'pets.json');
+    expect(pets.errors).toEqual([]);
+    expect(pets.tools[0].function).toEqual({
+      name: 'add_pet', description: 'POST /pets',
+      parameters: { type: 'object', properties: { name: { type: 'string' }, tag: { type: 'string' }, id: { type: 'integer', format: 'int64' } }, required: ['name', 'id'] },
+    });
+  });
+
   it('reads the same spec as JSON', () => {
     const json = JSON.stringify(parseYaml(yamlText));
     expect(importOpenApi(json, 'room-service.json').tools).toEqual(r.tools);
