@@ -79,19 +79,38 @@ export interface StreamReadOptions extends ValidationOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
-/** Reads a byte stream (File.stream(), a Node file stream) with a streaming UTF-8 decoder. */
+/** Reads a byte stream (File.stream(), a Node file stream) with a streaming decoder: UTF-8, or UTF-16 with a BOM. */
 export async function readDatasetStream(stream: ReadableStream<Uint8Array>, options: StreamReadOptions = {}): Promise<DatasetReadResult> {
   const reader = new DatasetReader(options);
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: false }); // strips a leading BOM itself
+  let decoder: TextDecoder | null = null;
   const source = stream.getReader();
   let bytesRead = 0;
+  let head: Uint8Array = new Uint8Array(0); // bytes held back until the first two say which encoding this is
   for (;;) {
     const { done, value } = await source.read();
     if (done) break;
     bytesRead += value.byteLength;
-    reader.push(decoder.decode(value, { stream: true }));
+    let bytes: Uint8Array = value;
+    if (!decoder) {
+      head = concatBytes(head, value);
+      if (head.length < 2) continue;
+      // The BOM picks the encoding (Windows editors save "Unicode" as UTF-16); the decoder strips it.
+      decoder = new TextDecoder(head[0] === 0xff && head[1] === 0xfe ? 'utf-16le' : head[0] === 0xfe && head[1] === 0xff ? 'utf-16be' : 'utf-8');
+      bytes = head;
+      head = new Uint8Array(0);
+    }
+    reader.push(decoder.decode(bytes, { stream: true }));
     options.onProgress?.(bytesRead, options.totalBytes ?? bytesRead);
   }
-  reader.push(decoder.decode());
+  // Flush the decoder, or decode a file too short (0-1 bytes) to have chosen one.
+  reader.push(decoder ? decoder.decode() : new TextDecoder('utf-8').decode(head));
   return reader.finish();
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

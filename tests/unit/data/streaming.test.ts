@@ -25,6 +25,16 @@ function chunkedStream(bytes: Uint8Array, rng: Rng): ReadableStream<Uint8Array> 
   });
 }
 
+function byteByByte(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  let pos = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (pos >= bytes.length) c.close();
+      else c.enqueue(bytes.slice(pos, ++pos));
+    },
+  });
+}
+
 describe('readDatasetStream', () => {
   it('matches the whole-text reading on a 2 MB file cut into random chunks', async () => {
     const text = bigJsonl(20_000);
@@ -49,17 +59,29 @@ describe('readDatasetStream', () => {
     expect(progress[progress.length - 1]).toBe(bytes.length);
   });
 
+  it('reads UTF-16 files (with their BOM) as well as UTF-8', async () => {
+    const text = '{"prompt": "明天北京天气", "response": "queryWeather(city=北京)"}\r\n{"prompt": ""}\r\n';
+    for (const [bom, encode] of [
+      [[0xff, 0xfe], (s: string) => Buffer.from(s, 'utf16le')],
+      [[0xfe, 0xff], (s: string) => Buffer.from(s, 'utf16le').swap16()],
+    ] as const) {
+      const bytes = new Uint8Array([...bom, ...encode(text)]);
+      for (const stream of [chunkedStream(bytes, new Rng(3)), byteByByte(bytes)]) {
+        const r = await readDatasetStream(stream);
+        expect(r.report.problems.map((p) => [p.line, p.kind])).toEqual([[2, 'empty-prompt']]);
+        expect(r.examples[0].kind === 'ppo' && r.examples[0].prompt.turns[0]).toEqual({ role: 'user', content: '明天北京天气' });
+      }
+    }
+  });
+
+  it('reads files of zero and one byte', async () => {
+    expect((await readDatasetStream(byteByByte(new Uint8Array(0)))).report.problems[0].message).toMatch(/empty/);
+    expect((await readDatasetStream(byteByByte(new TextEncoder().encode('x')))).report.problems[0].kind).toBe('not-jsonl');
+  });
+
   it('handles a JSON array split one byte at a time', async () => {
     const text = '[{"prompt": "北京"},\n {"prompt": "上海", "response": "queryWeather(city=上海)"}]';
-    const bytes = new TextEncoder().encode(text);
-    let pos = 0;
-    const stream = new ReadableStream<Uint8Array>({
-      pull(c) {
-        if (pos >= bytes.length) c.close();
-        else c.enqueue(bytes.slice(pos, ++pos));
-      },
-    });
-    const r = await readDatasetStream(stream);
+    const r = await readDatasetStream(byteByByte(new TextEncoder().encode(text)));
     expect(r.report.problems).toEqual([]);
     expect(r.examples.map((e) => e.line)).toEqual([1, 2]);
   });
