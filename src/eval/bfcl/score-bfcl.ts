@@ -1,11 +1,13 @@
 // Scores predictions against BFCL cases with the AST checker. A prediction line is
-// `{"id", "calls": [{"name", "arguments"}]}` (decoded calls) or `{"id", "output": "<raw model text>"}`;
+// `{"id", "calls": [{"name", "arguments"}]}` (decoded calls) or `{"id", "output": "<raw model text>"}`
+// (Python call syntax as in BFCL's prompting mode, or any format parse-output.ts reads);
 // the report has a summary and one `{id, valid, errors}` entry per case.
 
 import { parseModelOutput } from '../../tools/parse-output.ts';
 import { checkCategory, type CheckOptions, type PyCall } from './ast-checker.ts';
 import type { BfclCase } from './bfcl-data.ts';
 import { fromJs, isPyDict, parsePyJson, type PyValue } from './py-value.ts';
+import { decodePythonCalls, looksLikePythonCalls } from './python-calls.ts';
 
 export interface BfclPrediction {
   id: string;
@@ -75,6 +77,13 @@ export function readBfclPredictions(text: string, file = 'predictions', problems
     if (value.calls !== undefined) {
       const calls = decodeCalls(value.calls, where);
       out.set(id, typeof calls === 'string' ? { id, error: calls } : { id, calls });
+    } else if (typeof value.output === 'string' && looksLikePythonCalls(value.output)) {
+      // BFCL's prompting format is Python call syntax; read it as Python would (5.0 is a float, True a bool).
+      try {
+        out.set(id, { id, calls: decodePythonCalls(value.output) });
+      } catch (e) {
+        out.set(id, { id, error: `${where}: ${(e as Error).message}` });
+      }
     } else if (typeof value.output === 'string') {
       const parsed = parseModelOutput(value.output, { parseJson: parsePyJson });
       if (parsed.error) out.set(id, { id, error: `${where}: ${parsed.error.message}` });
