@@ -139,5 +139,7 @@ test('a large file is read in the worker with a progress bar while the page stay
   expect(lines).toEqual([10000, 20000, 30000, 40000, 50000, 60000]);
   const maxGap = await page.evaluate(() => (window as unknown as { maxGap: number }).maxGap);
   console.log(`large import: ${(size / 1e6).toFixed(1)} MB, longest main-thread gap ${maxGap.toFixed(0)} ms`);
-  expect(maxGap).toBeLessThan(500);
+  // Validating on the main thread would freeze it for the whole read (seconds); measured here: 36-88 ms.
+  // The bound leaves room for a loaded CI machine.
+  expect(maxGap).toBeLessThan(1000);
 });
