@@ -14,6 +14,12 @@ export interface EngineOptions {
   useSubgroups?: boolean;
   /** Force the matmul kernel family (default: by adapter kind: 'cpu' => register-blocked, 'gpu' => tiled). */
   matmulKernel?: 'register' | 'tiled';
+  /**
+   * Attention kernel family: 'rows' (one invocation per row, head_dim in registers) or 'subgroups' (a subgroup
+   * per row). Default: 'subgroups' when the adapter has a fixed subgroup size of at least 8 that divides
+   * 64 (lavapipe: 8, most GPUs: 32), else 'rows' (SwiftShader's 4-lane subgroups measured slower).
+   */
+  attentionKernel?: 'rows' | 'subgroups';
   /** Fill every new tensor with NaN before use, so a kernel that misses an element is caught (tests). */
   poison?: boolean;
 }
@@ -38,6 +44,9 @@ export class Engine {
   readonly hasSubgroups: boolean;
   readonly matmulKernel: 'register' | 'tiled';
   readonly poison: boolean;
+  /** Fixed subgroup size usable by the subgroup attention kernels, or 0. */
+  readonly fixedSubgroupSize: number;
+  readonly attentionKernel: 'rows' | 'subgroups';
   /** The tape that records differentiable ops, or null (inference, optimizer updates). */
   tape: Tape | null = null;
   /** Sets that take ownership of every tensor created while they are on top (tapes, scopes). */
@@ -53,6 +62,10 @@ export class Engine {
     this.hasSubgroups = (opts.useSubgroups ?? true) && this.device.features.has('subgroups');
     this.matmulKernel = opts.matmulKernel ?? (ctx.report.kind === 'cpu' ? 'register' : 'tiled');
     this.poison = !!opts.poison;
+    const sg = this.report.subgroupSizes;
+    this.fixedSubgroupSize = this.hasSubgroups && sg && sg[0] === sg[1] && 64 % sg[0] === 0 ? sg[0] : 0;
+    if (opts.attentionKernel === 'subgroups' && !this.fixedSubgroupSize) throw new Error('attentionKernel "subgroups" needs the subgroups feature and a fixed subgroup size dividing 64');
+    this.attentionKernel = opts.attentionKernel ?? (this.fixedSubgroupSize >= 8 ? 'subgroups' : 'rows');
   }
 
   /** An uninitialised tensor from the pool (every op writes all of its output). */

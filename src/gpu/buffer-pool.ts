@@ -35,7 +35,12 @@ export class BufferPool {
   /** A buffer of at least `bytes` bytes; contents are undefined (a reused buffer holds old data). */
   acquire(bytes: number, label?: string): GPUBuffer {
     if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new Error(`BufferPool.acquire: invalid size ${bytes}`);
-    const cls = sizeClass(bytes);
+    // A whole buffer is bound as storage: keep the rounded size within the binding limit (lavapipe: 128 MiB).
+    const bindMax = this.device.limits.maxStorageBufferBindingSize;
+    if (bytes > bindMax) {
+      throw new Error(`BufferPool: a ${bytes}-byte tensor exceeds this adapter's maxStorageBufferBindingSize (${bindMax}); split it (e.g. compute logits in chunks of rows)`);
+    }
+    const cls = Math.min(sizeClass(bytes), Math.floor(bindMax / 4) * 4);
     const list = this.free.get(cls);
     let buf = list?.pop();
     if (!buf) {

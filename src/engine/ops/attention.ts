@@ -1,7 +1,7 @@
 // Launchers for causal grouped-query attention (flash-style forward, recomputing backward) with a padding mask.
 import type { Engine } from '../engine.ts';
 import { words } from '../engine.ts';
-import { attentionKernel } from '../kernels/attention-kernel.ts';
+import { attentionKernel, attentionSubgroupKernel, type AttentionKernel } from '../kernels/attention-kernel.ts';
 import type { Tensor } from '../tensor.ts';
 import { assertDtype, assertShape, fmt } from './shape.ts';
 
@@ -33,6 +33,18 @@ export function attentionDims(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, val
   return { B, Tq, Tk, S, Hq, Hkv, D, scale: scale ?? 1 / Math.sqrt(D) };
 }
 
+/** Kernel source and rows per workgroup for this engine's attention family (subgroups need head_dim % sg == 0). */
+function kernelFor(e: Engine, which: AttentionKernel, D: number): { code: string; rowsPerGroup: number } {
+  const sg = e.fixedSubgroupSize;
+  if (e.attentionKernel === 'subgroups' && D % sg === 0 && D / sg <= 64) return { code: attentionSubgroupKernel(which, D, sg), rowsPerGroup: 64 / sg };
+  return { code: attentionKernel(which, D), rowsPerGroup: 64 };
+}
+
+function launch(e: Engine, which: AttentionKernel, d: AttentionDims, rows: number, buffers: GPUBuffer[]): void {
+  const k = kernelFor(e, which, d.D);
+  e.run(k.code, params(d), buffers, e.grid(Math.ceil(rows / k.rowsPerGroup)), `attention.${which}`);
+}
+
 function params(d: AttentionDims): ArrayBuffer {
   return words({ u: d.B }, { u: d.Tq }, { u: d.Tk }, { u: d.S }, { u: d.Hq }, { u: d.Hkv }, { f: d.scale });
 }
@@ -42,18 +54,17 @@ export function attentionForward(e: Engine, q: Tensor, k: Tensor, v: Tensor, mas
   const out = e.empty(q.shape, 'f32', 'attention');
   const stats = e.empty([d.B, d.Hq, d.Tq, 2], 'f32', 'attention.stats');
   const rows = d.B * d.Hq * d.Tq;
-  e.run(attentionKernel('forward', d.D), params(d), [q.buffer, k.buffer, v.buffer, mask.buffer, out.buffer, stats.buffer], e.grid(Math.ceil(rows / 64)), 'attention');
+  launch(e, 'forward', d, rows, [q.buffer, k.buffer, v.buffer, mask.buffer, out.buffer, stats.buffer]);
   return { out, stats };
 }
 
 export function attentionBackward(e: Engine, q: Tensor, k: Tensor, v: Tensor, mask: Tensor, out: Tensor, stats: Tensor, dout: Tensor, d: AttentionDims): { dq: Tensor; dk: Tensor; dv: Tensor } {
   const rows = d.B * d.Hq * d.Tq;
-  const u = params(d);
-  e.run(attentionKernel('delta', d.D), u, [out.buffer, dout.buffer, stats.buffer], e.grid(Math.ceil(rows / 64)), 'attention.delta');
+  launch(e, 'delta', d, rows, [out.buffer, dout.buffer, stats.buffer]);
   const dq = e.empty(q.shape, 'f32', 'attention.dq');
-  e.run(attentionKernel('backwardDq', d.D), u, [q.buffer, k.buffer, v.buffer, mask.buffer, dout.buffer, stats.buffer, dq.buffer], e.grid(Math.ceil(rows / 64)), 'attention.dq');
+  launch(e, 'backwardDq', d, rows, [q.buffer, k.buffer, v.buffer, mask.buffer, dout.buffer, stats.buffer, dq.buffer]);
   const dk = e.empty(k.shape, 'f32', 'attention.dk');
   const dv = e.empty(v.shape, 'f32', 'attention.dv');
-  e.run(attentionKernel('backwardDkv', d.D), u, [q.buffer, k.buffer, v.buffer, mask.buffer, dout.buffer, stats.buffer, dk.buffer, dv.buffer], e.grid(Math.ceil((d.B * d.Hkv * d.S) / 64)), 'attention.dkv');
+  launch(e, 'backwardDkv', d, d.B * d.Hkv * d.S, [q.buffer, k.buffer, v.buffer, mask.buffer, dout.buffer, stats.buffer, dk.buffer, dv.buffer]);
   return { dq, dk, dv };
 }

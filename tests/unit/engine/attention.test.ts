@@ -40,9 +40,13 @@ describe.each(testAdapters())('attention on %s', (adapter) => {
     { B: 2, T: 13, Hq: 6, Hkv: 2, D: 5 },
     { B: 1, T: 33, Hq: 2, Hkv: 1, D: 16 },
   ];
+  // D=8 and D=16 are multiples of both adapters' subgroup sizes (8, 4): the subgroup kernels run on them.
+  for (const kernel of ['rows', 'subgroups'] as const)
   for (const s of cases) {
-    it(`B=${s.B} T=${s.T} Hq=${s.Hq} Hkv=${s.Hkv} D=${s.D}`, async () => {
-      const e = await testEngine(adapter);
+    it(`${kernel}: B=${s.B} T=${s.T} Hq=${s.Hq} Hkv=${s.Hkv} D=${s.D}`, async (ctx) => {
+      const probe = await testEngine(adapter);
+      if (kernel === 'subgroups' && (!probe.fixedSubgroupSize || s.D % probe.fixedSubgroupSize !== 0)) return ctx.skip();
+      const e = await testEngine(adapter, { attentionKernel: kernel });
       const rng = new Rng(s.T * 31 + s.D);
       const { B, T, Hq, Hkv, D } = s;
       const q = randomData(rng, B * T * Hq * D);
