@@ -4,7 +4,7 @@
 const POOL_USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
 /**
- * Rounds a byte count up to its size class: powers of two and 1.5x powers of two (waste <= 33%),
+ * Rounds a byte count up to its size class: powers of two and 1.5x powers of two (at most 1.5x the request),
  * at least 256 bytes, so buffers of nearby sizes share one free list.
  */
 export function sizeClass(bytes: number): number {
