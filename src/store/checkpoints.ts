@@ -1,14 +1,11 @@
 // Training checkpoints in IndexedDB: one transaction writes a checkpoint and its run index together
 // (so a crash or a quota error leaves the previous checkpoint intact), then old ones are pruned.
 import { createStore, del, get, getMany, type UseStore } from 'idb-keyval';
+import { freeStorageBytes, isQuotaError, promisify, StorageQuotaError, storageQuotaMessage } from './idb.ts';
 import { checkpointBytes, type Checkpoint, type CheckpointInfo, type CheckpointStore } from '../train/checkpoint.ts';
 
 const indexKey = (runId: string) => `index:${runId}`;
 const dataKey = (runId: string, step: number) => `ckpt:${runId}:${step}`;
-
-export class QuotaError extends Error {
-  override name = 'QuotaError';
-}
 
 export class IdbCheckpointStore implements CheckpointStore {
   private store: UseStore;
@@ -29,16 +26,10 @@ export class IdbCheckpointStore implements CheckpointStore {
         return promisify(os.transaction);
       });
     } catch (e) {
-      if ((e as DOMException)?.name === 'QuotaExceededError') {
-        const est = await navigator.storage?.estimate?.();
-        const free = est ? (est.quota ?? 0) - (est.usage ?? 0) : undefined;
-        throw new QuotaError(
-          `Not enough browser storage for checkpoint step ${ckpt.step} of run ${ckpt.runId}: it needs ${(info.bytes / 2 ** 20).toFixed(1)} MB` +
-            (free !== undefined ? `, ${(free / 2 ** 20).toFixed(1)} MB are free` : '') +
-            '. The previous checkpoint is intact. Delete old runs or datasets, or lower save_total_limit.',
-        );
-      }
-      throw e;
+      if (!isQuotaError(e)) throw e;
+      throw new StorageQuotaError(
+        storageQuotaMessage(`the checkpoint at step ${ckpt.step} of run ${ckpt.runId}`, info.bytes, await freeStorageBytes(), 'The previous checkpoint is intact; lowering save_total_limit also helps.'),
+      );
     }
     // Pruning runs after the new checkpoint is committed: at every moment one complete checkpoint exists.
     const index = [...previous.filter((p) => p.step !== ckpt.step), info].sort((a, b) => a.step - b.step);
@@ -72,17 +63,4 @@ export class IdbCheckpointStore implements CheckpointStore {
     for (const i of index) await del(dataKey(runId, i.step), this.store);
     await del(indexKey(runId), this.store);
   }
-}
-
-function promisify<T = void>(req: IDBRequest<T> | IDBTransaction): Promise<T> {
-  return new Promise((resolve, reject) => {
-    if ('oncomplete' in req && !('result' in req)) {
-      req.oncomplete = () => resolve(undefined as T);
-      req.onabort = req.onerror = () => reject(req.error ?? new DOMException('transaction aborted', 'AbortError'));
-    } else {
-      const r = req as IDBRequest<T>;
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    }
-  });
 }

@@ -5,6 +5,9 @@
 import { createStore, del, get, keys, type UseStore } from 'idb-keyval';
 import type { DatasetExample, DatasetKind } from '../data/conversation.ts';
 import type { ValidationReport } from '../data/validate.ts';
+import { freeStorageBytes, isQuotaError, promisify, StorageQuotaError, storageQuotaMessage } from './idb.ts';
+
+export { StorageQuotaError };
 
 export interface DatasetRecord {
   id: string;
@@ -30,38 +33,11 @@ export const REPORT_PROBLEMS_KEPT = 1000;
 const metaKey = (id: string) => `meta:${id}`;
 const chunkKey = (id: string, i: number) => `rows:${id}:${i}`;
 
-export class StorageQuotaError extends Error {
-  override name = 'StorageQuotaError';
-}
-
-/** The message for a failed write: how much space the dataset needs, how much is free, nothing lost. */
+/** The message for a dataset that does not fit: how much it needs, how much is free, nothing lost. */
 export function quotaMessage(name: string, neededBytes: number, freeBytes: number | undefined): string {
-  const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
-  return (
-    `Not enough browser storage to save dataset "${name}": it needs about ${mb(neededBytes)}` +
-    (freeBytes !== undefined ? `, and ${mb(Math.max(0, freeBytes))} are free` : '') +
-    '. Nothing was written and your stored datasets are intact. Delete datasets, checkpoints or cached models to make room.'
-  );
+  return storageQuotaMessage(`dataset "${name}"`, neededBytes, freeBytes, 'Nothing was written and your stored datasets are intact.');
 }
 
-function isQuotaError(e: unknown): boolean {
-  const name = (e as { name?: string } | null)?.name;
-  return name === 'QuotaExceededError' || (name === 'AbortError' && /quota/i.test(String((e as Error).message)));
-}
-
-function promisify<T>(request: IDBRequest<T> | IDBTransaction): Promise<T> {
-  return new Promise((resolve, reject) => {
-    if ('oncomplete' in request && !('result' in request)) {
-      const tx = request as IDBTransaction;
-      tx.oncomplete = () => resolve(undefined as T);
-      tx.onerror = tx.onabort = () => reject(tx.error ?? new DOMException('transaction aborted', 'AbortError'));
-    } else {
-      const r = request as IDBRequest<T>;
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    }
-  });
-}
 
 export interface NewDataset {
   name: string;
@@ -123,9 +99,7 @@ export class DatasetStore {
       });
     } catch (e) {
       if (!isQuotaError(e)) throw e;
-      const est = await globalThis.navigator?.storage?.estimate?.().catch(() => undefined);
-      const free = est ? (est.quota ?? 0) - (est.usage ?? 0) : undefined;
-      throw new StorageQuotaError(quotaMessage(ds.name, storedBytes, free));
+      throw new StorageQuotaError(quotaMessage(ds.name, storedBytes, await freeStorageBytes()));
     }
     return record;
   }

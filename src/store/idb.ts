@@ -1,0 +1,41 @@
+// IndexedDB helpers every store shares: request/transaction promises and quota errors that say what to do.
+
+export class StorageQuotaError extends Error {
+  override name = 'StorageQuotaError';
+}
+
+export function isQuotaError(e: unknown): boolean {
+  const name = (e as { name?: string } | null)?.name;
+  return name === 'QuotaExceededError' || (name === 'AbortError' && /quota/i.test(String((e as Error).message)));
+}
+
+/** Free browser storage in bytes, when the browser says. */
+export async function freeStorageBytes(): Promise<number | undefined> {
+  const est = await globalThis.navigator?.storage?.estimate?.().catch(() => undefined);
+  return est ? (est.quota ?? 0) - (est.usage ?? 0) : undefined;
+}
+
+/** The message for a failed write: what it was, how much space it needs, how much is free, what is intact. */
+export function storageQuotaMessage(what: string, neededBytes: number, freeBytes: number | undefined, intact: string): string {
+  const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
+  return (
+    `Not enough browser storage to save ${what}: it needs about ${mb(neededBytes)}` +
+    (freeBytes !== undefined ? `, and ${mb(Math.max(0, freeBytes))} are free` : '') +
+    `. ${intact} Delete datasets, checkpoints or cached models to make room.`
+  );
+}
+
+/** Resolves with a request's result, or when a transaction commits (rejects when it aborts). */
+export function promisify<T = void>(request: IDBRequest<T> | IDBTransaction): Promise<T> {
+  return new Promise((resolve, reject) => {
+    if ('oncomplete' in request && !('result' in request)) {
+      const tx = request as IDBTransaction;
+      tx.oncomplete = () => resolve(undefined as T);
+      tx.onerror = tx.onabort = () => reject(tx.error ?? new DOMException('transaction aborted', 'AbortError'));
+    } else {
+      const r = request as IDBRequest<T>;
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    }
+  });
+}
