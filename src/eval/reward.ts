@@ -9,9 +9,10 @@
 //   param_names  [0,1]   ToolRL's parameter-name term, averaged over expected calls
 //   param_values [0,1]   ToolRL's parameter-value term, as a fraction of expected parameters
 //   params       [0,1]   expected calls matched by a fully correct call (BFCL rules) / max(#expected, #predicted)
-//   execution    [0,1]   predicted calls that execute without error (needs executors; no calls: intent)
+//   execution    [0,1]   predicted calls that execute without error, or fail exactly as their reference
+//                        call does (needs executors; with no calls: intent)
 //   correctness  [-3,3]  ToolRL's correctness reward (below)
-//   binary       {0,1}   all or nothing: format ok, exactly the right calls, and all of them execute
+//   binary       {0,1}   all or nothing: format ok, exactly the right calls, and all of them execute (as above)
 //
 // ToolRL (Qian et al. 2025, "ToolRL: Reward is All Tool Learning Needs", arXiv:2504.13958) uses
 // R = R_format + R_correct with R_format in {0,1} and R_correct in [-3,3]. With G the expected and P the
@@ -148,9 +149,22 @@ export function computeReward(input: RewardInput, config: RewardConfig): RewardR
   let execution = intent;
   let allExecuted = true;
   if (input.environment && pred.length > 0) {
+    // The reference calls run too: a call that fails exactly as its reference does (cancelling an order
+    // that has shipped, as the user asked) behaves correctly and is not punished.
+    const refWorld = input.environment.create();
+    for (const c of input.prefix ?? []) refWorld.execute(c);
+    const refErrors = gold.map((g) => {
+      const r = refWorld.execute({ name: g.name, arguments: g.arguments });
+      return r.ok ? null : r.error.type;
+    });
+    const goldOf = new Map(full.map(([g, p]) => [p, g]));
     const world = input.environment.create();
     for (const c of input.prefix ?? []) world.execute(c);
-    const ok = pred.filter((c) => world.execute(c).ok).length;
+    const ok = pred.filter((c, p) => {
+      const r = world.execute(c);
+      const g = goldOf.get(p);
+      return r.ok || (g !== undefined && refErrors[g] === r.error.type);
+    }).length;
     execution = ok / pred.length;
     allExecuted = ok === pred.length;
   }

@@ -38,6 +38,10 @@ test('the sample eval split scores its own answers perfectly', async ({ page }) 
   await expect(page.locator('[data-testid=metrics-table] [data-metric=executionSuccess] td')).not.toHaveText('n/a');
   await expect(page.locator('[data-testid=per-tool-chart] rect')).toHaveCount(own.tools);
   await expect(page.getByTestId('failures')).toContainText('Every record passed.');
+  // Every output is the reference itself: ToolRL pays its maximum, 4, and the binary reward 1, on every step
+  // (calls that fail do so exactly as their reference does, e.g. cancelling a shipped order).
+  await expect(page.locator('[data-testid=reward-table] tr[data-preset=toolrl] td.total')).toHaveText('4.000');
+  await expect(page.locator('[data-testid=reward-table] tr[data-preset=binary] td.total')).toHaveText('1.000');
   expect(pageErrors).toEqual([]);
 });
 

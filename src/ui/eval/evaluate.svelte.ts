@@ -3,6 +3,8 @@
 
 import { readGold, readPredictions, joinRecords, formatProblem } from '../../eval/read-records.ts';
 import { scoreRecords, type EvalReport } from '../../eval/metrics.ts';
+import { REWARD_PRESETS } from '../../eval/reward.ts';
+import { summariseRewards, type RewardSummary } from '../../eval/reward-summary.ts';
 import { ENTERPRISE_TOOLS } from '../../tools/enterprise/tool-set.ts';
 import { enterpriseEnvironment } from '../../tools/enterprise/executors.ts';
 
@@ -14,7 +16,9 @@ export interface LoadedFile {
 export class EvaluateState {
   gold = $state<LoadedFile | null>(null);
   pred = $state<LoadedFile | null>(null);
-  report = $state<EvalReport | null>(null);
+  report = $state.raw<EvalReport | null>(null);
+  /** What the reward presets would pay these outputs (text predictions only). */
+  rewards = $state.raw<RewardSummary[]>([]);
   problems = $state<string[]>([]);
   missing = $state<string[]>([]);
   unknown = $state<string[]>([]);
@@ -53,15 +57,18 @@ export class EvaluateState {
       this.missing = joined.missing;
       this.unknown = joined.unknown;
       if (joined.records.length === 0) throw new Error('no gold record could be read');
-      this.report = scoreRecords(joined.records, { tools: ENTERPRISE_TOOLS, environment: this.execute ? enterpriseEnvironment() : undefined });
+      const opts = { tools: ENTERPRISE_TOOLS, environment: this.execute ? enterpriseEnvironment() : undefined };
+      this.report = scoreRecords(joined.records, opts);
+      this.rewards = summariseRewards(joined.records, [REWARD_PRESETS.toolrl, REWARD_PRESETS.binary, REWARD_PRESETS.pipeline], opts);
     } catch (e) {
       this.report = null;
+      this.rewards = [];
       this.error = (e as Error).message;
     }
   }
 
   /** The report as the CLI writes it, for download. */
   reportJson(): string {
-    return JSON.stringify({ ...this.report, problems: this.problems, missing: this.missing, unknown: this.unknown }, null, 1);
+    return JSON.stringify({ ...this.report, rewards: this.rewards, problems: this.problems, missing: this.missing, unknown: this.unknown }, null, 1);
   }
 }

@@ -48,12 +48,23 @@ describe('reward components', () => {
     const r = computeReward({ output: '<tool_call>{"name": "queryWeather", "arguments": {"city": "Beijing"}', expected: [weather] }, REWARD_PRESETS.toolrl);
     expect(r.components).toMatchObject({ format: 0, intent: 0, binary: 0, correctness: 6 * 0 / 4 - 3 });
   });
-  it('execution runs after the chain prefix: booking a room twice fails', () => {
+  it('execution runs after the chain prefix: a room booked there is taken', () => {
     const book = { name: 'bookMeetingRoom', arguments: { roomId: 'BJ-301', date: '2025-06-20', startTime: '10:00', endTime: '11:00', organizerId: 'E1002' } };
+    const other = { ...book, arguments: { ...book.arguments, roomId: 'BJ-402' } };
     const fresh = computeReward({ output: call(book.name, book.arguments), expected: [book], tools, environment: env }, REWARD_PRESETS.binary);
     expect(fresh.components).toMatchObject({ execution: 1, binary: 1 });
-    const taken = computeReward({ output: call(book.name, book.arguments), expected: [book], tools, environment: env, prefix: [book] }, REWARD_PRESETS.binary);
-    expect(taken.components).toMatchObject({ execution: 0, binary: 0 });
+    // The prefix booked BJ-301; the reference books BJ-402 (free), the prediction insists on BJ-301.
+    const taken = computeReward({ output: call(book.name, book.arguments), expected: [other], tools, environment: env, prefix: [book] }, REWARD_PRESETS.pipeline);
+    expect(taken.components).toMatchObject({ execution: 0, params: 0 });
+  });
+  it('a call that fails exactly as its reference does is not punished; a different failure is', () => {
+    // BJ-301 is booked twice in a row: the second booking fails for the reference too (conflict).
+    const book = { name: 'bookMeetingRoom', arguments: { roomId: 'BJ-301', date: '2025-06-20', startTime: '10:00', endTime: '11:00', organizerId: 'E1002' } };
+    const same = computeReward({ output: call(book.name, book.arguments), expected: [book], tools, environment: env, prefix: [book] }, REWARD_PRESETS.binary);
+    expect(same.components).toMatchObject({ execution: 1, binary: 1 });
+    // A wrong organizer fails with not_found where the reference fails with conflict.
+    const other = computeReward({ output: call(book.name, { ...book.arguments, organizerId: 'E9999' }), expected: [book], tools, environment: env, prefix: [book] }, REWARD_PRESETS.pipeline);
+    expect(other.components.execution).toBe(0);
   });
   it('requireThink makes the format component demand a <think> block', () => {
     const cfg = { ...REWARD_PRESETS.toolrl, requireThink: true };
@@ -74,5 +85,23 @@ describe('reward configs', () => {
     expect(bad('weights:\n  format: high\n').message).toBe('r.yaml:2: weights.format: weight must be a number, got "high"');
     expect(bad('preset: toolrll\n').message).toMatch(/^r\.yaml:1: preset: unknown preset "toolrll"/);
     expect(bad('wieghts:\n  format: 1\n').message).toMatch(/^r\.yaml:1: wieghts: unknown key/);
+  });
+});
+
+describe('summariseRewards', () => {
+  it('averages totals and components over text steps, chains rewarded after their prefix', async () => {
+    const { summariseRewards } = await import('../../../src/eval/reward-summary.ts');
+    const book = { name: 'bookMeetingRoom', arguments: { roomId: 'BJ-301', date: '2025-06-20', startTime: '10:00', endTime: '11:00', organizerId: 'E1002' } };
+    const records = [
+      { id: 'a', expected: [[weather]], predicted: call('queryWeather', weather.arguments) },
+      { id: 'b', expected: [[]], predicted: [weather] }, // decoded calls: no text, skipped
+      // Two steps that book the same room: the second runs after the first and must fail to execute.
+      { id: 'c', expected: [[book], [book]], predicted: [call(book.name, book.arguments), call(book.name, book.arguments)] },
+    ];
+    const [binary, toolrl] = summariseRewards(records, [REWARD_PRESETS.binary, REWARD_PRESETS.toolrl], { tools, environment: env });
+    expect(binary.steps).toBe(3);
+    expect(binary.meanTotal).toBe(1);
+    expect(binary.meanComponents.execution).toBe(1);
+    expect(toolrl.meanTotal).toBeCloseTo(4);
   });
 });
