@@ -2,7 +2,7 @@
 // second visit, resume after a dropped connection (HTTP Range), sharded weights, clear 404 message.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryHubCache } from '../../../src/model/hub-cache.ts';
-import { downloadModel, HubError, type DownloadProgress } from '../../../src/model/hub.ts';
+import { downloadFile, downloadModel, HubError, type DownloadProgress } from '../../../src/model/hub.ts';
 import { openModelFolder, streamWeights } from '../../../src/model/weights.ts';
 import { writeSafetensors } from '../../../src/model/safetensors.ts';
 import { startHubServer, type HubServer } from '../../helpers/hub-server.ts';
@@ -78,6 +78,26 @@ describe('hub download', () => {
     await downloadModel('tiny-org/tiny-qwen3', { settings, cache, onProgress: (p) => again.push(p) });
     expect(server.log.length - before2).toBe(1); // only the optional generation_config.json probe (404, not cached)
     expect(again.filter((p) => p.file === 'model.safetensors').every((p) => p.fromCache && p.networkBytes === 0)).toBe(true);
+  });
+
+  it('a file that changed on the server since the interruption is downloaded again from the start (If-Range)', async () => {
+    const v1 = new Uint8Array(50_000).map((_, i) => i % 251);
+    const v2 = new Uint8Array(60_000).map((_, i) => (i * 7) % 253);
+    const repo = new Map<string, Uint8Array>([['notes.bin', v1]]);
+    const local = await startHubServer({ 'org/changing': repo });
+    try {
+      const cache = memoryHubCache();
+      const opts = { settings: { endpoint: local.endpoint, revision: 'main' }, cache, partBytes: 4096 };
+      local.cutNext('notes.bin', 20_000);
+      await expect(downloadFile('org/changing', 'notes.bin', opts)).rejects.toMatchObject({ resumable: true });
+      repo.set('notes.bin', v2); // a new commit on the same revision
+      const blob = await downloadFile('org/changing', 'notes.bin', opts);
+      expect(Buffer.from(await blob!.arrayBuffer()).equals(Buffer.from(v2))).toBe(true);
+      const last = local.log.at(-1)!;
+      expect([last.range, last.status]).toEqual(['bytes=20000-', 200]); // range refused by If-Range: full body
+    } finally {
+      await local.close();
+    }
   });
 
   it('sharded weights come through the index', async () => {
