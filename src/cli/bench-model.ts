@@ -88,6 +88,24 @@ async function bench(e: Engine, name: string, model: QwenModel, B: number, T: nu
   });
   model.training = false;
   const afterStep = e.stats.bytesLive;
+  e.resetCounters();
+  {
+    // One more step, counted: dispatches and submits per training step.
+    model.training = true;
+    const tape = startTape(e);
+    const loss = model.lmLoss(model.forward(batch, { logits: false }).hidden, targets, chunk);
+    tape.backward(loss);
+    const info = opt.step();
+    const v = loss.readLater();
+    tape.dispose([loss]);
+    opt.zeroGrad();
+    e.flush();
+    await v;
+    loss.release();
+    info.release();
+    model.training = false;
+  }
+  const perStep = e.stats;
   const prompts = Array.from({ length: B }, (_, b) => Array.from(ids.subarray(b * T, b * T + Math.min(T, 64))));
   const gen = await generate(model, prompts, { ...GREEDY, maxNewTokens: genTokens });
   await e.sync();
@@ -96,7 +114,7 @@ async function bench(e: Engine, name: string, model: QwenModel, B: number, T: nu
     [
       `${name}: ${paramCount(cfg).toLocaleString('en')} params, batch ${B} x seq ${T}, LoRA r=${model.lora!.config.r} on ${model.lora!.config.targets.length} targets`,
       `  forward         ${fwdMs.toFixed(1)} ms/batch  ${rate((N / fwdMs) * 1000)} tokens/s`,
-      `  fwd+bwd+AdamW   ${stepMs.toFixed(1)} ms/step   ${rate((N / stepMs) * 1000)} tokens/s`,
+      `  fwd+bwd+AdamW   ${stepMs.toFixed(1)} ms/step   ${rate((N / stepMs) * 1000)} tokens/s  (${perStep.dispatches} dispatches, ${perStep.submits} submit${perStep.submits === 1 ? '' : 's'} per step)`,
       `  generation      ${rate(gen.tokensPerSecond)} tokens/s (batch ${B}, ${genTokens} new tokens, prefill ${gen.prefillMs.toFixed(0)} ms)`,
       `  GPU memory      weights+adapters ${mb(weightsBytes)}, peak ${mb(peak)} (${peak <= 3 * 2 ** 30 ? 'within' : 'over'} the 3 GiB target)`,
     ].join('\n'),
