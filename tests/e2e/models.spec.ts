@@ -23,6 +23,11 @@ test('built-in tiny model: config, tokenizer and the chat template with tools', 
   await expect(summary.getByTestId('model-vocab')).toHaveText('2541 / 2541');
   await expect(summary.getByTestId('sample-prompt')).toContainText('# Tools\nqueryWeather(city, date?)');
   await expect(summary.getByTestId('sample-prompt')).toContainText('<tool_call>\n{"name": "queryWeather", "arguments": {"city": "Beijing", "date": "2025-06-03"}}\n</tool_call>');
+  // The highlighted (trained) runs are exactly the two assistant turns.
+  await expect(summary.locator('[data-trained=yes]')).toHaveText([
+    '<tool_call>\n{"name": "queryWeather", "arguments": {"city": "Beijing", "date": "2025-06-03"}}\n</tool_call><|im_end|>',
+    'No rain is expected in Beijing tomorrow.<|im_end|>',
+  ]);
 });
 
 test('hub download from a local hub: resume after a dropped connection, cached across a reload, clear 404', async ({ page }) => {

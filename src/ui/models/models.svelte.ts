@@ -35,6 +35,8 @@ export interface ModelSummary {
   tokenizerVocab: number;
   /** A short tool conversation rendered with the model's own chat template. */
   samplePrompt: string;
+  /** The same text split where the loss mask changes: trained (assistant) and context runs. */
+  sampleSegments: { text: string; trained: boolean }[];
   sampleTokens: number;
   sampleMasked: number;
 }
@@ -160,10 +162,24 @@ export class ModelsState {
       files: names,
       tokenizerVocab: tok.vocabSize,
       samplePrompt: t.text,
+      sampleSegments: maskSegments(tok, t.ids, t.lossMask),
       sampleTokens: t.ids.length,
       sampleMasked: t.lossMask.reduce((a, b) => a + b, 0),
     };
   }
+}
+
+/** Decodes runs of equal mask value, so the page can show which tokens the loss covers. */
+function maskSegments(tok: ChatTokenizer, ids: Int32Array, mask: Uint8Array): { text: string; trained: boolean }[] {
+  const out: { text: string; trained: boolean }[] = [];
+  let start = 0;
+  for (let i = 1; i <= ids.length; i++) {
+    if (i === ids.length || mask[i] !== mask[start]) {
+      out.push({ text: tok.decode(ids.subarray(start, i)), trained: mask[start] === 1 });
+      start = i;
+    }
+  }
+  return out;
 }
 
 function loadSettings(): HubSettings {
