@@ -18,6 +18,8 @@
 //   e.flush();                                                     // the one submit of this step
 //   console.log((await lossValue)[0], e.stats.dispatches);
 //
+// Large vocabularies (Qwen: 151,936): use linearCrossEntropy(h, lmHead, targets) / linearTokenLogprobs(…), which make
+// the logits a chunk of rows at a time; a full (tokens, vocab) f32 tensor would exceed lavapipe's 128 MiB binding limit.
 // Frozen base weights can be stored as packed f16: `e.f16Weights(data, [out, in])`, then `linear(x, wF16)`.
 // Inference without a tape: wrap code in `e.scope(() => …)` so intermediates go back to the pool.
 // Every op has a float64 CPU reference (forward and backward) in ./cpu-reference/ for tests and reference models.
@@ -42,6 +44,8 @@ export {
   crossEntropy,
   tokenLogprobs,
   entropy,
+  linearCrossEntropy,
+  linearTokenLogprobs,
   maskedMean,
   checkpoint,
   type AttentionOptions,

@@ -1,6 +1,7 @@
 // The backward rule of every differentiable op, in one table typed so that a missing rule does not compile.
 import { attentionBackward } from '../ops/attention.ts';
 import { binaryForward, scaleForward, sumRows } from '../ops/elementwise.ts';
+import { chunkedLogitsBackward } from '../ops/chunked-logits.ts';
 import { embeddingBackward } from '../ops/embedding.ts';
 import { logitsBackward } from '../ops/logits.ts';
 import { matmulForward } from '../ops/matmul.ts';
@@ -125,6 +126,12 @@ export const BACKWARD_RULES: BackwardRules = {
   entropy(node, g) {
     const [logits] = node.inputs;
     return [logitsBackward(logits.engine, 'entropy', logits, node.saved.targets, node.saved.stats, g, node.saved.stats)];
+  },
+
+  linearLogits(node, g, needs) {
+    const [h, w, targets] = node.inputs;
+    const { dh, dw } = chunkedLogitsBackward(h.engine, node.attrs.mode, h, w, targets, node.attrs.plan, g, [needs[0], needs[1] && w.dtype === 'f32']);
+    return [dh, dw, null];
   },
 
   maskedMean(node, g, needs) {

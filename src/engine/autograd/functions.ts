@@ -4,6 +4,7 @@ import type { Engine } from '../engine.ts';
 import { attentionDims, attentionForward } from '../ops/attention.ts';
 import { binaryForward, expForward, scaleForward } from '../ops/elementwise.ts';
 import { embeddingForward } from '../ops/embedding.ts';
+import { chunkedLogitsForward, planChunks } from '../ops/chunked-logits.ts';
 import { crossEntropyLoss, IGNORE_TARGET, logitStats, selectStat } from '../ops/logits.ts';
 import { matmulForward, type MatmulOptions } from '../ops/matmul.ts';
 import { maskedMeanForward } from '../ops/reduce.ts';
@@ -147,6 +148,24 @@ export function entropy(logits: Tensor): Tensor {
   const stats = logitStats(e, logits, targets);
   const out = selectStat(e, stats, targets, V, 'entropy', logits.shape.slice(0, -1));
   return record(e, 'entropy', [logits], NONE, { stats, targets }, out);
+}
+
+/**
+ * LM head fused with mean cross-entropy: h (N, C), W (V, C) (an f16x2 W is frozen), targets (N) u32 -> (1).
+ * Logits are made chunkRows rows at a time (forward and again in backward), never all (N, V) at once: use it
+ * for a 152k vocabulary, where (N, V) would exceed memory or the adapter's binding limit.
+ */
+export function linearCrossEntropy(h: Tensor, w: Tensor, targets: Tensor, chunkRows = 256): Tensor {
+  const e = engineOf(h, w, targets);
+  const plan = planChunks(h, w, targets, chunkRows);
+  return record(e, 'linearLogits', [h, w, targets], { mode: 'crossEntropy', plan }, NONE, chunkedLogitsForward(e, 'crossEntropy', h, w, targets, plan));
+}
+
+/** LM head fused with per-token log-probabilities of the targets (PPO/GRPO), chunked like linearCrossEntropy: (N). */
+export function linearTokenLogprobs(h: Tensor, w: Tensor, targets: Tensor, chunkRows = 256): Tensor {
+  const e = engineOf(h, w, targets);
+  const plan = planChunks(h, w, targets, chunkRows);
+  return record(e, 'linearLogits', [h, w, targets], { mode: 'logprob', plan }, NONE, chunkedLogitsForward(e, 'logprob', h, w, targets, plan));
 }
 
 /** sum(x w) / sum(w) as a (1) tensor: the mean over the tokens a 0/1 mask selects (0 if none). */

@@ -1,6 +1,7 @@
 // What the tape stores for each differentiable op: its inputs, attributes and saved tensors.
 // Adding an op here without a backward rule in backward-rules.ts is a compile error.
 import type { AttentionDims } from '../ops/attention.ts';
+import type { ChunkPlan, ChunkedLogitsMode } from '../ops/chunked-logits.ts';
 import type { RopeTables } from '../ops/rope.ts';
 import type { Tensor } from '../tensor.ts';
 
@@ -22,6 +23,7 @@ export interface OpRecords {
   crossEntropy: { inputs: [logits: Tensor, targets: Tensor]; attrs: None; saved: { stats: Tensor; info: Tensor } };
   tokenLogprobs: { inputs: [logits: Tensor, targets: Tensor]; attrs: None; saved: { stats: Tensor } };
   entropy: { inputs: [logits: Tensor]; attrs: None; saved: { stats: Tensor; targets: Tensor } };
+  linearLogits: { inputs: [h: Tensor, w: Tensor, targets: Tensor]; attrs: { mode: ChunkedLogitsMode; plan: ChunkPlan }; saved: None };
   maskedMean: { inputs: [x: Tensor, w: Tensor]; attrs: None; saved: { info: Tensor } };
   checkpoint: { inputs: Tensor[]; attrs: { fn: (...inputs: Tensor[]) => Tensor }; saved: None };
 }

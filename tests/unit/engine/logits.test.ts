@@ -1,11 +1,15 @@
 // Cross-entropy with an ignore mask, per-token log-probs, entropy and the masked mean: GPU vs float64, backward vs finite differences.
 import { describe, expect, it } from 'vitest';
-import { crossEntropy, entropy, maskedMean, tokenLogprobs } from '../../../src/engine/autograd/functions.ts';
+import { crossEntropy, entropy, linearCrossEntropy, linearTokenLogprobs, maskedMean, tokenLogprobs } from '../../../src/engine/autograd/functions.ts';
+import { matmulBackwardRef, matmulRef } from '../../../src/engine/cpu-reference/matmul.ts';
 import * as ref from '../../../src/engine/cpu-reference/index.ts';
 import { IGNORE_TARGET } from '../../../src/engine/ops/logits.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import { testAdapters } from '../../helpers/gpu.ts';
 import { dot, finiteDiffErr, forwardBackward, randomData, relErr, testEngine } from './check.ts';
+
+const ref_ce = ref.crossEntropyRef;
+const ref_ceBack = (z: Float64Array, t: Uint32Array, V: number) => ref.crossEntropyBackwardRef(z, t, V);
 
 function targetsFor(rng: Rng, rows: number, V: number): Uint32Array {
   return Uint32Array.from({ length: rows }, (_, r) => (r % 3 === 1 ? IGNORE_TARGET : rng.int(V)));
@@ -59,6 +63,33 @@ describe.each(testAdapters())('logits losses on %s', (adapter) => {
       }
     });
   }
+
+  it('LM head fused with the loss, in chunks of rows (3 rows per chunk, 8 rows): both modes, gradients of h and W', async () => {
+    const e = await testEngine(adapter);
+    const rng = new Rng(31);
+    const [N, C, V] = [8, 6, 37];
+    const h = randomData(rng, N * C);
+    const w = randomData(rng, V * C);
+    const t = targetsFor(rng, N, V);
+    const g = randomData(rng, N);
+    const logits = matmulRef(h.f64, w.f64, { batch: 1, M: N, N: V, K: C, transA: false, transB: true });
+    const back = (dz: Float64Array) => matmulBackwardRef(h.f64, w.f64, dz, { batch: 1, M: N, N: V, K: C, transA: false, transB: true });
+    {
+      const r = await forwardBackward((a, b, c) => linearCrossEntropy(a, b, c, 3), [e.tensor(h.f32, [N, C]), e.tensor(w.f32, [V, C]), e.tensor(t, [N])], null);
+      const ref = ref_ce(logits, t, V);
+      expect(Math.abs(r.out[0] - ref) / ref).toBeLessThan(1e-5);
+      const { da, db } = back(ref_ceBack(logits, t, V));
+      expect(relErr(r.grads[0]!, da)).toBeLessThan(1e-5);
+      expect(relErr(r.grads[1]!, db)).toBeLessThan(1e-5);
+    }
+    {
+      const r = await forwardBackward((a, b, c) => linearTokenLogprobs(a, b, c, 3), [e.tensor(h.f32, [N, C]), e.tensor(w.f32, [V, C]), e.tensor(t, [N])], g.f32);
+      expect(relErr(r.out, ref.tokenLogprobsRef(logits, t, V))).toBeLessThan(1e-5);
+      const { da, db } = back(ref.tokenLogprobsBackwardRef(logits, t, V, g.f64));
+      expect(relErr(r.grads[0]!, da)).toBeLessThan(1e-5);
+      expect(relErr(r.grads[1]!, db)).toBeLessThan(1e-5);
+    }
+  });
 
   it('masked mean over selected tokens', async () => {
     const e = await testEngine(adapter);
