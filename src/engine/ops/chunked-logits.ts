@@ -33,7 +33,9 @@ export function planChunks(h: Tensor, w: Tensor, targets: Tensor, chunkRows: num
     if (t !== IGNORE_TARGET && t >= V) throw new Error(`linearCrossEntropy: target ${t} at row ${i} is outside the vocabulary (size ${V})`);
   }
   const count = targets.host.reduce((a, t) => a + (t === IGNORE_TARGET ? 0 : 1), 0);
-  return { N, C, V, rows: Math.min(chunkRows, Math.max(N, 1)), count };
+  // A chunk's (rows, V) logits must fit one storage binding (lavapipe: 128 MiB), with the pool's rounding.
+  const maxRows = Math.max(1, Math.floor(h.engine.device.limits.maxStorageBufferBindingSize / (V * 4 * 1.5)));
+  return { N, C, V, rows: Math.min(chunkRows, maxRows, Math.max(N, 1)), count };
 }
 
 /** Copies rows [r0, r0 + n) of a (N, C) tensor into a new (n, C) tensor (one buffer copy, in command order). */
