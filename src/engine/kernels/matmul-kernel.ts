@@ -176,6 +176,12 @@ ${out.join('\n')}
 `;
 }
 
+/**
+ * Large problems on a GPU: 128x128 tiles, 8x8 outputs per invocation, BK=8 (the usual high-throughput WebGPU
+ * shape). Not yet timed on a GPU (none was available); correctness is tested on the CPU adapters.
+ */
+export const TILED_LARGE: Pick<MatmulKernelSpec, 'rm' | 'rn' | 'wgx' | 'wgy' | 'bk'> = { rm: 8, rn: 8, wgx: 16, wgy: 16, bk: 8 };
+
 /** Tile choices per adapter kind (measured on lavapipe/SwiftShader for 'register'; the usual 64x64 GPU tile for 'tiled'). */
 export function defaultMatmulSpec(kind: 'register' | 'tiled'): Pick<MatmulKernelSpec, 'rm' | 'rn' | 'wgx' | 'wgy' | 'bk'> {
   // 8x8 outputs per invocation measured 1.4-2.5x faster than 4x4 on both CPU adapters (scripts in docs/benchmarks.md).

@@ -1,7 +1,7 @@
 // Matmul launcher: C = op(A)·op(B), batched, any shapes; picks the kernel family and B storage path per device.
 import type { Engine } from '../engine.ts';
 import { words } from '../engine.ts';
-import { defaultMatmulSpec, matmulKernel, validateMatmulSpec, type MatmulBType, type MatmulKernelSpec } from '../kernels/matmul-kernel.ts';
+import { defaultMatmulSpec, matmulKernel, TILED_LARGE, validateMatmulSpec, type MatmulBType, type MatmulKernelSpec } from '../kernels/matmul-kernel.ts';
 import type { Tensor } from '../tensor.ts';
 import { fmt } from './shape.ts';
 
@@ -75,7 +75,9 @@ export function matmulForward(e: Engine, a: Tensor, b: Tensor, opts: MatmulOptio
   }
   const kind = opts.kernel ?? e.matmulKernel;
   const pairK = kind === 'register' && bType === 'f16x2' && transB && d.K % 2 === 0;
-  const spec: MatmulKernelSpec = { kind, transA, transB, bType, accumulate: !!opts.accumulateInto, ...defaultMatmulSpec(kind), ...opts.tiles, pairK };
+  // GPUs: big tiles only when there are enough of them to fill the device (>= 256 workgroups), else 64x64.
+  const large = kind === 'tiled' && Math.ceil(d.M / 128) * Math.ceil(d.N / 128) * d.batch >= 256;
+  const spec: MatmulKernelSpec = { kind, transA, transB, bType, accumulate: !!opts.accumulateInto, ...(large ? TILED_LARGE : defaultMatmulSpec(kind)), ...opts.tiles, pairK };
   validateMatmulSpec(spec, e.device.limits);
   if (d.M === 0 || d.N === 0) return out;
   if (d.K === 0) {

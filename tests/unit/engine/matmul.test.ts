@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { f16BitsToF32, f32ToF16Bits } from '../../../src/engine/engine.ts';
 import { matmulRef, matmulBackwardRef } from '../../../src/engine/cpu-reference/matmul.ts';
 import { matmulForward } from '../../../src/engine/ops/matmul.ts';
+import { TILED_LARGE } from '../../../src/engine/kernels/matmul-kernel.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import { testAdapters } from '../../helpers/gpu.ts';
 import { dot, finiteDiffErr, randomData, relErr, testEngine } from './check.ts';
@@ -56,6 +57,18 @@ describe.each(testAdapters())('matmul on %s', (adapter) => {
       }
     });
   }
+
+  it('tiled with the large-problem tiles (128x128, 8x8 per invocation): edges of a multi-tile odd shape', async () => {
+    const e = await testEngine(adapter);
+    const rng = new Rng(13);
+    const [M, N, K] = [131, 133, 19];
+    for (const transB of [false, true]) {
+      const a = randomData(rng, M * K);
+      const b = randomData(rng, K * N);
+      const out = await matmulForward(e, e.tensor(a.f32, [M, K]), e.tensor(b.f32, transB ? [N, K] : [K, N]), { transB, kernel: 'tiled', tiles: TILED_LARGE }).read();
+      expect(relErr(out, matmulRef(a.f64, b.f64, { batch: 1, M, N, K, transA: false, transB }))).toBeLessThan(1e-5);
+    }
+  });
 
   it('accumulate adds into an existing output; a 2-D B is shared across a batched A', async () => {
     const e = await testEngine(adapter);
