@@ -304,7 +304,6 @@ export function refBackward(
   if (lora) for (const [name, w] of lora.params) loraGrads.set(name, new Float64Array(w.length));
   const G = (name: string) => grads.get(name)!;
 
-  const emb = params.get('model.embed_tokens.weight')!;
   const headName = cfg.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
   const dhF = new Float64Array(N * C);
   linearBackward(dLogits, hF, N, C, params.get(headName)!, V, dhF, G(headName));
@@ -404,7 +403,6 @@ export function refBackward(
   }
   const dEmb = G('model.embed_tokens.weight');
   for (let n = 0; n < N; n++) for (let i = 0; i < C; i++) dEmb[ids[n] * C + i] += dx[n * C + i];
-  void emb;
   return { grads, loraGrads };
 }
 
