@@ -89,16 +89,21 @@ export async function downloadFile(
     return opts.cache.getBlob(url, meta.parts);
   }
 
-  const headers: Record<string, string> = {};
-  if (meta && meta.bytes > 0) {
-    headers.Range = `bytes=${meta.bytes}-`;
-    if (meta.etag) headers['If-Range'] = meta.etag;
-  }
+  // Only a plain `Range: bytes=N-` (a CORS-safelisted header: no preflight against the hub or its CDN); a file
+  // that changed since is detected by its ETag on the 206 response, and then downloaded again from the start.
   let res: Response;
-  try {
-    res = await doFetch(url, { headers, signal: opts.signal });
-  } catch (e) {
-    throw new HubError(`Network error fetching ${url}: ${(e as Error).message}. Calling again resumes from the cache.`, undefined, true);
+  for (let attempt = 0; ; attempt++) {
+    const headers: Record<string, string> = meta && meta.bytes > 0 ? { Range: `bytes=${meta.bytes}-` } : {};
+    try {
+      res = await doFetch(url, { headers, signal: opts.signal });
+    } catch (e) {
+      throw new HubError(`Network error fetching ${url}: ${(e as Error).message}. Calling again resumes from the cache.`, undefined, true);
+    }
+    const changed = res.status === 206 && meta?.etag !== undefined && res.headers.get('etag') !== null && res.headers.get('etag') !== meta.etag;
+    if (!changed || attempt > 0) break;
+    await res.body?.cancel();
+    await opts.cache.remove(url);
+    meta = undefined;
   }
   if (res.status === 404 && optional) return null;
   if (res.status === 416 && meta) {
@@ -109,7 +114,7 @@ export async function downloadFile(
 
   const etag = res.headers.get('etag') ?? undefined;
   if (res.status === 200 || !meta) {
-    // Full content: a fresh download, or the server ignored/refused the range (file changed): start over.
+    // Full content: a fresh download, or the server ignored the range: start over.
     if (meta) await opts.cache.remove(url);
     const len = res.headers.get('content-length');
     meta = { url, size: len !== null ? Number(len) : undefined, etag, parts: 0, bytes: 0, complete: false };
