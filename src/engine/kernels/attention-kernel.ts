@@ -212,6 +212,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   const rowOf = (expr: string) => `(${expr}) * ${D}u + lane`;
   const sumE = (term: (e: number) => string) => Array.from({ length: E }, (_, e) => term(e)).join(' + ');
   const repE = (line: (e: number) => string) => Array.from({ length: E }, (_, e) => line(e)).join('\n');
+  const KV = 2; // query rows per dK/dV loop step (each holds q and dO slices in registers)
+  const KB = 4; // keys (forward, dQ) or query rows (dK/dV) per loop step: independent reductions in flight
+  const repC = (n: number, line: (c: number) => string) => Array.from({ length: n }, (_, c) => line(c)).join('\n');
+  const sumC = (n: number, term: (c: number) => string) => Array.from({ length: n }, (_, c) => term(c)).join(' + ');
   if (which === 'forward') {
     return `${header}
 ${binding(1, 'q', 'f32')}
@@ -228,15 +232,17 @@ ${repE((e) => `  var a${e} = 0.0;`)}
   var m = -3.0e38;
   var l = 0.0;
   let last = t + p.Tk - p.Tq;
-  for (var j = 0u; j <= last; j++) {
-    if (mask[b * p.S + j] == 0u) { continue; }
-    let kb = ${rowOf('(b * p.S + j) * p.Hkv + kh')};
-    let s = subgroupAdd(${sumE((e) => `q${e} * k[${el('kb', e)}]`)});
-    let mNew = max(m, s);
+  for (var j0 = 0u; j0 <= last; j0 += ${KB}u) {
+${repC(KB, (c) => `    let j${c} = min(j0 + ${c}u, last);
+    let ok${c} = j0 + ${c}u <= last && mask[b * p.S + j${c}] != 0u;
+    let kb${c} = ${rowOf(`(b * p.S + j${c}) * p.Hkv + kh`)};
+    let s${c} = subgroupAdd(${sumE((e) => `q${e} * k[${el(`kb${c}`, e)}]`)});`)}
+    var mNew = m;
+${repC(KB, (c) => `    if (ok${c}) { mNew = max(mNew, s${c}); }`)}
     let corr = exp(m - mNew);
-    let pj = exp(s - mNew);
-    l = l * corr + pj;
-${repE((e) => `    a${e} = a${e} * corr + pj * v[${el('kb', e)}];`)}
+${repC(KB, (c) => `    let p${c} = select(0.0, exp(s${c} - mNew), ok${c});`)}
+    l = l * corr + ${sumC(KB, (c) => `p${c}`)};
+${repE((e) => `    a${e} = a${e} * corr + ${sumC(KB, (c) => `p${c} * v[${el(`kb${c}`, e)}]`)};`)}
     m = mNew;
   }
   var inv = 0.0;
@@ -278,14 +284,16 @@ ${repE((e) => `  let q${e} = q[${el('qb', e)}] * p.scale;`)}
 ${repE((e) => `  let g${e} = dout[${el('qb', e)}];`)}
 ${repE((e) => `  var a${e} = 0.0;`)}
   let last = t + p.Tk - p.Tq;
-  for (var j = 0u; j <= last; j++) {
-    if (mask[b * p.S + j] == 0u) { continue; }
-    let kb = ${rowOf('(b * p.S + j) * p.Hkv + kh')};
-${repE((e) => `    let k${e} = k[${el('kb', e)}];`)}
-    let s = subgroupAdd(${sumE((e) => `q${e} * k${e}`)});
-    let dp = subgroupAdd(${sumE((e) => `g${e} * v[${el('kb', e)}]`)});
-    let ds = exp(s - lse) * (dp - delta);
-${repE((e) => `    a${e} = a${e} + ds * k${e};`)}
+  for (var j0 = 0u; j0 <= last; j0 += ${KB}u) {
+${repC(KB, (c) => `    let j${c} = min(j0 + ${c}u, last);
+    let ok${c} = j0 + ${c}u <= last && mask[b * p.S + j${c}] != 0u;
+    let kb${c} = ${rowOf(`(b * p.S + j${c}) * p.Hkv + kh`)};
+${repE((e) => `    let k${c}_${e} = k[${el(`kb${c}`, e)}];`)}
+    let s${c} = subgroupAdd(${sumE((e) => `q${e} * k${c}_${e}`)});
+    let dp${c} = subgroupAdd(${sumE((e) => `g${e} * v[${el(`kb${c}`, e)}]`)});
+    // ds = p (dp - delta); dq = scale * sum_j ds k_j
+    let ds${c} = select(0.0, exp(s${c} - lse) * (dp${c} - delta), ok${c});`)}
+${repE((e) => `    a${e} = a${e} + ${sumC(KB, (c) => `ds${c} * k${c}_${e}`)};`)}
   }
 ${repE((e) => `  dq[${el('qb', e)}] = a${e} * p.scale;`)}
 }
@@ -316,17 +324,19 @@ ${repE((e) => `    let v${e} = v[${el('kb', e)}];`)}
     var first = 0u;
     if (j > offset) { first = j - offset; }
     for (var h = kh * group; h < (kh + 1u) * group; h++) {
-      for (var i = first; i < p.Tq; i++) {
-        let qb = ${rowOf('(b * p.Tq + i) * p.Hq + h')};
-        let srow = ((b * p.Hq + h) * p.Tq + i) * 2u;
-${repE((e) => `        let q${e} = q[${el('qb', e)}];`)}
-${repE((e) => `        let g${e} = dout[${el('qb', e)}];`)}
-        let s = subgroupAdd(${sumE((e) => `q${e} * k${e}`)});
-        let dp = subgroupAdd(${sumE((e) => `g${e} * v${e}`)});
-        let pij = exp(s * p.scale - stats[srow]);
-        let ds = pij * (dp - stats[srow + 1u]) * p.scale;
-${repE((e) => `        gv${e} = gv${e} + pij * g${e};`)}
-${repE((e) => `        gk${e} = gk${e} + ds * q${e};`)}
+      for (var i0 = first; i0 < p.Tq; i0 += ${KV}u) {
+${repC(KV, (c) => `        let i${c} = min(i0 + ${c}u, p.Tq - 1u);
+        let ok${c} = i0 + ${c}u < p.Tq;
+        let qb${c} = ${rowOf(`(b * p.Tq + i${c}) * p.Hq + h`)};
+        let srow${c} = ((b * p.Hq + h) * p.Tq + i${c}) * 2u;
+${repE((e) => `        let q${c}_${e} = q[${el(`qb${c}`, e)}];`)}
+${repE((e) => `        let g${c}_${e} = dout[${el(`qb${c}`, e)}];`)}
+        let s${c} = subgroupAdd(${sumE((e) => `q${c}_${e} * k${e}`)});
+        let dp${c} = subgroupAdd(${sumE((e) => `g${c}_${e} * v${e}`)});
+        let p${c} = select(0.0, exp(s${c} * p.scale - stats[srow${c}]), ok${c});
+        let ds${c} = p${c} * (dp${c} - stats[srow${c} + 1u]) * p.scale;`)}
+${repE((e) => `        gv${e} = gv${e} + ${sumC(KV, (c) => `p${c} * g${c}_${e}`)};`)}
+${repE((e) => `        gk${e} = gk${e} + ${sumC(KV, (c) => `ds${c} * q${c}_${e}`)};`)}
       }
     }
   }
