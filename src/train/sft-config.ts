@@ -38,6 +38,7 @@ export const SFT_TABLE = {
   save_total_limit: { kind: 'int', default: 2, min: 1, max: 100, doc: 'checkpoints kept (older ones are deleted once a newer one is complete)' },
   max_nonfinite_steps: { kind: 'int', default: 5, min: 1, doc: 'consecutive NaN/Inf steps before the run stops' },
   chat_template: { kind: 'enum', default: 'model', values: ['model', 'compact'], doc: "'model': the model's own chat template; 'compact': the short tool prompt for tiny CPU demos" },
+  gradient_checkpointing: { kind: 'bool', default: false, doc: 'recompute each layer in backward instead of storing its activations (less GPU memory, ~30% more time)' },
   prompt_tools: { kind: 'enum', default: 'listed', values: ['listed', 'none'], doc: "'listed': the tool definitions go into every prompt (as real models need); 'none': a model trained on one fixed tool set learns them and its prompts stay short (tiny CPU demo)" },
   finetune: { kind: 'enum', default: 'lora', values: ['lora', 'full'], doc: "'lora': train adapters on the frozen base; 'full': train every weight (small models only)" },
   lora: { kind: 'section', fields: LORA_TABLE, doc: 'LoRA adapter' },

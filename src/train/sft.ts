@@ -42,12 +42,21 @@ export function sftTotalSteps(config: SftConfig, examples: number): number {
   return Math.max(1, Math.ceil((config.num_train_epochs * perEpoch) / config.gradient_accumulation_steps));
 }
 
+/** Above this many bytes of logits per micro-batch, the loss is computed in chunks (real vocabularies of ~152k). */
+const FULL_LOGITS_BYTES = 256 * 2 ** 20;
+
 /** The SFT loss of one padded batch: mean cross-entropy over the assistant tokens. (1) */
-export function sftLoss(model: QwenModel, batch: PaddedBatch) {
+export function sftLoss(model: QwenModel, batch: PaddedBatch, fullLogitsBytes = FULL_LOGITS_BYTES) {
   const e = model.e;
-  const logits = model.forward({ ids: batch.ids, mask: batch.attention, B: batch.batchSize, T: batch.seqLen }).logits; // (B·T, V)
+  const N = batch.batchSize * batch.seqLen;
   const targets = Uint32Array.from(batch.targets, (t) => (t < 0 ? IGNORE_TARGET : t));
-  return crossEntropy(logits, e.tensor(targets, [batch.batchSize * batch.seqLen], 'u32', 'targets'));
+  const tokens = { ids: batch.ids, mask: batch.attention, B: batch.batchSize, T: batch.seqLen };
+  if (N * model.cfg.vocabSize * 4 > fullLogitsBytes) {
+    // Chunked and recomputed in backward: the (B·T, V) logits never exist at once.
+    return model.lmLoss(model.forward(tokens, { logits: false }).hidden, targets);
+  }
+  const logits = model.forward(tokens).logits; // (B·T, V)
+  return crossEntropy(logits, e.tensor(targets, [N], 'u32', 'targets'));
 }
 
 export async function runSft(inp: SftRunInputs): Promise<SftOutcome> {
@@ -82,6 +91,7 @@ export async function runSft(inp: SftRunInputs): Promise<SftOutcome> {
     : undefined;
 
   model.training = true;
+  model.checkpointLayers = c.gradient_checkpointing;
   const stream = batchStream(prepared.examples, c.batch_size, c.seed, tokenizer.padId, resumeFrom?.data);
   try {
     const outcome = await runLoop(
