@@ -5,6 +5,7 @@ import type { GpuReport } from '../gpu/gpu-report.ts';
 import type { SelfTestResult } from '../gpu/selftest.ts';
 import type { EvalMetrics, RunStatus, StepMetrics } from '../train/metrics.ts';
 import type { SftConfig } from '../train/sft-config.ts';
+import type { HubSettings } from '../model/hub.ts';
 
 /** Where a training run takes its examples: datasets saved in the studio, or the sample files shipped with it. */
 export type DataSource = { kind: 'stored'; ids: string[] } | { kind: 'sample'; files: string[] };
@@ -23,7 +24,7 @@ export type EngineRequest =
   | { type: 'init'; id: number }
   | { type: 'selftest'; id: number; n: number; seed: number }
   /** Starts (or, with resume, continues from its newest checkpoint) an SFT run; progress comes as events. */
-  | { type: 'train-start'; id: number; runId: string; name: string; config: SftConfig; train: DataSource; eval: DataSource | null; resume: boolean }
+  | { type: 'train-start'; id: number; runId: string; name: string; config: SftConfig; train: DataSource; eval: DataSource | null; resume: boolean; hub: HubSettings }
   | { type: 'train-control'; id: number; runId: string; action: 'pause' | 'stop' }
   /** The run's newest checkpoint as PEFT adapter files. */
   | { type: 'export-adapter'; id: number; runId: string };

@@ -4,7 +4,7 @@ import type { DatasetExample } from '../data/conversation.ts';
 import { readDatasetText } from '../data/read-dataset.ts';
 import { Engine } from '../engine/index.ts';
 import type { GpuContext } from '../gpu/device.ts';
-import { downloadModel } from '../model/hub.ts';
+import { downloadModel, type HubSettings } from '../model/hub.ts';
 import { idbHubCache } from '../model/hub-cache.ts';
 import { urlFolderProvider } from '../model/load.ts';
 import type { FileProvider } from '../model/byte-source.ts';
@@ -26,9 +26,9 @@ export function publicUrl(path: string): string {
   return new URL(base + path.replace(/^\.?\/?(public\/)?/, ''), self.location.href).href;
 }
 
-function modelFiles(name: string): FileProvider | Promise<FileProvider> {
+function modelFiles(name: string, settings: HubSettings, onProgress: (done: number, total: number) => void): FileProvider | Promise<FileProvider> {
   if (name === 'builtin:tiny') return urlFolderProvider(publicUrl('models/tiny'));
-  if (/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(name)) return downloadModel(name, { cache: idbHubCache() }).then((r) => r.files);
+  if (/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(name)) return downloadModel(name, { cache: idbHubCache(), settings, onProgress: (p) => onProgress(p.doneBytes, p.totalBytes) }).then((r) => r.files);
   throw new Error(`model_name "${name}": in the studio use builtin:tiny or a Hugging Face id such as Qwen/Qwen2.5-0.5B-Instruct`);
 }
 
@@ -112,7 +112,7 @@ export class TrainSessions {
       phase('loading model');
       const ctx = await this.gpu();
       const engine = new Engine(ctx);
-      const { model, tokenizer } = await loadTrainableModel(engine, await modelFiles(config.model_name), {
+      const { model, tokenizer } = await loadTrainableModel(engine, await modelFiles(config.model_name, req.hub, (d, t) => phase('downloading model', d, t)), {
         finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact',
         seed: config.seed, maxPositions: Math.max(config.max_seq_len, 512) + 128, onProgress: (d, t) => phase('loading model', d, t),
       });

@@ -182,7 +182,8 @@ function maskSegments(tok: ChatTokenizer, ids: Int32Array, mask: Uint8Array): { 
   return out;
 }
 
-function loadSettings(): HubSettings {
+/** Hub endpoint and revision as the Models page saved them (the training worker downloads with these). */
+export function loadSettings(): HubSettings {
   try {
     const raw = localStorage.getItem(SETTINGS_KEY);
     if (raw) {

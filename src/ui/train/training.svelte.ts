@@ -6,6 +6,7 @@ import type { EvalMetrics, RunRecord, StepMetrics } from '../../train/metrics.ts
 import { defaultSftConfig, parseSftYaml, SFT_TABLE, validateSftConfig, type SftConfig } from '../../train/sft-config.ts';
 import type { DataSource, EngineEvent } from '../../worker/protocol.ts';
 import { studio } from '../studio.svelte.ts';
+import { loadSettings as loadHubSettings } from '../models/models.svelte.ts';
 
 /** Defaults for the studio: the built-in tiny model on the shipped sample data, sized for a quick run. */
 export function studioDefaultConfig(): SftConfig {
@@ -127,7 +128,7 @@ export class Training {
     this.selectedRunId = runId;
     try {
       // Svelte state is proxied: send plain copies through postMessage.
-      await studio.engine!.request($state.snapshot({ type: 'train-start' as const, runId, name, config: c, train, eval: evalSrc, resume }) as never);
+      await studio.engine!.request($state.snapshot({ type: 'train-start' as const, runId, name, config: c, train, eval: evalSrc, resume, hub: loadHubSettings() }) as never);
     } catch (e) {
       this.activeRunId = null;
       this.error = (e as Error).message;
