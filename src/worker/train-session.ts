@@ -28,7 +28,7 @@ export function publicUrl(path: string): string {
 
 function modelFiles(name: string, settings: HubSettings, onProgress: (done: number, total: number) => void): FileProvider | Promise<FileProvider> {
   if (name === 'builtin:tiny') return urlFolderProvider(publicUrl('models/tiny'));
-  if (/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(name)) return downloadModel(name, { cache: idbHubCache(), settings, onProgress: (p) => onProgress(p.doneBytes, p.totalBytes) }).then((r) => r.files);
+  if (/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(name)) return downloadModel(name, { cache: idbHubCache(), settings, onProgress: (p) => onProgress(p.doneBytes, p.totalBytes ?? 0) }).then((r) => r.files);
   throw new Error(`model_name "${name}": in the studio use builtin:tiny or a Hugging Face id such as Qwen/Qwen2.5-0.5B-Instruct`);
 }
 
