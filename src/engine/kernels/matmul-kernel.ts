@@ -27,6 +27,12 @@ export interface MatmulKernelSpec {
    * the k loop steps by 2 and unpacks each word once (the launcher sets this when K is even).
    */
   pairK?: boolean;
+  /**
+   * 'register' only: read A as vec4 along M (needs transA and M % 4 == 0) and/or B as vec4 along N (needs an f32,
+   * non-transposed B and N % 4 == 0); rm/rn must be multiples of 4. The launcher sets these when shapes allow.
+   */
+  vecA?: boolean;
+  vecB?: boolean;
 }
 
 /** Uniform block of every matmul kernel: sizes and per-batch strides (elements). */
@@ -45,8 +51,9 @@ export function validateMatmulSpec(s: MatmulKernelSpec, limits: { maxComputeInvo
 }
 
 function header(s: MatmulKernelSpec): string {
-  const bDecl =
-    s.bType === 'f32'
+  const bDecl = s.vecB
+    ? 'var<storage, read> B: array<vec4<f32>>;'
+    : s.bType === 'f32'
       ? 'var<storage, read> B: array<f32>;\nfn loadB(i: u32) -> f32 { return B[i]; }'
       : s.bType === 'f16'
         ? 'var<storage, read> B: array<f16>;\nfn loadB(i: u32) -> f32 { return f32(B[i]); }'
@@ -55,7 +62,7 @@ function header(s: MatmulKernelSpec): string {
 // bindings: 0 params; 1 A: (batch, ${s.transA ? 'K, M' : 'M, K'}) f32; 2 B: (batch, ${s.transB ? 'N, K' : 'K, N'}) ${s.bType}; 3 C: (batch, M, N) f32
 ${s.bType === 'f16' ? 'enable f16;\n' : ''}${MATMUL_PARAMS}
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(1) var<storage, read> A: array<${s.vecA ? 'vec4<f32>' : 'f32'}>;
 @group(0) @binding(2) ${bDecl}
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 `;
@@ -71,6 +78,9 @@ export function matmulKernel(s: MatmulKernelSpec): string {
 
 function registerKernel(s: MatmulKernelSpec): string {
   const { rm, rn } = s;
+  if (s.vecA && (!s.transA || rm % 4 !== 0)) throw new Error('matmul kernel: vecA needs transA and rm % 4 == 0');
+  if (s.vecB && (s.transB || s.bType !== 'f32' || rn % 4 !== 0)) throw new Error('matmul kernel: vecB needs an f32 non-transposed B and rn % 4 == 0');
+  if (s.vecA || s.vecB) return registerKernelVec4(s);
   const L: string[] = [];
   // Rows/columns past the edge are clamped for loading (always in bounds) and skipped when storing.
   for (let i = 0; i < rm; i++) L.push(`  let a${i} = aBase + ${s.transA ? `min(m0 + ${i}u, p.M - 1u)` : `min(m0 + ${i}u, p.M - 1u) * p.K`};`);
@@ -94,6 +104,60 @@ function registerKernel(s: MatmulKernelSpec): string {
   for (let i = 0; i < rm; i++) for (let j = 0; j < rn; j++) L.push(`    c${i}_${j} = fma(x${i}, y${j}, c${i}_${j});`);
   L.push('  }');
   }
+  for (let i = 0; i < rm; i++) {
+    L.push(`  if (m0 + ${i}u < p.M) {`);
+    L.push(`    let row = cBase + (m0 + ${i}u) * p.N;`);
+    for (let j = 0; j < rn; j++) L.push(`    if (n0 + ${j}u < p.N) { ${store(s, `row + n0 + ${j}u`, `c${i}_${j}`)} }`);
+    L.push('  }');
+  }
+  return `${header(s)}
+@compute @workgroup_size(${s.wgx}, ${s.wgy}, 1)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let n0 = gid.x * ${rn}u;
+  let m0 = gid.y * ${rm}u;
+  if (m0 >= p.M || n0 >= p.N) { return; }
+  let aBase = gid.z * p.strideA;
+  let bBase = gid.z * p.strideB;
+  let cBase = gid.z * p.strideC;
+${L.join('\n')}
+}
+`;
+}
+
+/** Register kernel reading whole vec4s of A (along M, transposed A) and/or B (along N): one load per 4 values. */
+function registerKernelVec4(s: MatmulKernelSpec): string {
+  const { rm, rn } = s;
+  const L: string[] = [];
+  const comp = ['x', 'y', 'z', 'w'];
+  // Vector index of a block, clamped to the last vector (M, N are multiples of 4 here).
+  if (s.vecA) for (let q = 0; q < rm / 4; q++) L.push(`  let av${q} = aBase / 4u + min(m0 / 4u + ${q}u, p.M / 4u - 1u);`);
+  else for (let i = 0; i < rm; i++) L.push(`  let a${i} = aBase + ${s.transA ? `min(m0 + ${i}u, p.M - 1u)` : `min(m0 + ${i}u, p.M - 1u) * p.K`};`);
+  if (s.vecB) for (let q = 0; q < rn / 4; q++) L.push(`  let bv${q} = bBase / 4u + min(n0 / 4u + ${q}u, p.N / 4u - 1u);`);
+  else for (let j = 0; j < rn; j++) L.push(`  let b${j} = bBase + ${s.transB ? `min(n0 + ${j}u, p.N - 1u) * p.K` : `min(n0 + ${j}u, p.N - 1u)`};`);
+  for (let i = 0; i < rm; i++) for (let j = 0; j < rn; j++) L.push(`  var c${i}_${j} = 0.0;`);
+  L.push('  for (var k = 0u; k < p.K; k++) {');
+  if (s.vecA) {
+    L.push('    let ka = k * (p.M / 4u);');
+    for (let q = 0; q < rm / 4; q++) {
+      L.push(`    let xa${q} = A[av${q} + ka];`);
+      for (let c = 0; c < 4; c++) L.push(`    let x${q * 4 + c} = xa${q}.${comp[c]};`);
+    }
+  } else {
+    L.push(`    let ka = ${s.transA ? 'k * p.M' : 'k'};`);
+    for (let i = 0; i < rm; i++) L.push(`    let x${i} = A[a${i} + ka];`);
+  }
+  if (s.vecB) {
+    L.push('    let kb = k * (p.N / 4u);');
+    for (let q = 0; q < rn / 4; q++) {
+      L.push(`    let yb${q} = B[bv${q} + kb];`);
+      for (let c = 0; c < 4; c++) L.push(`    let y${q * 4 + c} = yb${q}.${comp[c]};`);
+    }
+  } else {
+    L.push(`    let kb = ${s.transB ? 'k' : 'k * p.N'};`);
+    for (let j = 0; j < rn; j++) L.push(`    let y${j} = loadB(b${j} + kb);`);
+  }
+  for (let i = 0; i < rm; i++) for (let j = 0; j < rn; j++) L.push(`    c${i}_${j} = fma(x${i}, y${j}, c${i}_${j});`);
+  L.push('  }');
   for (let i = 0; i < rm; i++) {
     L.push(`  if (m0 + ${i}u < p.M) {`);
     L.push(`    let row = cBase + (m0 + ${i}u) * p.N;`);

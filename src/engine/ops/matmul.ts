@@ -18,6 +18,8 @@ export interface MatmulOptions {
   f16Path?: 'unpack' | 'shader-f16';
   /** Override tile sizes (validated). */
   tiles?: Partial<Pick<MatmulKernelSpec, 'rm' | 'rn' | 'wgx' | 'wgy' | 'bk'>>;
+  /** Allow vec4 loads in the register kernel when shapes permit (default true; tests turn it off to cover both). */
+  vec4?: boolean;
 }
 
 export interface MatmulDims {
@@ -77,7 +79,12 @@ export function matmulForward(e: Engine, a: Tensor, b: Tensor, opts: MatmulOptio
   const pairK = kind === 'register' && bType === 'f16x2' && transB && d.K % 2 === 0;
   // GPUs: big tiles only when there are enough of them to fill the device (>= 256 workgroups), else 64x64.
   const large = kind === 'tiled' && Math.ceil(d.M / 128) * Math.ceil(d.N / 128) * d.batch >= 256;
-  const spec: MatmulKernelSpec = { kind, transA, transB, bType, accumulate: !!opts.accumulateInto, ...(large ? TILED_LARGE : defaultMatmulSpec(kind)), ...opts.tiles, pairK };
+  const tiles = { ...(large ? TILED_LARGE : defaultMatmulSpec(kind)), ...opts.tiles };
+  const vec = kind === 'register' && opts.vec4 !== false;
+  // vec4 reads need 16-byte aligned rows and batch strides: M (resp. N) a multiple of 4.
+  const vecA = vec && transA && d.M % 4 === 0 && tiles.rm % 4 === 0;
+  const vecB = vec && !transB && bType === 'f32' && d.N % 4 === 0 && tiles.rn % 4 === 0;
+  const spec: MatmulKernelSpec = { kind, transA, transB, bType, accumulate: !!opts.accumulateInto, ...tiles, pairK, vecA, vecB };
   validateMatmulSpec(spec, e.device.limits);
   if (d.M === 0 || d.N === 0) return out;
   if (d.K === 0) {
