@@ -33,6 +33,8 @@ export interface MatmulKernelSpec {
    */
   vecA?: boolean;
   vecB?: boolean;
+  /** 'register' only: A (M, K) and B (N, K) both read as vec4 along K with dot products (needs K % 4 == 0, f32 B). */
+  vecK?: boolean;
 }
 
 /** Uniform block of every matmul kernel: sizes and per-batch strides (elements). */
@@ -51,7 +53,7 @@ export function validateMatmulSpec(s: MatmulKernelSpec, limits: { maxComputeInvo
 }
 
 function header(s: MatmulKernelSpec): string {
-  const bDecl = s.vecB
+  const bDecl = s.vecB || s.vecK
     ? 'var<storage, read> B: array<vec4<f32>>;'
     : s.bType === 'f32'
       ? 'var<storage, read> B: array<f32>;\nfn loadB(i: u32) -> f32 { return B[i]; }'
@@ -62,7 +64,7 @@ function header(s: MatmulKernelSpec): string {
 // bindings: 0 params; 1 A: (batch, ${s.transA ? 'K, M' : 'M, K'}) f32; 2 B: (batch, ${s.transB ? 'N, K' : 'K, N'}) ${s.bType}; 3 C: (batch, M, N) f32
 ${s.bType === 'f16' ? 'enable f16;\n' : ''}${MATMUL_PARAMS}
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> A: array<${s.vecA ? 'vec4<f32>' : 'f32'}>;
+@group(0) @binding(1) var<storage, read> A: array<${s.vecA || s.vecK ? 'vec4<f32>' : 'f32'}>;
 @group(0) @binding(2) ${bDecl}
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 `;
@@ -80,6 +82,10 @@ function registerKernel(s: MatmulKernelSpec): string {
   const { rm, rn } = s;
   if (s.vecA && (!s.transA || rm % 4 !== 0)) throw new Error('matmul kernel: vecA needs transA and rm % 4 == 0');
   if (s.vecB && (s.transB || s.bType !== 'f32' || rn % 4 !== 0)) throw new Error('matmul kernel: vecB needs an f32 non-transposed B and rn % 4 == 0');
+  if (s.vecK) {
+    if (s.transA || !s.transB || s.bType !== 'f32' || s.vecA || s.vecB) throw new Error('matmul kernel: vecK needs A (M, K), an f32 B (N, K) and no other vec4 mode');
+    return registerKernelDotK(s);
+  }
   if (s.vecA || s.vecB) return registerKernelVec4(s);
   const L: string[] = [];
   // Rows/columns past the edge are clamped for loading (always in bounds) and skipped when storing.
@@ -104,6 +110,38 @@ function registerKernel(s: MatmulKernelSpec): string {
   for (let i = 0; i < rm; i++) for (let j = 0; j < rn; j++) L.push(`    c${i}_${j} = fma(x${i}, y${j}, c${i}_${j});`);
   L.push('  }');
   }
+  for (let i = 0; i < rm; i++) {
+    L.push(`  if (m0 + ${i}u < p.M) {`);
+    L.push(`    let row = cBase + (m0 + ${i}u) * p.N;`);
+    for (let j = 0; j < rn; j++) L.push(`    if (n0 + ${j}u < p.N) { ${store(s, `row + n0 + ${j}u`, `c${i}_${j}`)} }`);
+    L.push('  }');
+  }
+  return `${header(s)}
+@compute @workgroup_size(${s.wgx}, ${s.wgy}, 1)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let n0 = gid.x * ${rn}u;
+  let m0 = gid.y * ${rm}u;
+  if (m0 >= p.M || n0 >= p.N) { return; }
+  let aBase = gid.z * p.strideA;
+  let bBase = gid.z * p.strideB;
+  let cBase = gid.z * p.strideC;
+${L.join('\n')}
+}
+`;
+}
+
+/** Register kernel for A·Bᵀ with K % 4 == 0: rows of A and B are read 4 values of K at a time and combined with dot(). */
+function registerKernelDotK(s: MatmulKernelSpec): string {
+  const { rm, rn } = s;
+  const L: string[] = [];
+  for (let i = 0; i < rm; i++) L.push(`  let a${i} = (aBase + min(m0 + ${i}u, p.M - 1u) * p.K) / 4u;`);
+  for (let j = 0; j < rn; j++) L.push(`  let b${j} = (bBase + min(n0 + ${j}u, p.N - 1u) * p.K) / 4u;`);
+  for (let i = 0; i < rm; i++) for (let j = 0; j < rn; j++) L.push(`  var c${i}_${j} = 0.0;`);
+  L.push('  for (var k = 0u; k < p.K / 4u; k++) {');
+  for (let i = 0; i < rm; i++) L.push(`    let x${i} = A[a${i} + k];`);
+  for (let j = 0; j < rn; j++) L.push(`    let y${j} = B[b${j} + k];`);
+  for (let i = 0; i < rm; i++) for (let j = 0; j < rn; j++) L.push(`    c${i}_${j} += dot(x${i}, y${j});`);
+  L.push('  }');
   for (let i = 0; i < rm; i++) {
     L.push(`  if (m0 + ${i}u < p.M) {`);
     L.push(`    let row = cBase + (m0 + ${i}u) * p.N;`);

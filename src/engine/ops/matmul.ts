@@ -18,6 +18,8 @@ export interface MatmulOptions {
   f16Path?: 'unpack' | 'shader-f16';
   /** Override tile sizes (validated). */
   tiles?: Partial<Pick<MatmulKernelSpec, 'rm' | 'rn' | 'wgx' | 'wgy' | 'bk'>>;
+  /** Override the engine's choice of vec4 dot products along K for x·Wᵀ (register kernel, K % 4 == 0). */
+  dotK?: boolean;
   /** Allow vec4 loads in the register kernel when shapes permit (default true; tests turn it off to cover both). */
   vec4?: boolean;
 }
@@ -84,7 +86,8 @@ export function matmulForward(e: Engine, a: Tensor, b: Tensor, opts: MatmulOptio
   // vec4 reads need 16-byte aligned rows and batch strides: M (resp. N) a multiple of 4.
   const vecA = vec && transA && d.M % 4 === 0 && tiles.rm % 4 === 0;
   const vecB = vec && !transB && bType === 'f32' && d.N % 4 === 0 && tiles.rn % 4 === 0;
-  const spec: MatmulKernelSpec = { kind, transA, transB, bType, accumulate: !!opts.accumulateInto, ...tiles, pairK, vecA, vecB };
+  const vecK = vec && (opts.dotK ?? e.matmulDotK) && !transA && transB && bType === 'f32' && d.K % 4 === 0;
+  const spec: MatmulKernelSpec = { kind, transA, transB, bType, accumulate: !!opts.accumulateInto, ...tiles, pairK, vecA: vecA && !vecK, vecB: vecB && !vecK, vecK };
   validateMatmulSpec(spec, e.device.limits);
   if (d.M === 0 || d.N === 0) return out;
   if (d.K === 0) {

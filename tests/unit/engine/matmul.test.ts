@@ -16,6 +16,7 @@ const SHAPES: Array<[number, number, number, number]> = [
   [1, 70, 65, 67],
   [1, 9, 11, 34], // even K: the paired-k f16 path
   [2, 12, 20, 7], // M and N multiples of 4 (vec4 reads), several 8x8 blocks, clamped edge blocks
+  [1, 10, 9, 12], // K multiple of 4 (dot products along K)
 ];
 
 describe('matmul float64 reference', () => {
@@ -36,7 +37,7 @@ describe('matmul float64 reference', () => {
 });
 
 describe.each(testAdapters())('matmul on %s', (adapter) => {
-  for (const kernel of ['register', 'register-scalar', 'tiled'] as const) {
+  for (const kernel of ['register', 'register-scalar', 'register-dotK', 'tiled'] as const) {
     it(`${kernel}: all transposes, odd shapes, f32`, async () => {
       const e = await testEngine(adapter);
       const rng = new Rng(11);
@@ -47,7 +48,7 @@ describe.each(testAdapters())('matmul on %s', (adapter) => {
             const b = randomData(rng, batch * K * N);
             const ta = e.tensor(a.f32, batch > 1 ? [batch, transA ? K : M, transA ? M : K] : [transA ? K : M, transA ? M : K]);
             const tb = e.tensor(b.f32, batch > 1 ? [batch, transB ? N : K, transB ? K : N] : [transB ? N : K, transB ? K : N]);
-            const c = matmulForward(e, ta, tb, { transA, transB, kernel: kernel === 'tiled' ? 'tiled' : 'register', vec4: kernel !== 'register-scalar' });
+            const c = matmulForward(e, ta, tb, { transA, transB, kernel: kernel === 'tiled' ? 'tiled' : 'register', vec4: kernel !== 'register-scalar', dotK: kernel === 'register-dotK' });
             const out = await c.read();
             const ref = matmulRef(a.f64, b.f64, { batch, M, N, K, transA, transB });
             const err = relErr(out, ref);
