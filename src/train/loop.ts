@@ -218,18 +218,20 @@ async function captureState(t: LoopTrainer, opt: AdamW, runId: string, step: num
 }
 
 function restoreState(t: LoopTrainer, opt: AdamW, c: Checkpoint): void {
-  const write = (tensors: Tensor[], from: Record<string, HostTensor>, what: string) => {
-    tensors.forEach((x, i) => {
-      const name = t.params[i].label;
-      const h = from[name];
-      if (!h) throw new Error(`checkpoint of run ${c.runId} at step ${c.step} has no ${what} for "${name}" (different model or LoRA config?)`);
-      if (h.data.length !== x.size) throw new Error(`checkpoint ${what} "${name}" has ${h.data.length} values, the model needs ${x.size}`);
-      t.engine.batch.upload(h.data, x.buffer);
-    });
-  };
-  write(t.params, c.weights, 'weights');
-  write(opt.m, c.optimizer.m, 'Adam first moment');
-  write(opt.v, c.optimizer.v, 'Adam second moment');
+  writeTensors(t.engine, t.params, t.params.map((p) => p.label), c.weights, `checkpoint of run ${c.runId} at step ${c.step}`, 'weights');
+  const names = t.params.map((p) => p.label);
+  writeTensors(t.engine, opt.m, names, c.optimizer.m, `checkpoint of run ${c.runId}`, 'Adam first moment');
+  writeTensors(t.engine, opt.v, names, c.optimizer.v, `checkpoint of run ${c.runId}`, 'Adam second moment');
   opt.t = c.optimizer.step;
   t.rng.set(c.rng);
+}
+
+/** Uploads saved host tensors into GPU tensors by name (checkpoint restore, loading a trained run for chat). */
+export function writeTensors(e: Engine, tensors: Tensor[], names: string[], from: Record<string, HostTensor>, source: string, what = 'weights'): void {
+  tensors.forEach((x, i) => {
+    const h = from[names[i]];
+    if (!h) throw new Error(`${source} has no ${what} for "${names[i]}" (a different model or LoRA config?)`);
+    if (h.data.length !== x.size) throw new Error(`${source}: ${what} "${names[i]}" has ${h.data.length} values, the model needs ${x.size}`);
+    e.batch.upload(h.data, x.buffer);
+  });
 }
