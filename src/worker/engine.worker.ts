@@ -5,6 +5,7 @@ import { BROWSER_HELP } from '../gpu/errors.ts';
 import { runSelfTest } from '../gpu/selftest.ts';
 import { toWireError, type EngineMessage, type EngineRequest } from './protocol.ts';
 import { TrainSessions } from './train-session.ts';
+import { ChatSession } from './chat-session.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -29,6 +30,7 @@ function device(): Promise<GpuContext> {
 }
 
 const training = new TrainSessions(device, post);
+const chat = new ChatSession(device);
 
 async function handle(req: EngineRequest): Promise<EngineMessage> {
   switch (req.type) {
@@ -51,6 +53,15 @@ async function handle(req: EngineRequest): Promise<EngineMessage> {
       const { files, step } = await training.exportAdapter(req.runId);
       return { type: 'export-adapter-ok', id: req.id, files, step };
     }
+    case 'chat-load':
+      return { type: 'chat-load-ok', id: req.id, info: await chat.load(req.runId, req.hub) };
+    case 'chat-reply': {
+      const r = await chat.reply(req.conversation, req.tools, req, (text) => post({ type: 'chat-text', text }));
+      return { type: 'chat-reply-ok', id: req.id, ...r };
+    }
+    case 'chat-stop':
+      chat.stop();
+      return { type: 'chat-stop-ok', id: req.id };
   }
 }
 

@@ -6,6 +6,9 @@ import type { SelfTestResult } from '../gpu/selftest.ts';
 import type { EvalMetrics, RunStatus, StepMetrics } from '../train/metrics.ts';
 import type { SftConfig } from '../train/sft-config.ts';
 import type { HubSettings } from '../model/hub.ts';
+import type { Conversation } from '../data/conversation.ts';
+import type { ToolDefinition } from '../tools/types.ts';
+import type { ChatModelInfo } from './chat-session.ts';
 
 /** Where a training run takes its examples: datasets saved in the studio, or the sample files shipped with it. */
 export type DataSource = { kind: 'stored'; ids: string[] } | { kind: 'sample'; files: string[] };
@@ -27,7 +30,12 @@ export type EngineRequest =
   | { type: 'train-start'; id: number; runId: string; name: string; config: SftConfig; train: DataSource; eval: DataSource | null; resume: boolean; hub: HubSettings }
   | { type: 'train-control'; id: number; runId: string; action: 'pause' | 'stop' }
   /** The run's newest checkpoint as PEFT adapter files. */
-  | { type: 'export-adapter'; id: number; runId: string };
+  | { type: 'export-adapter'; id: number; runId: string }
+  /** Loads the model the Chat page talks to: the tiny base model (runId null) or a run's newest checkpoint. */
+  | { type: 'chat-load'; id: number; runId: string | null; hub: HubSettings }
+  /** Generates the next assistant turn; text streams as chat-text events. */
+  | { type: 'chat-reply'; id: number; conversation: Conversation; tools: ToolDefinition[]; maxNewTokens: number; temperature: number; seed: number }
+  | { type: 'chat-stop'; id: number };
 
 // ---- worker -> UI ----------------------------------------------------------------------------------
 
@@ -38,6 +46,9 @@ export type EngineReply =
   | { type: 'train-start-ok'; id: number; runId: string }
   | { type: 'train-control-ok'; id: number }
   | { type: 'export-adapter-ok'; id: number; files: Record<string, Uint8Array>; step: number }
+  | { type: 'chat-load-ok'; id: number; info: ChatModelInfo }
+  | { type: 'chat-reply-ok'; id: number; text: string; tokensPerSecond: number; finish: 'stop' | 'length' | 'aborted' }
+  | { type: 'chat-stop-ok'; id: number }
   | { type: 'error'; id: number; error: WireError };
 
 export type EngineEvent =
@@ -48,7 +59,9 @@ export type EngineEvent =
   | { type: 'train-log'; runId: string; line: string }
   /** Loading, tokenizing or evaluating: what is happening and how far. */
   | { type: 'train-phase'; runId: string; phase: string; done: number; total: number }
-  | { type: 'train-status'; runId: string; status: RunStatus; step: number; error?: string };
+  | { type: 'train-status'; runId: string; status: RunStatus; step: number; error?: string }
+  /** A piece of the assistant text being generated for the pending chat-reply (one at a time). */
+  | { type: 'chat-text'; text: string };
 
 export type EngineMessage = EngineReply | EngineEvent;
 

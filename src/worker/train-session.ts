@@ -19,14 +19,9 @@ import type { RunRecord, StepMetrics } from '../train/metrics.ts';
 import { runSft } from '../train/sft.ts';
 import type { SftConfig } from '../train/sft-config.ts';
 import type { DataSource, EngineEvent, EngineRequest } from './protocol.ts';
+import { publicUrl } from './public-url.ts';
 
-/** A path under public/ (as configs name them) as a URL the app serves. */
-export function publicUrl(path: string): string {
-  const base = (import.meta.env?.BASE_URL ?? '/').replace(/\/?$/, '/');
-  return new URL(base + path.replace(/^\.?\/?(public\/)?/, ''), self.location.href).href;
-}
-
-function modelFiles(name: string, settings: HubSettings, onProgress: (done: number, total: number) => void): FileProvider | Promise<FileProvider> {
+export function modelFiles(name: string, settings: HubSettings, onProgress: (done: number, total: number) => void): FileProvider | Promise<FileProvider> {
   if (name === 'builtin:tiny') return urlFolderProvider(publicUrl('models/tiny'));
   if (/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(name)) return downloadModel(name, { cache: idbHubCache(), settings, onProgress: (p) => onProgress(p.doneBytes, p.totalBytes ?? 0) }).then((r) => r.files);
   throw new Error(`model_name "${name}": in the studio use builtin:tiny or a Hugging Face id such as Qwen/Qwen2.5-0.5B-Instruct`);
