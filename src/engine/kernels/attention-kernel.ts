@@ -213,7 +213,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   const sumE = (term: (e: number) => string) => Array.from({ length: E }, (_, e) => term(e)).join(' + ');
   const repE = (line: (e: number) => string) => Array.from({ length: E }, (_, e) => line(e)).join('\n');
   const KV = 2; // query rows per dK/dV loop step (each holds q and dO slices in registers)
-  const KB = 4; // keys (forward, dQ) or query rows (dK/dV) per loop step: independent reductions in flight
+  const KB = 4; // keys (forward, dQ) per loop step: independent reductions in flight
   const repC = (n: number, line: (c: number) => string) => Array.from({ length: n }, (_, c) => line(c)).join('\n');
   const sumC = (n: number, term: (c: number) => string) => Array.from({ length: n }, (_, c) => term(c)).join(' + ');
   if (which === 'forward') {
