@@ -52,7 +52,7 @@ async function main() {
   console.log(`GPU: ${ctx.report.name} (${ctx.report.kind})`);
   const { model, tokenizer } = await loadTrainableModel(engine, folderProvider(modelFolderFor(config.model_name)), {
     finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact',
-    seed: config.seed, maxPositions: config.max_seq_len + 256,
+    seed: config.seed,
   });
   const environment = enterpriseEnvironment();
   const evaluateAll = async (label: string) => {

@@ -75,7 +75,7 @@ async function main(): Promise<number> {
   const folderPath = modelFolderFor(config.model_name);
   const { model, tokenizer, folder } = await loadTrainableModel(engine, folderProvider(folderPath), {
     finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact',
-    seed: config.seed, maxPositions: Math.max(config.max_seq_len, 512) + 128,
+    seed: config.seed,
   });
   console.log(`model: ${folderPath} (${folder.config.arch}, ${folder.config.numLayers} layers, hidden ${folder.config.hiddenSize}, vocab ${folder.config.vocabSize}); trainable tensors: ${model.trainableParams().length}`);
 

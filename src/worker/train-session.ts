@@ -109,7 +109,7 @@ export class TrainSessions {
       const engine = new Engine(ctx);
       const { model, tokenizer } = await loadTrainableModel(engine, await modelFiles(config.model_name, req.hub, (d, t) => phase('downloading model', d, t)), {
         finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact',
-        seed: config.seed, maxPositions: Math.max(config.max_seq_len, 512) + 128, onProgress: (d, t) => phase('loading model', d, t),
+        seed: config.seed, onProgress: (d, t) => phase('loading model', d, t),
       });
       log(`model ${config.model_name} on ${ctx.report.name}: ${model.trainableParams().length} trainable tensors`);
       phase('training');
