@@ -36,6 +36,8 @@ describe('attention float64 reference', () => {
 describe.each(testAdapters())('attention on %s', (adapter) => {
   const cases: AttentionRefShape[] = [
     { B: 1, T: 1, Hq: 1, Hkv: 1, D: 1 },
+    { B: 1, T: 3, Hq: 2, Hkv: 1, D: 128 }, // Qwen3's head_dim: the largest unrolled kernels
+
     { B: 2, T: 7, Hq: 4, Hkv: 2, D: 8 },
     { B: 2, T: 13, Hq: 6, Hkv: 2, D: 5 },
     { B: 1, T: 33, Hq: 2, Hkv: 1, D: 16 },
@@ -46,6 +48,9 @@ describe.each(testAdapters())('attention on %s', (adapter) => {
     it(`${kernel}: B=${s.B} T=${s.T} Hq=${s.Hq} Hkv=${s.Hkv} D=${s.D}`, async (ctx) => {
       const probe = await testEngine(adapter);
       if (kernel === 'subgroups' && (!probe.fixedSubgroupSize || s.D % probe.fixedSubgroupSize !== 0)) return ctx.skip();
+      // lavapipe's LLVM needs minutes (cold shader cache) to compile the row kernels at head_dim 128; lavapipe uses
+      // the subgroup kernels for it, so the row family is checked at 128 on the other adapters only.
+      if (kernel === 'rows' && s.D > 64 && probe.report.name === 'llvmpipe') return ctx.skip();
       const e = await testEngine(adapter, { attentionKernel: kernel });
       const rng = new Rng(s.T * 31 + s.D);
       const { B, T, Hq, Hkv, D } = s;
