@@ -1,4 +1,5 @@
 // The engine context: device, buffer pool, pipeline cache, command batch, tile choices and the active tape.
+import { f16BitsToF32, f32ToF16Bits } from '../util/f16.ts';
 import { BufferPool } from '../gpu/buffer-pool.ts';
 import { CommandBatch } from '../gpu/command-batch.ts';
 import type { GpuContext } from '../gpu/device.ts';
@@ -201,44 +202,11 @@ export function words(...fields: Array<{ u: number } | { f: number }>): ArrayBuf
   return buf;
 }
 
-/** Float32 -> IEEE half (round to nearest even), as bits. */
-export function f32ToF16Bits(value: number): number {
-  const f = new Float32Array([value]);
-  const x = new Uint32Array(f.buffer)[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  return sign | half;
-}
-
-export function f16BitsToF32(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const e = (h >>> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return sign * m * 2 ** -24;
-  if (e === 0x1f) return m ? NaN : sign * Infinity;
-  return sign * (1 + m / 1024) * 2 ** (e - 15);
-}
-
 /** Packs values two halves per u32 (element i in half i & 1 of word i >> 1), the layout f16x2 tensors use. */
 export function packF16(data: Float32Array): Uint32Array {
   const out = new Uint32Array(Math.ceil(data.length / 2));
   for (let i = 0; i < data.length; i++) out[i >> 1] |= f32ToF16Bits(data[i]) << ((i & 1) * 16);
   return out;
 }
+
+export { f32ToF16Bits, f16BitsToF32 };
