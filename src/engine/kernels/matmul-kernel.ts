@@ -78,6 +78,33 @@ export function matmulKernel(s: MatmulKernelSpec): string {
   return s.kind === 'register' ? registerKernel(s) : tiledKernel(s);
 }
 
+/**
+ * Wraps the body of a register-blocked kernel (which accumulates c{i}_{j} for an rm x rn block at m0, n0) into
+ * `main`, with the bounds-checked stores of the block. Shared by every register kernel variant.
+ */
+function registerMain(s: MatmulKernelSpec, body: string[]): string {
+  const { rm, rn } = s;
+  const L = [...body];
+  for (let i = 0; i < rm; i++) {
+    L.push(`  if (m0 + ${i}u < p.M) {`);
+    L.push(`    let row = cBase + (m0 + ${i}u) * p.N;`);
+    for (let j = 0; j < rn; j++) L.push(`    if (n0 + ${j}u < p.N) { ${store(s, `row + n0 + ${j}u`, `c${i}_${j}`)} }`);
+    L.push('  }');
+  }
+  return `${header(s)}
+@compute @workgroup_size(${s.wgx}, ${s.wgy}, 1)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let n0 = gid.x * ${rn}u;
+  let m0 = gid.y * ${rm}u;
+  if (m0 >= p.M || n0 >= p.N) { return; }
+  let aBase = gid.z * p.strideA;
+  let bBase = gid.z * p.strideB;
+  let cBase = gid.z * p.strideC;
+${L.join('\n')}
+}
+`;
+}
+
 function registerKernel(s: MatmulKernelSpec): string {
   const { rm, rn } = s;
   if (s.vecA && (!s.transA || rm % 4 !== 0)) throw new Error('matmul kernel: vecA needs transA and rm % 4 == 0');
@@ -110,24 +137,7 @@ function registerKernel(s: MatmulKernelSpec): string {
   for (let i = 0; i < rm; i++) for (let j = 0; j < rn; j++) L.push(`    c${i}_${j} = fma(x${i}, y${j}, c${i}_${j});`);
   L.push('  }');
   }
-  for (let i = 0; i < rm; i++) {
-    L.push(`  if (m0 + ${i}u < p.M) {`);
-    L.push(`    let row = cBase + (m0 + ${i}u) * p.N;`);
-    for (let j = 0; j < rn; j++) L.push(`    if (n0 + ${j}u < p.N) { ${store(s, `row + n0 + ${j}u`, `c${i}_${j}`)} }`);
-    L.push('  }');
-  }
-  return `${header(s)}
-@compute @workgroup_size(${s.wgx}, ${s.wgy}, 1)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let n0 = gid.x * ${rn}u;
-  let m0 = gid.y * ${rm}u;
-  if (m0 >= p.M || n0 >= p.N) { return; }
-  let aBase = gid.z * p.strideA;
-  let bBase = gid.z * p.strideB;
-  let cBase = gid.z * p.strideC;
-${L.join('\n')}
-}
-`;
+  return registerMain(s, L);
 }
 
 /** Register kernel for A·Bᵀ with K % 4 == 0: rows of A and B are read 4 values of K at a time and combined with dot(). */
@@ -142,24 +152,7 @@ function registerKernelDotK(s: MatmulKernelSpec): string {
   for (let j = 0; j < rn; j++) L.push(`    let y${j} = B[b${j} + k];`);
   for (let i = 0; i < rm; i++) for (let j = 0; j < rn; j++) L.push(`    c${i}_${j} += dot(x${i}, y${j});`);
   L.push('  }');
-  for (let i = 0; i < rm; i++) {
-    L.push(`  if (m0 + ${i}u < p.M) {`);
-    L.push(`    let row = cBase + (m0 + ${i}u) * p.N;`);
-    for (let j = 0; j < rn; j++) L.push(`    if (n0 + ${j}u < p.N) { ${store(s, `row + n0 + ${j}u`, `c${i}_${j}`)} }`);
-    L.push('  }');
-  }
-  return `${header(s)}
-@compute @workgroup_size(${s.wgx}, ${s.wgy}, 1)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let n0 = gid.x * ${rn}u;
-  let m0 = gid.y * ${rm}u;
-  if (m0 >= p.M || n0 >= p.N) { return; }
-  let aBase = gid.z * p.strideA;
-  let bBase = gid.z * p.strideB;
-  let cBase = gid.z * p.strideC;
-${L.join('\n')}
-}
-`;
+  return registerMain(s, L);
 }
 
 /** Register kernel reading whole vec4s of A (along M, transposed A) and/or B (along N): one load per 4 values. */
@@ -196,24 +189,7 @@ function registerKernelVec4(s: MatmulKernelSpec): string {
   }
   for (let i = 0; i < rm; i++) for (let j = 0; j < rn; j++) L.push(`    c${i}_${j} = fma(x${i}, y${j}, c${i}_${j});`);
   L.push('  }');
-  for (let i = 0; i < rm; i++) {
-    L.push(`  if (m0 + ${i}u < p.M) {`);
-    L.push(`    let row = cBase + (m0 + ${i}u) * p.N;`);
-    for (let j = 0; j < rn; j++) L.push(`    if (n0 + ${j}u < p.N) { ${store(s, `row + n0 + ${j}u`, `c${i}_${j}`)} }`);
-    L.push('  }');
-  }
-  return `${header(s)}
-@compute @workgroup_size(${s.wgx}, ${s.wgy}, 1)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let n0 = gid.x * ${rn}u;
-  let m0 = gid.y * ${rm}u;
-  if (m0 >= p.M || n0 >= p.N) { return; }
-  let aBase = gid.z * p.strideA;
-  let bBase = gid.z * p.strideB;
-  let cBase = gid.z * p.strideC;
-${L.join('\n')}
-}
-`;
+  return registerMain(s, L);
 }
 
 function tiledKernel(s: MatmulKernelSpec): string {
