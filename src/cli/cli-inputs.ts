@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { DatasetExample } from '../data/conversation.ts';
 import { readDatasetText } from '../data/read-dataset.ts';
 import type { ToolDefinition } from '../tools/types.ts';
+import { parse as parseYaml } from 'yaml';
 
 export const BUILTIN_TINY = 'public/models/tiny';
 
@@ -36,3 +37,14 @@ export function readTools(file: string): ToolDefinition[] {
   return tools as ToolDefinition[];
 }
 
+/** Applies `--set lora.r=16` style overrides (values parsed as YAML scalars). */
+export function applySets(raw: Record<string, unknown>, sets: string[]): void {
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq < 1) throw new Error(`--set expects key=value, got "${s}"`);
+    const path = s.slice(0, eq).split('.');
+    let obj = raw;
+    for (const k of path.slice(0, -1)) obj = (obj[k] ??= {}) as Record<string, unknown>;
+    obj[path[path.length - 1]] = parseYaml(s.slice(eq + 1));
+  }
+}

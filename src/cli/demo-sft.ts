@@ -15,7 +15,7 @@ import { validateSftConfig } from '../train/sft-config.ts';
 import { runSft } from '../train/sft.ts';
 import type { DatasetExample } from '../data/conversation.ts';
 import { formatDuration } from '../ui/format.ts';
-import { modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
+import { applySets, modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
 
 function args(argv: string[]) {
   const o = { config: 'configs/config_sft_demo.yaml', evalLimit: 100, chainLimit: 50, sets: [] as string[] };
@@ -35,10 +35,7 @@ const pct = (x: number | null) => (x === null ? '   n/a' : `${(x * 100).toFixed(
 async function main() {
   const o = args(process.argv.slice(2));
   const raw = parseYaml(readFileSync(o.config, 'utf8')) ?? {};
-  for (const s of o.sets) {
-    const [k, v] = [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)];
-    raw[k] = parseYaml(v);
-  }
+  applySets(raw, o.sets);
   const config = validateSftConfig(raw, o.config);
   const tools = readTools(config.tools_file);
   const train = readDatasets(config.train_file, tools);

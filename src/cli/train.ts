@@ -1,4 +1,4 @@
-// npm run train -- sft --config configs/config_sft.yaml [--resume] [--set key=value ...] [--eval-before]
+// npm run train -- sft --config configs/config_sft.yaml [--resume] [--set key=value ...]
 // Runs a trainer in Node on Dawn with the same code the studio's worker runs. Writes output_dir/: the PEFT
 // adapter (or full weights), metrics.jsonl, evals.jsonl, config.resolved.yaml and checkpoints/ (for --resume).
 import { mkdirSync, readFileSync, writeFileSync, appendFileSync, rmSync } from 'node:fs';
@@ -15,34 +15,21 @@ import { parseSftYaml, SFT_TABLE, validateSftConfig, type SftConfig } from '../t
 import { runSft } from '../train/sft.ts';
 import { formatDuration } from '../ui/format.ts';
 import { FsCheckpointStore } from './fs-checkpoint-store.ts';
-import { modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
+import { applySets, modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
 import { parse as parseYaml } from 'yaml';
 
 function parseArgs(argv: string[]) {
   const [method, ...rest] = argv;
   if (method !== 'sft') throw new Error(`usage: npm run train -- sft --config FILE [--resume] [--set key=value ...]\n(methods available: sft; got "${method ?? ''}")`);
-  const opts = { config: '', resume: false, sets: [] as string[], evalBefore: false };
+  const opts = { config: '', resume: false, sets: [] as string[] };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (a === '--config') opts.config = rest[++i] ?? '';
     else if (a === '--resume') opts.resume = true;
-    else if (a === '--eval-before') opts.evalBefore = true;
     else if (a === '--set') opts.sets.push(rest[++i] ?? '');
     else throw new Error(`train: unknown option ${a}`);
   }
   return opts;
-}
-
-/** Applies `--set lora.r=16` style overrides (values parsed as YAML scalars). */
-function applySets(raw: Record<string, unknown>, sets: string[]): void {
-  for (const s of sets) {
-    const eq = s.indexOf('=');
-    if (eq < 1) throw new Error(`--set expects key=value, got "${s}"`);
-    const path = s.slice(0, eq).split('.');
-    let obj = raw;
-    for (const k of path.slice(0, -1)) obj = (obj[k] ??= {}) as Record<string, unknown>;
-    obj[path[path.length - 1]] = parseYaml(s.slice(eq + 1));
-  }
 }
 
 async function main(): Promise<number> {
