@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { Engine } from '../engine/index.ts';
 import { openNodeDevice } from '../gpu/node-gpu.ts';
 import { folderProvider } from '../model/node-files.ts';
-import { saveAdapter } from '../model/peft.ts';
-import { writeSafetensors } from '../model/safetensors.ts';
+import { checkpointFiles } from '../train/export.ts';
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import { configToYaml } from '../train/config-schema.ts';
 import { loadTrainableModel } from '../train/load-model.ts';
@@ -97,19 +96,15 @@ async function main(): Promise<number> {
     console.error(`training failed at step ${outcome.step}: ${outcome.error}`);
     return 1;
   }
-  if (config.finetune === 'lora') {
-    const files = saveAdapter(await model.exportAdapter(config.model_name));
-    for (const [name, data] of Object.entries(files)) writeFileSync(join(out, name), data);
-    console.log(`adapter written to ${out}/adapter_config.json + adapter_model.safetensors`);
-  } else {
-    const tensors = [];
-    for (const [name, t] of model.baseTensors()) {
-      const data = await t.read();
-      tensors.push({ name, dtype: 'F32' as const, shape: [...t.shape], data: new Uint8Array(data.buffer) });
-    }
-    writeFileSync(join(out, 'model.safetensors'), writeSafetensors(tensors, { format: 'pt' }));
+  // The output is the final checkpoint in the form a user takes elsewhere (the studio exports the same files).
+  const final = await store.latest(runId);
+  if (!final) throw new Error(`no checkpoint was written to ${join(out, 'checkpoints')}`);
+  for (const [name, data] of Object.entries(checkpointFiles(final, config))) writeFileSync(join(out, name), data);
+  if (config.finetune === 'full') {
     for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) writeFileSync(join(out, f), readFileSync(join(folderPath, f)));
     console.log(`full model written to ${out}/ (HF layout)`);
+  } else {
+    console.log(`adapter written to ${out}/adapter_config.json + adapter_model.safetensors`);
   }
   console.log(`${outcome.status} after ${outcome.step} steps in ${formatDuration((performance.now() - t0) / 1000)}`);
   ctx.device.destroy();

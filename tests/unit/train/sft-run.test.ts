@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsCheckpointStore } from '../../../src/cli/fs-checkpoint-store.ts';
+import { checkpointFiles } from '../../../src/train/export.ts';
+import { loadAdapter } from '../../../src/model/peft.ts';
+import { mapProvider } from '../../../src/model/byte-source.ts';
 import { readDatasetText } from '../../../src/data/read-dataset.ts';
 import { Engine, scale } from '../../../src/engine/index.ts';
 import { folderProvider } from '../../../src/model/node-files.ts';
@@ -103,6 +106,24 @@ describe.each(testAdapters())('SFT on %s', (choice) => {
     const full = await sftLoss(model, batch).read();
     const chunked = await sftLoss(model, batch, 0).read();
     expect(Math.abs(chunked[0] - full[0]) / full[0]).toBeLessThan(1e-5);
+  });
+
+  it('exports a LoRA checkpoint as the same PEFT adapter the trained model exports itself', async () => {
+    const c = config({ finetune: 'lora', max_steps: 2, learning_rate: 0.01, lora: { r: 4, alpha: 8, target_modules: ['q_proj', 'v_proj'] } });
+    const s = await session(c);
+    const store = new FsCheckpointStore(join(dir, `${choice}-lora`));
+    const r = await runSft({ runId: 'lora', engine: s.engine, model: s.model, tokenizer: s.tokenizer, config: c, train, eval: [], tools, store, resume: false });
+    expect(r.outcome.status).toBe('done');
+    const files = checkpointFiles((await store.latest('lora'))!, c);
+    const fromCheckpoint = await loadAdapter(mapProvider(new Map(Object.entries(files))));
+    const fromModel = await s.model.exportAdapter(c.model_name);
+    expect([...fromCheckpoint.tensors.keys()]).toEqual([...fromModel.tensors.keys()]);
+    expect(fromCheckpoint.tensors.size).toBe(2 * 2 * 2); // 2 layers x 2 targets x (A, B)
+    for (const [key, t] of fromModel.tensors) expect(Array.from(fromCheckpoint.tensors.get(key)!.values)).toEqual(Array.from(t.values));
+    // Training moved B away from its zero init.
+    const someB = [...fromModel.tensors].find(([k]) => k.endsWith('lora_B.weight'))![1].values;
+    expect(someB.some((v) => v !== 0)).toBe(true);
+    expect(fromCheckpoint.lora).toMatchObject({ r: 4, alpha: 8 });
   });
 
   it('lowers the loss on the training data', async () => {
