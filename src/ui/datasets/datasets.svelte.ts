@@ -6,6 +6,7 @@ import type { ValidationReport } from '../../data/validate.ts';
 import { toTrlJsonl } from '../../data/trl-export.ts';
 import { DatasetStore, type DatasetRecord } from '../../store/datasets.ts';
 import { studio } from '../studio.svelte.ts';
+import { downloadFile } from '../download.ts';
 import type { ToolDefinition } from '../../tools/types.ts';
 import type { ImportReply, ImportRequest } from '../../worker/dataset-import-protocol.ts';
 
@@ -149,12 +150,7 @@ export class DatasetsState {
   /** Downloads the dataset as TRL conversational JSONL. */
   async export(rec: DatasetRecord): Promise<void> {
     const jsonl = toTrlJsonl(await this.store.examples(rec.id));
-    const url = URL.createObjectURL(new Blob([jsonl], { type: 'application/jsonl' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = `${rec.name}.trl.jsonl`;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    downloadFile(`${rec.name}.trl.jsonl`, jsonl, 'application/jsonl');
   }
 }
 

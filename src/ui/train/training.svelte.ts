@@ -6,6 +6,7 @@ import type { EvalMetrics, RunRecord, StepMetrics } from '../../train/metrics.ts
 import { defaultSftConfig, parseSftYaml, SFT_TABLE, validateSftConfig, type SftConfig } from '../../train/sft-config.ts';
 import type { DataSource, EngineEvent } from '../../worker/protocol.ts';
 import { studio } from '../studio.svelte.ts';
+import { downloadFile } from '../download.ts';
 import { loadSettings as loadHubSettings } from '../models/models.svelte.ts';
 
 /** Defaults for the studio: the built-in tiny model on the shipped sample data, sized for a quick run. */
@@ -146,13 +147,7 @@ export class Training {
     if (!studio.engine) return [];
     try {
       const { files, step } = await studio.engine.request({ type: 'export-adapter', runId });
-      for (const [name, data] of Object.entries(files)) {
-        const a = document.createElement('a');
-        a.href = URL.createObjectURL(new Blob([data as BlobPart]));
-        a.download = `${runId}-step${step}-${name}`;
-        a.click();
-        setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-      }
+      for (const [name, data] of Object.entries(files)) downloadFile(`${runId}-step${step}-${name}`, data as BlobPart);
       return Object.keys(files);
     } catch (e) {
       this.error = (e as Error).message;
