@@ -377,35 +377,34 @@ export class QwenModel {
   }
 
   /**
-   * Mean next-token cross-entropy from the final hidden state without materialising all logits: rows go through
-   * the LM head in chunks, each under activation checkpointing, so at most `chunkRows` x V logits exist at once
-   * (forward and backward). hidden (N, C), targets (N) with IGNORE_TARGET for rows without loss.
+   * Mean next-token cross-entropy from the final hidden state without materialising all logits: only rows that
+   * have a target go through the LM head (in SFT most rows are prompt or padding, and the head is most of a small
+   * model's compute), gathered in chunks, each under activation checkpointing, so at most `chunkRows` x V logits
+   * exist at once (forward and backward). hidden (N, C), targets (N) with IGNORE_TARGET for rows without loss.
    */
   lmLoss(hidden: Tensor, targets: Uint32Array, chunkRows = 1024): Tensor {
     const e = this.e;
-    const N = targets.length;
     const V = this.cfg.vocabSize;
     // A chunk's logits (rows, V) must fit one storage binding.
     const maxRows = Math.floor(e.device.limits.maxStorageBufferBindingSize / (V * 4) / 1.5);
     chunkRows = Math.max(1, Math.min(chunkRows, maxRows));
-    let total = 0;
-    for (const t of targets) if (t < V) total++;
+    const counted: number[] = [];
+    targets.forEach((t, i) => {
+      if (t < V) counted.push(i);
+    });
+    const total = counted.length;
+    if (total === 0) throw new Error('lmLoss: no row has a target');
     let loss: Tensor | null = null;
-    for (let r0 = 0; r0 < N; r0 += chunkRows) {
-      const n = Math.min(chunkRows, N - r0);
-      const tg = targets.subarray(r0, r0 + n);
-      let count = 0;
-      for (const t of tg) if (t < V) count++;
-      if (count === 0) continue;
-      const rows = e.tensor(Uint32Array.from({ length: n }, (_, i) => r0 + i), [n], 'u32', 'rows');
-      const tgt = e.tensor(Uint32Array.from(tg), [n], 'u32', 'targets');
-      // Row slice by gather (its backward scatters into the hidden gradient); the chunk mean is reweighted
-      // so the sum over chunks is the mean over all counted rows.
-      const part = checkpoint((h: Tensor) => scale(crossEntropy(this.lmLogits(embedding(h, rows)), tgt), count / total), [hidden]);
+    for (let r0 = 0; r0 < total; r0 += chunkRows) {
+      const picked = counted.slice(r0, r0 + chunkRows);
+      const rows = e.tensor(Uint32Array.from(picked), [picked.length], 'u32', 'rows');
+      const tgt = e.tensor(Uint32Array.from(picked, (i) => targets[i]), [picked.length], 'u32', 'targets');
+      // Row gather (its backward scatters into the hidden gradient); each chunk's mean is reweighted so the
+      // sum over chunks is the mean over all counted rows.
+      const part = checkpoint((h: Tensor) => scale(crossEntropy(this.lmLogits(embedding(h, rows)), tgt), picked.length / total), [hidden]);
       loss = loss ? add(loss, part) : part;
     }
-    if (!loss) throw new Error('lmLoss: no row has a target');
-    return loss;
+    return loss!;
   }
 
   // ------------------------------------------------------------------ generation support

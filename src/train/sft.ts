@@ -42,19 +42,18 @@ export function sftTotalSteps(config: SftConfig, examples: number): number {
   return Math.max(1, Math.ceil((config.num_train_epochs * perEpoch) / config.gradient_accumulation_steps));
 }
 
-/** Above this many bytes of logits per micro-batch, the loss is computed in chunks (real vocabularies of ~152k). */
-const FULL_LOGITS_BYTES = 256 * 2 ** 20;
-
-/** The SFT loss of one padded batch: mean cross-entropy over the assistant tokens. (1) */
-export function sftLoss(model: QwenModel, batch: PaddedBatch, fullLogitsBytes = FULL_LOGITS_BYTES) {
+/**
+ * The SFT loss of one padded batch: mean cross-entropy over the assistant tokens. (1)
+ * 'gathered' (default) sends only the rows with a target through the LM head, a chunk at a time: prompt and
+ * padding rows cost no head compute and the (B·T, V) logits never exist. 'full' computes every row's logits,
+ * the plain formula the gathered path is tested against.
+ */
+export function sftLoss(model: QwenModel, batch: PaddedBatch, mode: 'gathered' | 'full' = 'gathered') {
   const e = model.e;
   const N = batch.batchSize * batch.seqLen;
   const targets = Uint32Array.from(batch.targets, (t) => (t < 0 ? IGNORE_TARGET : t));
   const tokens = { ids: batch.ids, mask: batch.attention, B: batch.batchSize, T: batch.seqLen };
-  if (N * model.cfg.vocabSize * 4 > fullLogitsBytes) {
-    // Chunked and recomputed in backward: the (B·T, V) logits never exist at once.
-    return model.lmLoss(model.forward(tokens, { logits: false }).hidden, targets);
-  }
+  if (mode === 'gathered') return model.lmLoss(model.forward(tokens, { logits: false }).hidden, targets);
   const logits = model.forward(tokens).logits; // (B·T, V)
   return crossEntropy(logits, e.tensor(targets, [N], 'u32', 'targets'));
 }
