@@ -13,6 +13,7 @@ import { type ChainExample, CHAINS, drawChain } from './chains.ts';
 import { systemLine } from './dates.ts';
 import { type EntityPool, type Split, entityPools } from './entities.ts';
 import { INTENTS, type IntentContext, type Lang, type SingleStepExample, drawNoTool, drawSingleStep } from './intents.ts';
+import { VariedDrawer } from './variety.ts';
 import { type CallFormat, REJECTION_KINDS, formatCalls, rejectCalls, rejectTextAnswer } from './rejections.ts';
 
 export const DEFAULT_DATA_SEED = 20250602;
@@ -25,6 +26,8 @@ export interface GeneratorConfig {
   chains: number;
   evalRows: number;
   evalChains: number;
+  /** Single-step SFT rows with synthetic entities and varied wording (sft_varied_data.jsonl, see variety.ts). */
+  variedRows: number;
   /** Share of Chinese questions (the rest English). */
   chineseShare: number;
   /** Share of questions that need no tool. */
@@ -39,6 +42,7 @@ export const DEFAULT_GENERATOR_CONFIG: GeneratorConfig = {
   chains: 320,
   evalRows: 200,
   evalChains: 100,
+  variedRows: 24000,
   chineseShare: 0.6,
   noToolShare: 0.1,
 };
@@ -172,8 +176,15 @@ export function generateSampleData(overrides: Partial<GeneratorConfig> = {}): Ge
     return { line: chainLine(ctx, ex), meta: { templateId: ex.templateId, question: ex.question } };
   }, 'eval_chains.jsonl', meta);
 
+  // Drawn last, so adding it left the other files' random streams (and bytes) unchanged.
+  const varied = new VariedDrawer(root.fork(), config.chineseShare, config.noToolShare);
+  files['sft_varied_data.jsonl'] = distinctLines(config.variedRows, () => {
+    const { system, example } = varied.draw();
+    return { line: JSON.stringify({ instruction: system, input: example.question, output: sftOutput(example.calls, example.answer) }), meta: { templateId: example.templateId, question: example.question } };
+  }, 'sft_varied_data.jsonl', meta);
+
   return { files, meta };
 }
 
-export const TRAINING_FILES = ['sft_data.jsonl', 'rm_data.jsonl', 'ppo_data.jsonl', 'chains_data.jsonl'] as const;
+export const TRAINING_FILES = ['sft_data.jsonl', 'rm_data.jsonl', 'ppo_data.jsonl', 'chains_data.jsonl', 'sft_varied_data.jsonl'] as const;
 export const EVAL_FILES = ['eval_data.jsonl', 'eval_chains.jsonl'] as const;

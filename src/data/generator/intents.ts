@@ -87,7 +87,7 @@ const EXPENSES: { zh: string; en: string; category: string }[] = [
   { zh: '培训课程费', en: 'training course fee', category: 'training' },
 ];
 
-const NO_TOOL: { zh: [string, string][]; en: [string, string][] } = {
+export const NO_TOOL: { zh: [string, string][]; en: [string, string][] } = {
   zh: [
     ['你好呀', '你好！我可以帮你查天气、订会议室、请假、查订单和报修，有什么需要？'],
     ['谢谢，辛苦了', '不客气，随时找我！'],
@@ -393,11 +393,16 @@ export function phrasingIndexes(count: number, split: Split): number[] {
 export function drawSingleStep(intent: Intent, ctx: IntentContext, split: Split): SingleStepExample {
   const list = intent.phrasings[ctx.lang];
   const index = ctx.rng.pick(phrasingIndexes(list.length, split));
-  const draw = intent.draw(ctx, list[index]);
-  const question = list[index].replace(/\{(\w+)\}/g, (_, key: string) => {
+  return fillPhrasing(intent, ctx, list[index], `${intent.name}.${ctx.lang}.${index}`);
+}
+
+/** Draws the intent's values for one phrasing template and writes the question. */
+export function fillPhrasing(intent: Intent, ctx: IntentContext, template: string, templateId: string): SingleStepExample {
+  const draw = intent.draw(ctx, template);
+  const question = template.replace(/\{(\w+)\}/g, (_, key: string) => {
     const v = draw.slots[key];
-    if (v === undefined) throw new Error(`intent ${intent.name}: phrasing ${index} uses {${key}}, which draw() does not fill`);
+    if (v === undefined) throw new Error(`intent ${intent.name}: phrasing "${template}" uses {${key}}, which draw() does not fill`);
     return v;
   });
-  return { intent: intent.name, templateId: `${intent.name}.${ctx.lang}.${index}`, lang: ctx.lang, question, calls: draw.calls, ...(draw.answer ? { answer: draw.answer } : {}) };
+  return { intent: intent.name, templateId, lang: ctx.lang, question, calls: draw.calls, ...(draw.answer ? { answer: draw.answer } : {}) };
 }

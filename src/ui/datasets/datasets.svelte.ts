@@ -26,7 +26,7 @@ export interface FileImport {
   error: string | null;
 }
 
-export const SAMPLE_FILES = ['sft_data.jsonl', 'rm_data.jsonl', 'ppo_data.jsonl', 'chains_data.jsonl', 'eval_data.jsonl', 'eval_chains.jsonl'];
+export const SAMPLE_FILES = ['sft_data.jsonl', 'sft_varied_data.jsonl', 'rm_data.jsonl', 'ppo_data.jsonl', 'chains_data.jsonl', 'eval_data.jsonl', 'eval_chains.jsonl'];
 
 export class DatasetsState {
   imports = $state<FileImport[]>([]);

@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 import { readDatasetText } from '../../../src/data/read-dataset.ts';
 import { futureDatePhrases, pastDatePhrases } from '../../../src/data/generator/dates.ts';
 import { evalEntityStrings } from '../../../src/data/generator/entities.ts';
-import { EVAL_FILES, TRAINING_FILES, generateSampleData } from '../../../src/data/generator/generate.ts';
+import { DEFAULT_GENERATOR_CONFIG, EVAL_FILES, TRAINING_FILES, generateSampleData } from '../../../src/data/generator/generate.ts';
+import { INTENTS } from '../../../src/data/generator/intents.ts';
+import { EXTRA_PHRASINGS } from '../../../src/data/generator/variety.ts';
 import { ENTERPRISE_TOOLS } from '../../../src/tools/enterprise/tool-set.ts';
 import { EnterpriseWorld } from '../../../src/tools/enterprise/executors.ts';
 import { parseCallString } from '../../../src/tools/call-string.ts';
@@ -149,6 +151,36 @@ describe('generateSampleData', () => {
     // And the eval split does use them.
     const evalText = data.files['eval_data.jsonl'] + data.files['eval_chains.jsonl'];
     expect(held.filter((h) => evalText.includes(h)).length).toBeGreaterThan(15);
+  });
+});
+
+describe('varied training rows (sft_varied_data.jsonl)', () => {
+  const rows = data.files['sft_varied_data.jsonl'].trim().split('\n').map((l) => JSON.parse(l) as { instruction: string; input: string; output: string });
+
+  it('are valid sft rows, as many as asked for', () => {
+    const { report } = read('sft_varied_data.jsonl');
+    expect(report.problems).toEqual([]);
+    expect(report.valid).toBe(DEFAULT_GENERATOR_CONFIG.variedRows);
+  });
+
+  it('name a fresh employee in almost every row and copy that id into the calls that need it', () => {
+    const ids = rows.map((r) => /[(（](E\d{4})[)）]/.exec(r.instruction)![1]);
+    // Ids are E1000-E9999: thousands of distinct users, too many to memorise.
+    expect(new Set(ids).size).toBeGreaterThan(8000);
+    // Calls about the asking user (no other employee id in the question) carry exactly the id from the system line.
+    const own = rows.filter((r) => r.output.includes('"employeeId"') && !/E\d{4}/.test(r.input));
+    expect(own.length).toBeGreaterThan(1000);
+    expect(own.filter((r) => !r.output.includes(`"employeeId":"${/[(（](E\d{4})[)）]/.exec(r.instruction)![1]}"`))).toEqual([]);
+  });
+
+  it('never use a held-out phrasing: extra wordings differ from every phrasing of the sample intents', () => {
+    const sample = new Set(INTENTS.flatMap((i) => [...i.phrasings.zh, ...i.phrasings.en]));
+    const extra = Object.values(EXTRA_PHRASINGS).flatMap((p) => [...p.zh, ...p.en]);
+    expect(extra.length).toBeGreaterThan(100);
+    expect(extra.filter((t) => sample.has(t))).toEqual([]);
+    expect(Object.keys(EXTRA_PHRASINGS).sort()).toEqual(INTENTS.map((i) => i.name).sort());
+    // Distinct questions by the ten thousand (some, like 我的假期还剩多少, name no entity and recur).
+    expect(new Set(rows.map((r) => r.input)).size).toBeGreaterThan(0.75 * rows.length);
   });
 });
 
