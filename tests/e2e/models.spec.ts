@@ -20,7 +20,7 @@ test('built-in tiny model: config, tokenizer and the chat template with tools', 
   const summary = page.getByTestId('model-summary');
   await expect(summary).toBeVisible();
   await expect(summary.getByTestId('model-arch')).toHaveText('Qwen3ForCausalLM');
-  await expect(summary.getByTestId('model-vocab')).toHaveText('2541 / 2541');
+  await expect(summary.getByTestId('model-vocab')).toHaveText('3467 / 3467');
   await expect(summary.getByTestId('sample-prompt')).toContainText('# Tools\nqueryWeather(city, date?)');
   await expect(summary.getByTestId('sample-prompt')).toContainText('<tool_call>\n{"name": "queryWeather", "arguments": {"city": "Beijing", "date": "2025-06-03"}}\n</tool_call>');
   // The highlighted (trained) runs are exactly the two assistant turns.
