@@ -1,4 +1,4 @@
-// npm run demo:sft [-- --config configs/config_sft_demo.yaml --eval-limit 120 --set key=value]
+// npm run demo:sft [-- --config configs/config_sft_demo.yaml --eval-limit 120 --set key=value --no-before]
 // Trains the built-in tiny model on the sample data on this machine's adapter and prints a before/after table
 // of tool-level accuracy, chain-level success and format validity on the held-out split (single-turn
 // eval_data.jsonl and multi-step eval_chains.jsonl), scored by src/eval from the model's own generations.
@@ -18,14 +18,15 @@ import { formatDuration } from '../ui/format.ts';
 import { applySets, modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
 
 function args(argv: string[]) {
-  const o = { config: 'configs/config_sft_demo.yaml', evalLimit: 100, chainLimit: 50, sets: [] as string[] };
+  const o = { config: 'configs/config_sft_demo.yaml', evalLimit: 100, chainLimit: 50, sets: [] as string[], before: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--config') o.config = argv[++i];
     else if (a === '--eval-limit') o.evalLimit = Number(argv[++i]);
     else if (a === '--chain-limit') o.chainLimit = Number(argv[++i]);
     else if (a === '--set') o.sets.push(argv[++i]);
-    else throw new Error(`demo:sft: unknown option ${a} (options: --config FILE, --eval-limit N, --chain-limit N, --set key=value)`);
+    else if (a === '--no-before') o.before = false;
+    else throw new Error(`demo:sft: unknown option ${a} (options: --config FILE, --eval-limit N, --chain-limit N, --set key=value, --no-before)`);
   }
   return o;
 }
@@ -64,7 +65,8 @@ async function main() {
   };
 
   const t0 = performance.now();
-  const before = await evaluateAll('before');
+  // --no-before (for quick experiments) skips the untrained model's evaluation: its column shows n/a.
+  const before = o.before ? await evaluateAll('before') : null;
   const tTrain = performance.now();
   const result = await runSft({
     runId: 'demo', engine, model, tokenizer, config, train, eval: [], tools, store: null, resume: false,
@@ -81,10 +83,10 @@ async function main() {
   const rows: string[] = [];
   rows.push('| held-out split | metric | before | after |', '|---|---|---|---|');
   for (let i = 0; i < heldOut.length; i++) {
-    const [name, b] = before[i];
-    const a = after[i][1];
-    for (const [label, key] of [['tool-level accuracy', 'toolAccuracy'], ['chain-level success', 'chainSuccess'], ['format validity', 'formatValidity'], ['no-tool accuracy', 'noToolAccuracy']] as const) {
-      rows.push(`| ${name} (${b.report.counts.records}) | ${label} | ${pct(b.report.metrics[key])} | ${pct(a.report.metrics[key])} |`);
+    const [name, a] = after[i];
+    const b = before?.[i][1];
+    for (const [label, key] of [['tool-level accuracy', 'toolAccuracy'], ['chain-level success', 'chainSuccess'], ['format validity', 'formatValidity'], ['no-tool accuracy', 'noToolAccuracy'], ['tool-name accuracy', 'toolNameAccuracy'], ['argument F1', 'argumentF1']] as const) {
+      rows.push(`| ${name} (${a.report.counts.records}) | ${label} | ${pct(b ? b.report.metrics[key] : null)} | ${pct(a.report.metrics[key])} |`);
     }
   }
   const table = rows.join('\n');
