@@ -67,7 +67,7 @@ test('dropped model folder', async ({ page }) => {
   await page.goto('/#/models');
   await page.getByTestId('model-file-input').setInputFiles(FILES.map((f) => TINY + f));
   await expect(page.getByTestId('model-summary')).toHaveAttribute('data-source', 'folder');
-  await expect(page.getByTestId('model-params')).toHaveText('236,736');
+  await expect(page.getByTestId('model-params')).toHaveText('296,000');
   // A folder without weights says so.
   await page.getByTestId('model-file-input').setInputFiles([TINY + 'config.json', TINY + 'tokenizer.json']);
   await expect(page.getByTestId('model-error')).toContainText('neither model.safetensors nor model.safetensors.index.json');
