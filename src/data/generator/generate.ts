@@ -179,8 +179,8 @@ export function generateSampleData(overrides: Partial<GeneratorConfig> = {}): Ge
   // Drawn last, so adding it left the other files' random streams (and bytes) unchanged.
   const varied = new VariedDrawer(root.fork(), config.chineseShare, config.noToolShare);
   files['sft_varied_data.jsonl'] = distinctLines(config.variedRows, () => {
-    const { system, example } = varied.draw();
-    return { line: JSON.stringify({ instruction: system, input: example.question, output: sftOutput(example.calls, example.answer) }), meta: { templateId: example.templateId, question: example.question } };
+    const { ctx, ex } = varied.draw();
+    return { line: sftLine(ctx, ex), meta: { templateId: ex.templateId, question: ex.question } };
   }, 'sft_varied_data.jsonl', meta);
 
   return { files, meta };

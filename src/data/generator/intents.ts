@@ -379,10 +379,14 @@ export const INTENTS: Intent[] = [
 /** Requests that need no tool: the reply is text. Kept separate: each phrasing carries its own answer. */
 export function drawNoTool(ctx: IntentContext, split: Split): SingleStepExample {
   const list = NO_TOOL[ctx.lang];
-  const usable = split === 'eval' ? [list.length - 1, list.length - 2] : list.slice(0, list.length - 2).map((_, i) => i);
-  const i = ctx.rng.pick(usable);
+  const i = ctx.rng.pick(noToolIndexes(list.length, split));
   const [question, answer] = list[i];
   return { intent: 'no-tool', templateId: `no-tool.${ctx.lang}.${i}`, lang: ctx.lang, question, calls: [], answer };
+}
+
+/** Indexes of the no-tool questions a split may use: all but the last two for training, those two for eval. */
+export function noToolIndexes(count: number, split: Split): number[] {
+  return split === 'eval' ? [count - 1, count - 2] : Array.from({ length: count - 2 }, (_, i) => i);
 }
 
 /** Indexes of the phrasings a split may use: all but the last for training, the last for eval. */

@@ -10,9 +10,8 @@
 import type { City, Department, Employee, MeetingRoom } from '../../tools/enterprise/world.ts';
 import { DEFAULT_WORLD } from '../../tools/enterprise/world.ts';
 import { Rng } from '../../util/rng.ts';
-import { systemLine } from './dates.ts';
 import { type EntityPool, entityPools, evalEntityStrings } from './entities.ts';
-import { INTENTS, type IntentContext, type Lang, NO_TOOL, type SingleStepExample, fillPhrasing, phrasingIndexes } from './intents.ts';
+import { INTENTS, type IntentContext, type Lang, NO_TOOL, type SingleStepExample, fillPhrasing, noToolIndexes, phrasingIndexes } from './intents.ts';
 
 /** More ways to ask for each intent (training only). Slots as in INTENTS; {reason}/{title} add that argument. */
 export const EXTRA_PHRASINGS: Record<string, Record<Lang, string[]>> = {
@@ -240,13 +239,8 @@ function heldOutTemplates(): Set<string> {
       for (const i of phrasingIndexes(list.length, 'eval')) out.add(list[i]);
     }
   }
-  for (const lang of ['zh', 'en'] as Lang[]) for (const [q] of NO_TOOL[lang].slice(-2)) out.add(q);
+  for (const lang of ['zh', 'en'] as Lang[]) for (const i of noToolIndexes(NO_TOOL[lang].length, 'eval')) out.add(NO_TOOL[lang][i][0]);
   return out;
-}
-
-export interface VariedExample {
-  system: string;
-  example: SingleStepExample;
 }
 
 /** Draws single-step training examples with synthetic entities and varied wording. */
@@ -262,7 +256,8 @@ export class VariedDrawer {
     this.entities = new SyntheticEntities(rng);
   }
 
-  draw(): VariedExample {
+  /** One example and the context it was drawn in (its user and language make the system line). */
+  draw(): { ctx: IntentContext; ex: SingleStepExample } {
     const rng = this.rng;
     const lang: Lang = rng.next() < this.chineseShare ? 'zh' : 'en';
     const user = this.entities.employee();
@@ -274,7 +269,7 @@ export class VariedDrawer {
     };
     let example: SingleStepExample;
     if (rng.next() < this.noToolShare) {
-      const list = [...NO_TOOL[lang].slice(0, -2), ...EXTRA_NO_TOOL[lang]];
+      const list = [...noToolIndexes(NO_TOOL[lang].length, 'train').map((i) => NO_TOOL[lang][i]), ...EXTRA_NO_TOOL[lang]];
       const i = rng.int(list.length);
       example = { intent: 'no-tool', templateId: `varied.no-tool.${lang}.${i}`, lang, question: wrap(list[i][0]), calls: [], answer: list[i][1] };
     } else {
@@ -284,6 +279,6 @@ export class VariedDrawer {
       const i = rng.int(templates.length);
       example = fillPhrasing(intent, ctx, wrap(templates[i]), `varied.${intent.name}.${lang}.${i}`);
     }
-    return { system: systemLine(lang, ctx.today, user), example };
+    return { ctx, ex: example };
   }
 }
