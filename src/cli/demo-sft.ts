@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { Engine } from '../engine/index.ts';
 import { openNodeDevice } from '../gpu/node-gpu.ts';
 import { folderProvider } from '../model/node-files.ts';
+import { FAILURE_CAUSES, failureCauses } from '../eval/failure-causes.ts';
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import { evalSteps, evaluateByGeneration, type GenerationEval } from '../train/eval-generation.ts';
 import { loadTrainableModel } from '../train/load-model.ts';
@@ -88,6 +89,16 @@ async function main() {
     for (const [label, key] of [['tool-level accuracy', 'toolAccuracy'], ['chain-level success', 'chainSuccess'], ['format validity', 'formatValidity'], ['no-tool accuracy', 'noToolAccuracy'], ['tool-name accuracy', 'toolNameAccuracy'], ['argument F1', 'argumentF1']] as const) {
       rows.push(`| ${name} (${a.report.counts.records}) | ${label} | ${pct(b ? b.report.metrics[key] : null)} | ${pct(a.report.metrics[key])} |`);
     }
+  }
+  // Why the rest failed: a value the model never read in training (a held-out city, name or department) cannot
+  // be copied by a model trained from scratch, unlike an id that only needs copying.
+  const trainingText = train.map((x) => JSON.stringify(x)).join('\n');
+  const seen = (v: string) => trainingText.includes(JSON.stringify(v).slice(1, -1));
+  rows.push('', `Failed steps after training, by cause (${FAILURE_CAUSES.join(', ')}; "unseen-value": a gold argument value that occurs nowhere in the training files):`, '');
+  rows.push(`| held-out split | failed / steps | ${FAILURE_CAUSES.join(' | ')} |`, `|---|---|${FAILURE_CAUSES.map(() => '---|').join('')}`);
+  for (const [name, a] of after) {
+    const f = failureCauses(a.report.records, seen);
+    rows.push(`| ${name} | ${f.failed} / ${f.steps} | ${FAILURE_CAUSES.map((c) => f.causes[c]).join(' | ')} |`);
   }
   const table = rows.join('\n');
   const summary = `SFT demo on ${ctx.report.name}: ${result.outcome.step} steps, ${result.prepared.examples.length} examples, training ${formatDuration(trainSeconds)}, total ${formatDuration(total)}`;
