@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { Engine } from '../engine/index.ts';
 import { openNodeDevice } from '../gpu/node-gpu.ts';
 import { folderProvider } from '../model/node-files.ts';
-import { FAILURE_CAUSES, failureCauses } from '../eval/failure-causes.ts';
+import { FAILURE_CAUSES, FAILURE_CAUSE_LABELS, failureCauses } from '../eval/failure-causes.ts';
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import { evalSteps, evaluateByGeneration, type GenerationEval } from '../train/eval-generation.ts';
 import { loadTrainableModel } from '../train/load-model.ts';
@@ -94,8 +94,8 @@ async function main() {
   // be copied by a model trained from scratch, unlike an id that only needs copying.
   const trainingText = train.map((x) => JSON.stringify(x)).join('\n');
   const seen = (v: string) => trainingText.includes(JSON.stringify(v).slice(1, -1));
-  rows.push('', `Failed steps after training, by cause (${FAILURE_CAUSES.join(', ')}; "unseen-value": a gold argument value that occurs nowhere in the training files):`, '');
-  rows.push(`| held-out split | failed / steps | ${FAILURE_CAUSES.join(' | ')} |`, `|---|---|${FAILURE_CAUSES.map(() => '---|').join('')}`);
+  rows.push('', 'Failed steps after training, by cause ("value never in training": a gold argument value that occurs nowhere in the training files):', '');
+  rows.push(`| held-out split | failed / steps | ${FAILURE_CAUSES.map((c) => FAILURE_CAUSE_LABELS[c]).join(' | ')} |`, `|---|---|${FAILURE_CAUSES.map(() => '---|').join('')}`);
   for (const [name, a] of after) {
     const f = failureCauses(a.report.records, seen);
     rows.push(`| ${name} | ${f.failed} / ${f.steps} | ${FAILURE_CAUSES.map((c) => f.causes[c]).join(' | ')} |`);

@@ -15,14 +15,27 @@ import type { RecordResult, StepResult } from './metrics.ts';
 export const FAILURE_CAUSES = ['format', 'spurious-call', 'missed-call', 'wrong-tool', 'unseen-value', 'wrong-argument'] as const;
 export type FailureCause = (typeof FAILURE_CAUSES)[number];
 
+/** How the studio and the reports name each cause. */
+export const FAILURE_CAUSE_LABELS: Record<FailureCause, string> = {
+  format: 'unparseable output',
+  'spurious-call': 'call where none was due',
+  'missed-call': 'no call where one was due',
+  'wrong-tool': 'wrong tool',
+  'unseen-value': 'value never in training',
+  'wrong-argument': 'wrong argument',
+};
+
 export interface FailureCauses {
   steps: number;
   failed: number;
   causes: Record<FailureCause, number>;
 }
 
-/** The cause of one failed step (see FAILURE_CAUSES); `seen(text)` says whether training text contains it. */
-export function failureCause(step: StepResult, seen: (text: string) => boolean): FailureCause {
+/**
+ * The cause of one failed step (see FAILURE_CAUSES). `seen(text)` says whether the training text contains it;
+ * without it (no training data at hand, e.g. scoring a prediction file) "unseen-value" is never given.
+ */
+export function failureCause(step: StepResult, seen?: (text: string) => boolean): FailureCause {
   if (step.formatError) return 'format';
   if (step.expected.length === 0) return 'spurious-call';
   if (step.predicted.length === 0) return 'missed-call';
@@ -32,13 +45,13 @@ export function failureCause(step: StepResult, seen: (text: string) => boolean):
     const sameName = step.predicted.filter((p) => p.name === gold.name);
     for (const [param, value] of Object.entries(gold.arguments)) {
       const gotIt = sameName.some((p) => jsonEqual(p.arguments[param], value));
-      if (!gotIt && typeof value === 'string' && !seen(value)) return 'unseen-value';
+      if (!gotIt && seen && typeof value === 'string' && !seen(value)) return 'unseen-value';
     }
   }
   return 'wrong-argument';
 }
 
-export function failureCauses(records: readonly RecordResult[], seen: (text: string) => boolean): FailureCauses {
+export function failureCauses(records: readonly RecordResult[], seen?: (text: string) => boolean): FailureCauses {
   const causes = Object.fromEntries(FAILURE_CAUSES.map((c) => [c, 0])) as Record<FailureCause, number>;
   let steps = 0;
   let failed = 0;

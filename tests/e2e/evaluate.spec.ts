@@ -77,6 +77,10 @@ test('hand-made predictions give the hand-computed report', async ({ page }) => 
   await expect(weather.locator('td[data-predicted=queryWeather]')).toHaveText('1');
   await expect(weather.locator('td[data-predicted="(none)"]')).toHaveText('2');
   await expect(page.locator('[data-testid=confusion-table] tr[data-expected="(none)"] td[data-predicted=queryWeather]')).toHaveText('1');
+  // r2 right tool, wrong employee; r4 a call where none was due; r5 unparseable.
+  const causes = page.getByTestId('failure-causes-chart');
+  await expect(causes).toContainText('Failed steps by cause (3 of 5)');
+  await expect(causes.locator('rect')).toHaveCount(5);
   await expect(page.getByTestId('failures').locator('.failure')).toHaveCount(3);
   await expect(page.locator('[data-testid=failures] .failure[data-id=r5]')).toContainText('<tool_call> is never closed');
 
