@@ -8,8 +8,9 @@ import type { RecordResult, StepResult } from './metrics.ts';
  * - format: the output did not parse;
  * - spurious-call / missed-call: a call where none was due, or no call where one was;
  * - wrong-tool: the tool names (as a multiset) differ from the gold ones;
- * - unseen-value: right tools, and a gold argument value the model got wrong occurs nowhere in `seen`
- *   (for a model trained from scratch, a word it has never read: e.g. a held-out city);
+ * - unseen-value: right tools, and a gold argument value the model got wrong is one `seen` rejects (the SFT demo
+ *   passes "every token of it occurs in the training data": a model trained from scratch has never read the
+ *   others, e.g. a held-out city, and cannot produce them, whereas a new id made of known digits only needs copying);
  * - wrong-argument: right tools, some other argument wrong.
  */
 export const FAILURE_CAUSES = ['format', 'spurious-call', 'missed-call', 'wrong-tool', 'unseen-value', 'wrong-argument'] as const;
@@ -21,7 +22,7 @@ export const FAILURE_CAUSE_LABELS: Record<FailureCause, string> = {
   'spurious-call': 'call where none was due',
   'missed-call': 'no call where one was due',
   'wrong-tool': 'wrong tool',
-  'unseen-value': 'value never in training',
+  'unseen-value': 'value with an unseen token',
   'wrong-argument': 'wrong argument',
 };
 
@@ -32,7 +33,7 @@ export interface FailureCauses {
 }
 
 /**
- * The cause of one failed step (see FAILURE_CAUSES). `seen(text)` says whether the training text contains it;
+ * The cause of one failed step (see FAILURE_CAUSES). `seen(value)` says whether training covered the value;
  * without it (no training data at hand, e.g. scoring a prediction file) "unseen-value" is never given.
  */
 export function failureCause(step: StepResult, seen?: (text: string) => boolean): FailureCause {

@@ -20,7 +20,7 @@ const records: EvalRecord[] = [
   { id: 'missed', expected: [[qw('Beijing', '2025-06-03')]], predicted: 'It is sunny.' },
   // wrong-tool: a different tool, even with a plausible argument
   { id: 'tool', expected: [[{ name: 'getLeaveBalance', arguments: { employeeId: 'E1001' } }]], predicted: hermes([{ name: 'getEmployeeInfo', arguments: { employeeId: 'E1001' } }]) },
-  // unseen-value: right tool, the missed city never occurs in the training text
+  // unseen-value: right tool, the missed city is one `seen` rejects (here: not in the training text)
   { id: 'unseen', expected: [[qw('Nanjing', '2025-06-03')]], predicted: hermes([qw('Shanghai', '2025-06-03')]) },
   // wrong-argument: right tool, the missed date does occur in training
   { id: 'arg', expected: [[qw('Beijing', '2025-06-04')]], predicted: hermes([qw('Beijing', '2025-06-03')]) },
