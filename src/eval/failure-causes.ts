@@ -1,6 +1,6 @@
 // Why the failed steps of an evaluation failed: one cause per failed step, so a table of counts says where a
 // model falls short (e.g. the SFT demo: wrong tool on an unseen wording vs an entity it never saw in training).
-import { jsonEqual } from './match.ts';
+import { GoldMatcher } from './match.ts';
 import type { RecordResult, StepResult } from './metrics.ts';
 
 /**
@@ -43,9 +43,11 @@ export function failureCause(step: StepResult, seen?: (text: string) => boolean)
   const names = (calls: { name: string }[]) => calls.map((c) => c.name).sort().join('\u0000');
   if (names(step.expected) !== names(step.predicted)) return 'wrong-tool';
   for (const gold of step.expected) {
+    // "Got it right" by the scorer's own rule for one argument (BFCL normalisation, alternatives), not exact text.
+    const matcher = new GoldMatcher(gold);
     const sameName = step.predicted.filter((p) => p.name === gold.name);
     for (const [param, value] of Object.entries(gold.arguments)) {
-      const gotIt = sameName.some((p) => jsonEqual(p.arguments[param], value));
+      const gotIt = sameName.some((p) => Object.hasOwn(p.arguments, param) && matcher.argumentCorrect(param, p.arguments[param]));
       if (!gotIt && seen && typeof value === 'string' && !seen(value)) return 'unseen-value';
     }
   }

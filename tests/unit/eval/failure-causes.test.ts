@@ -28,14 +28,16 @@ const records: EvalRecord[] = [
   { id: 'pair', expected: [[qw('Nanjing', '2025-06-03'), qw('Beijing', '2025-06-03')]], predicted: hermes([qw('Beijing', '2025-06-03'), qw('Nanjing', '2025-06-03')]) },
   // two calls, one wrong in a seen value: the unseen one is right, so wrong-argument
   { id: 'pair-arg', expected: [[qw('Nanjing', '2025-06-03'), qw('Beijing', '2025-06-03')]], predicted: hermes([qw('Nanjing', '2025-06-03'), qw('Beijing', '2025-06-04')]) },
+  // wrong-argument: the unseen city is right by the scorer's rule (case-insensitive), the seen date is wrong
+  { id: 'normalised', expected: [[qw('Nanjing', '2025-06-04')]], predicted: hermes([qw('nanjing', '2025-06-03')]) },
 ];
 
 describe('failureCauses', () => {
   it('gives each failed step exactly one cause, in the documented order', () => {
     const report = scoreRecords(records, { tools: ENTERPRISE_TOOLS });
     const r = failureCauses(report.records, seen);
-    expect(r.steps).toBe(9);
-    expect(r.failed).toBe(7);
-    expect(r.causes).toEqual({ format: 1, 'spurious-call': 1, 'missed-call': 1, 'wrong-tool': 1, 'unseen-value': 1, 'wrong-argument': 2 });
+    expect(r.steps).toBe(10);
+    expect(r.failed).toBe(8);
+    expect(r.causes).toEqual({ format: 1, 'spurious-call': 1, 'missed-call': 1, 'wrong-tool': 1, 'unseen-value': 1, 'wrong-argument': 3 });
   });
 });
