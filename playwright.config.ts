@@ -12,7 +12,8 @@ const webgpu = useDebian && process.env.STUDIO_E2E_GPU !== 'hardware'
   : ['--enable-unsafe-webgpu', '--enable-features=Vulkan'];
 const browser = useDebian ? { executablePath: debianChromium } : { channel: 'chrome' };
 
-export const PORT = 4173;
+// STUDIO_E2E_PORT lets two checkouts run their end-to-end tests side by side (each serves its own build).
+export const PORT = Number(process.env.STUDIO_E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'tests/e2e',
