@@ -1,11 +1,12 @@
-// Node checkpoints on disk: output_dir/checkpoints/step-<N>/ holds state.json and tensors.safetensors.
+// Node checkpoints on disk: output_dir/checkpoints/step-<N>/ holds state.json, tensors.safetensors and, for
+// trainers with their own state (RL), trainer-state.json.
 // A checkpoint is written to a temporary folder and renamed into place, so a crash never leaves a half one.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readAllSafetensors, writeSafetensors, type RawTensor } from '../model/safetensors.ts';
 import { memorySource } from '../model/byte-source.ts';
-import { checkpointBytes, type Checkpoint, type CheckpointInfo, type CheckpointStore, type HostTensor } from '../train/checkpoint.ts';
+import { checkpointBytes, parseTrainerState, stringifyTrainerState, type Checkpoint, type CheckpointInfo, type CheckpointStore, type HostTensor } from '../train/checkpoint.ts';
 
 export class FsCheckpointStore implements CheckpointStore {
   constructor(private readonly root: string) {}
@@ -30,9 +31,10 @@ export class FsCheckpointStore implements CheckpointStore {
     add('weights/', ckpt.weights);
     add('adam_m/', ckpt.optimizer.m);
     add('adam_v/', ckpt.optimizer.v);
-    const { weights: _w, optimizer, ...rest } = ckpt;
+    const { weights: _w, optimizer, trainerState, ...rest } = ckpt;
     const state = { ...rest, optimizerStep: optimizer.step, bytes: checkpointBytes(ckpt) };
     await writeFile(join(tmp, 'tensors.safetensors'), writeSafetensors(tensors));
+    if (trainerState !== undefined) await writeFile(join(tmp, 'trainer-state.json'), stringifyTrainerState(trainerState));
     await writeFile(join(tmp, 'state.json'), JSON.stringify(state, null, 2));
     if (existsSync(final)) await rm(final, { recursive: true, force: true });
     await rename(tmp, final);
@@ -78,6 +80,7 @@ export class FsCheckpointStore implements CheckpointStore {
       data: state.data,
       nonFiniteStreak: state.nonFiniteStreak ?? 0,
       createdAt: state.createdAt,
+      ...(existsSync(join(dir, 'trainer-state.json')) ? { trainerState: parseTrainerState(await readFile(join(dir, 'trainer-state.json'), 'utf8')) } : {}),
     };
   }
 

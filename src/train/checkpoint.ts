@@ -23,6 +23,8 @@ export interface Checkpoint {
   /** Consecutive non-finite steps when saved (so a resumed run keeps counting). */
   nonFiniteStreak: number;
   createdAt: number;
+  /** The trainer's own resumable state (RL: prompt cursor, sampler RNG, rollout buffer); structured-cloneable. */
+  trainerState?: unknown;
 }
 
 /** Short description of a checkpoint for listings (no tensors). */
@@ -48,4 +50,39 @@ export interface CheckpointStore {
 export function checkpointBytes(c: Checkpoint): number {
   const sum = (r: Record<string, HostTensor>) => Object.values(r).reduce((s, t) => s + t.data.byteLength, 0);
   return sum(c.weights) + sum(c.optimizer.m) + sum(c.optimizer.v);
+}
+
+const TYPED = { Float32Array, Float64Array, Int32Array, Uint32Array, Uint8Array, Int8Array, Uint16Array, Int16Array } as const;
+type TypedName = keyof typeof TYPED;
+
+/**
+ * A trainer state as JSON text for stores that write files: typed arrays become `{"$typed": name, "base64": ...}`
+ * (IndexedDB keeps them as they are). `parseTrainerState` reverses it exactly.
+ */
+export function stringifyTrainerState(state: unknown): string {
+  return JSON.stringify(state, function (this: unknown, _key, value) {
+    if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+      const name = value.constructor.name as TypedName;
+      if (!(name in TYPED)) throw new Error(`trainer state: cannot store a ${name}`);
+      const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      let bin = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return { $typed: name, base64: btoa(bin) };
+    }
+    return value;
+  });
+}
+
+export function parseTrainerState(text: string): unknown {
+  return JSON.parse(text, (_key, value) => {
+    if (value && typeof value === 'object' && typeof value.$typed === 'string' && typeof value.base64 === 'string') {
+      const Ctor = TYPED[value.$typed as TypedName];
+      if (!Ctor) throw new Error(`trainer state: unknown array type ${value.$typed}`);
+      const bin = atob(value.base64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      return new Ctor(bytes.buffer);
+    }
+    return value;
+  });
 }

@@ -1,10 +1,16 @@
 // The one training loop every trainer shares (SFT, reward model, PPO/GRPO): micro-batches with gradient
 // accumulation, a learning-rate schedule, AdamW with on-GPU clipping and NaN/Inf skipping, metrics,
-// periodic evaluation and atomic checkpoints, pause/stop, and exact resume. A trainer supplies only a loss.
+// periodic evaluation and atomic checkpoints, pause/stop, and exact resume. A trainer supplies a loss (and,
+// optionally, scalar statistics recorded with it) and a batch source.
+//
+// The batch source may be asynchronous: SFT and RM sources are plain iterators over a dataset, while the RL
+// trainers' source runs a rollout phase (episodes, rewards, advantages) whenever its buffer is empty and then
+// hands out the micro-batches of the optimisation epochs. Whatever the source needs to continue exactly (prompt
+// cursor, sampler RNG, the rollout buffer) is the trainer's `state`, saved with every checkpoint.
 //
 // Each optimizer step is recorded and submitted once. Its loss and gradient-norm readbacks travel with that
 // submit and are awaited only after the NEXT step is submitted, so the GPU never waits for the CPU.
-import { AdamW, scale, startTape, type Engine, type Tensor } from '../engine/index.ts';
+import { AdamW, scale, startTape, Tensor, type Engine } from '../engine/index.ts';
 import type { RngState } from '../util/rng.ts';
 import type { DataPosition, PaddedBatch } from './batching.ts';
 import type { Checkpoint, CheckpointStore, HostTensor } from './checkpoint.ts';
@@ -32,15 +38,40 @@ export interface LoopConfig {
   batchesPerEpoch: number;
 }
 
+/** What every micro-batch tells the loop: how many real tokens it holds (throughput). */
+export interface LoopBatch {
+  realTokens: number;
+}
+
+/** A loss with scalar statistics recorded in the same graph (accuracy, clip ratio...): each (1), read back with the loss. */
+export interface LossOutput {
+  loss: Tensor;
+  stats?: Record<string, Tensor>;
+}
+
+/** One micro-batch from a batch source, with where the stream stands before and after it. */
+export interface SourceItem<B extends LoopBatch> {
+  batch: B;
+  position: DataPosition;
+  next: DataPosition;
+  /** Host-side metrics of this micro-batch (e.g. the rollout's rewards), averaged into its step's metrics. */
+  metrics?: Record<string, number>;
+}
+
+/** Micro-batches in training order; `next()` may be asynchronous (an RL rollout runs inside it). */
+export type BatchSource<B extends LoopBatch> = Iterator<SourceItem<B>> | AsyncIterator<SourceItem<B>>;
+
 /** What the loop needs from a trainer. */
-export interface LoopTrainer {
+export interface LoopTrainer<B extends LoopBatch = PaddedBatch> {
   engine: Engine;
   /** Trainable tensors, each with a stable unique label (checkpoint names). */
   params: Tensor[];
-  /** Records the forward pass of one micro-batch and returns its scalar loss (1). */
-  loss(batch: PaddedBatch): Tensor;
+  /** Records the forward pass of one micro-batch and returns its scalar loss (1), optionally with statistics. */
+  loss(batch: B): Tensor | LossOutput;
   /** The RNG the trainer draws from during training (dropout); saved and restored with checkpoints. */
   rng: { get(): RngState; set(s: RngState): void };
+  /** Anything else a resumed run needs to continue exactly (structured-cloneable; typed arrays allowed). */
+  state?: { get(): unknown; set(s: unknown): void };
 }
 
 export interface LoopHooks {
@@ -64,19 +95,36 @@ interface Pending {
   epoch: number;
   lr: number;
   losses: Promise<Float32Array>[];
+  /** Per micro-batch: its statistics' readbacks. */
+  stats: Record<string, Promise<Float32Array>>[];
+  /** Per micro-batch: host-side metrics from the source. */
+  hostMetrics: Record<string, number>[];
   info: Promise<Float32Array>;
   tokens: number;
   submittedAt: number;
+}
+
+/** Mean of each named value over the micro-batches that report it. */
+function meanByName(rows: Record<string, number>[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  const count: Record<string, number> = {};
+  for (const r of rows) {
+    for (const [k, v] of Object.entries(r)) {
+      sum[k] = (sum[k] ?? 0) + v;
+      count[k] = (count[k] ?? 0) + 1;
+    }
+  }
+  return Object.fromEntries(Object.keys(sum).map((k) => [k, sum[k] / count[k]]));
 }
 
 /**
  * Runs optimizer steps from the checkpoint's step (or 0) to `totalSteps`.
  * `batches` must continue from the checkpoint's data position (the caller builds the stream from it).
  */
-export async function runLoop(
-  trainer: LoopTrainer,
+export async function runLoop<B extends LoopBatch>(
+  trainer: LoopTrainer<B>,
   config: LoopConfig,
-  batches: Iterator<{ batch: PaddedBatch; position: DataPosition; next: DataPosition }>,
+  batches: BatchSource<B>,
   store: CheckpointStore | null,
   hooks: LoopHooks = {},
   resumeFrom: Checkpoint | null = null,
@@ -105,6 +153,9 @@ export async function runLoop(
 
   const settle = async (p: Pending): Promise<void> => {
     const losses = await Promise.all(p.losses);
+    const statRows = await Promise.all(
+      p.stats.map(async (r) => Object.fromEntries(await Promise.all(Object.entries(r).map(async ([k, v]) => [k, (await v)[0]] as const)))),
+    );
     const info = await p.info;
     const loss = losses.reduce((s, l) => s + l[0], 0) / losses.length;
     const skipped = info[2] !== 0 || !Number.isFinite(loss);
@@ -128,6 +179,8 @@ export async function runLoop(
         stepMs: (now - p.submittedAt), gpuBytes: e.stats.bytesLive, skipped,
         etaSeconds: perStep * (config.totalSteps - done),
       };
+      const extra = { ...meanByName(p.hostMetrics), ...meanByName(statRows) };
+      if (Object.keys(extra).length) m.metrics = extra;
       windowTokens = 0;
       windowStart = now;
       await hooks.onStep?.(m);
@@ -151,18 +204,23 @@ export async function runLoop(
       }
       const lr = learningRateAt(step, config.learningRate, config.schedule, config.warmupSteps, config.totalSteps);
       const losses: Promise<Float32Array>[] = [];
+      const stats: Record<string, Promise<Float32Array>>[] = [];
+      const hostMetrics: Record<string, number>[] = [];
       let tokens = 0;
       let epoch = position.epoch;
       for (let micro = 0; micro < config.gradientAccumulation; micro++) {
-        const next = batches.next();
+        const next = await batches.next();
         if (next.done) throw new Error('the batch stream ended early');
-        const { batch, position: at, next: after } = next.value;
+        const { batch, position: at, next: after, metrics } = next.value;
         epoch = at.epoch;
         position = after;
         tokens += batch.realTokens;
+        if (metrics) hostMetrics.push(metrics);
         const tape = startTape(e);
-        const loss = trainer.loss(batch);
+        const out = trainer.loss(batch);
+        const { loss, stats: st }: LossOutput = out instanceof Tensor ? { loss: out } : out;
         losses.push(loss.readLater());
+        stats.push(Object.fromEntries(Object.entries(st ?? {}).map(([k, t]) => [k, t.readLater()])));
         tape.backward(config.gradientAccumulation > 1 ? scale(loss, 1 / config.gradientAccumulation) : loss);
         tape.dispose();
       }
@@ -171,7 +229,9 @@ export async function runLoop(
       opt.zeroGrad();
       info.release();
       e.flush();
-      const current: Pending = { step, epoch: epoch + (position.batch / Math.max(1, config.batchesPerEpoch)), lr, losses, info: infoP, tokens, submittedAt: performance.now() };
+      const current: Pending = {
+        step, epoch: epoch + (position.batch / Math.max(1, config.batchesPerEpoch)), lr, losses, stats, hostMetrics, info: infoP, tokens, submittedAt: performance.now(),
+      };
       // The previous step's numbers arrive while this step runs on the GPU.
       if (pending) await settle(pending);
       pending = current;
@@ -203,7 +263,7 @@ export async function runLoop(
   }
 }
 
-async function captureState(t: LoopTrainer, opt: AdamW, runId: string, step: number, data: DataPosition, nonFiniteStreak: number): Promise<Checkpoint> {
+async function captureState<B extends LoopBatch>(t: LoopTrainer<B>, opt: AdamW, runId: string, step: number, data: DataPosition, nonFiniteStreak: number): Promise<Checkpoint> {
   const read = async (tensors: Tensor[]) => {
     const out: Record<string, HostTensor> = {};
     for (let i = 0; i < tensors.length; i++) out[t.params[i].label] = { shape: [...tensors[i].shape], data: await tensors[i].read() };
@@ -214,16 +274,21 @@ async function captureState(t: LoopTrainer, opt: AdamW, runId: string, step: num
     weights: await read(t.params),
     optimizer: { step: opt.t, m: await read(opt.m), v: await read(opt.v) },
     rng: t.rng.get(),
+    ...(t.state ? { trainerState: t.state.get() } : {}),
   };
 }
 
-function restoreState(t: LoopTrainer, opt: AdamW, c: Checkpoint): void {
+function restoreState<B extends LoopBatch>(t: LoopTrainer<B>, opt: AdamW, c: Checkpoint): void {
   writeTensors(t.engine, t.params, t.params.map((p) => p.label), c.weights, `checkpoint of run ${c.runId} at step ${c.step}`, 'weights');
   const names = t.params.map((p) => p.label);
   writeTensors(t.engine, opt.m, names, c.optimizer.m, `checkpoint of run ${c.runId}`, 'Adam first moment');
   writeTensors(t.engine, opt.v, names, c.optimizer.v, `checkpoint of run ${c.runId}`, 'Adam second moment');
   opt.t = c.optimizer.step;
   t.rng.set(c.rng);
+  if (t.state) {
+    if (c.trainerState === undefined) throw new Error(`checkpoint of run ${c.runId} at step ${c.step} has no trainer state (saved by another kind of trainer?)`);
+    t.state.set(c.trainerState);
+  }
 }
 
 /** Uploads saved host tensors into GPU tensors by name (checkpoint restore, loading a trained run for chat). */

@@ -16,6 +16,11 @@ export interface StepMetrics {
   skipped: boolean;
   /** Seconds left at the current pace. */
   etaSeconds: number;
+  /**
+   * The trainer's own per-step metrics under TRL's names (RM: accuracy, margin, mean_reward...; GRPO: reward,
+   * reward_std, kl, clip_ratio/region_mean...), each averaged over the step's micro-batches.
+   */
+  metrics?: Record<string, number>;
 }
 
 export interface EvalMetrics {
