@@ -5,6 +5,7 @@ import { chunkedLogitsBackward } from '../ops/chunked-logits.ts';
 import { embeddingBackward } from '../ops/embedding.ts';
 import { logitsBackward } from '../ops/logits.ts';
 import { matmulForward } from '../ops/matmul.ts';
+import { affineClampBackward, minmaxBackward } from '../ops/pointwise.ts';
 import { maskedMeanBackward } from '../ops/reduce.ts';
 import { rmsnormBackwardInput, rmsnormBackwardWeight } from '../ops/rmsnorm.ts';
 import { ropeApply } from '../ops/rope.ts';
@@ -100,6 +101,16 @@ export const BACKWARD_RULES: BackwardRules = {
 
   reshape(node, dy) {
     return [dy.view(node.inputs[0].shape)];
+  },
+
+  affineClamp(node, dy) {
+    return [affineClampBackward(dy.engine, node.inputs[0], dy, node.attrs)];
+  },
+
+  minmax(node, dy, needs) {
+    const [a, b] = node.inputs;
+    const e = dy.engine;
+    return [needs[0] ? minmaxBackward(e, node.attrs.op, a, b, dy) : null, needs[1] ? minmaxBackward(e, node.attrs.op, b, a, dy) : null];
   },
 
   attention(node, dout, needs) {
