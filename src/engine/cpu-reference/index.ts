@@ -10,3 +10,4 @@ export * from './logits.ts';
 export * from './reduce.ts';
 export * from './adamw.ts';
 export * from './pointwise.ts';
+export * from './sample.ts';
