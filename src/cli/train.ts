@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { Engine } from '../engine/index.ts';
 import { openNodeDevice } from '../gpu/node-gpu.ts';
 import { folderProvider } from '../model/node-files.ts';
-import { checkpointFiles } from '../train/export.ts';
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import { configToYaml } from '../train/config-schema.ts';
 import { loadTrainableModel } from '../train/load-model.ts';
@@ -14,6 +13,7 @@ import { parseSftYaml, SFT_TABLE, validateSftConfig, type SftConfig } from '../t
 import { runSft } from '../train/sft.ts';
 import { formatDuration } from '../ui/format.ts';
 import { FsCheckpointStore } from './fs-checkpoint-store.ts';
+import { writeModelOutput } from './model-output.ts';
 import { applySets, modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
 import { parse as parseYaml } from 'yaml';
 
@@ -99,13 +99,7 @@ async function main(): Promise<number> {
   // The output is the final checkpoint in the form a user takes elsewhere (the studio exports the same files).
   const final = await store.latest(runId);
   if (!final) throw new Error(`no checkpoint was written to ${join(out, 'checkpoints')}`);
-  for (const [name, data] of Object.entries(checkpointFiles(final, config))) writeFileSync(join(out, name), data);
-  if (config.finetune === 'full') {
-    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) writeFileSync(join(out, f), readFileSync(join(folderPath, f)));
-    console.log(`full model written to ${out}/ (HF layout)`);
-  } else {
-    console.log(`adapter written to ${out}/adapter_config.json + adapter_model.safetensors`);
-  }
+  console.log(writeModelOutput(out, final.weights, config, folderPath));
   console.log(`${outcome.status} after ${outcome.step} steps in ${formatDuration((performance.now() - t0) / 1000)}`);
   ctx.device.destroy();
   return 0;
