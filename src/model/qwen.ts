@@ -91,6 +91,11 @@ export class QwenModel {
   training = false;
   /** Recompute each layer in the backward pass instead of keeping its activations (long sequences, big models). */
   checkpointLayers = false;
+  /**
+   * false runs the frozen weights alone, as if the LoRA adapters were not attached: the RL reference policy is the
+   * policy RL started from, held without a second copy of the base weights (see src/train/load-policy.ts).
+   */
+  adapterEnabled = true;
 
   private constructor(
     readonly e: Engine,
@@ -294,7 +299,7 @@ export class QwenModel {
   private project(l: number, t: LoraTarget, x: Tensor, rng: Rng, bias?: Tensor): Tensor {
     const y = linear(x, this.layers[l].proj[t], bias);
     const lora = this.lora;
-    if (!lora || !lora.config.targets.includes(t)) return y;
+    if (!lora || !this.adapterEnabled || !lora.config.targets.includes(t)) return y;
     let xin = x;
     if (this.training && lora.config.dropout > 0) xin = mul(x, this.dropoutMask(x, rng));
     const low = linear(linear(xin, lora.A.get(`${l}.${t}`)!), lora.B.get(`${l}.${t}`)!); // (N, r) -> (N, out)

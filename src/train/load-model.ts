@@ -17,6 +17,8 @@ export interface LoadOptions {
   f16Base?: boolean;
   maxPositions?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Leave the LoRA adapters off (the caller attaches them itself, e.g. after merging a start adapter). */
+  deferLora?: boolean;
 }
 
 export async function loadTrainableModel(e: Engine, files: FileProvider, opts: LoadOptions): Promise<LoadedModel> {
@@ -27,7 +29,7 @@ export async function loadTrainableModel(e: Engine, files: FileProvider, opts: L
     loaded.tokenizer = ChatTokenizer.fromJson(tokenizerJson, { ...loaded.tokenizer.config, chat_template: COMPACT_CHAT_TEMPLATE });
   }
   const rng = new Rng(opts.seed);
-  if (!full) {
+  if (!full && !opts.deferLora) {
     loaded.model.addLora({ r: opts.lora.r, alpha: opts.lora.alpha, dropout: opts.lora.dropout, targets: opts.lora.target_modules as LoraTarget[] }, rng);
   }
   loaded.model.dropoutRng = rng.fork();
