@@ -1,5 +1,6 @@
-// npm run export -- --run DIR | --config FILE [--method sft|rm|grpo|ppo] --to trl|verl --out DIR
-// Writes a folder to run the studio's training on a GPU cluster with TRL + accelerate or verl (src/export/build.ts).
+// npm run export -- --run DIR | --config FILE [--method sft|rm|grpo|ppo] --to trl|verl|onnx --out DIR
+// Writes a folder to run the studio's training on a GPU cluster with TRL + accelerate or verl (src/export/build.ts),
+// or (--to onnx) the model with the run's adapter merged, in the layout transformers.js loads (src/export/onnx/).
 // --run reads a `npm run train` output_dir (config.resolved.yaml, the adapter); --config a YAML config + its datasets.
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -8,9 +9,13 @@ import { buildExport } from '../export/build.ts';
 import { EXPORT_METHODS, EXPORT_TARGETS, ExportError, type ExportMethod, type ExportRun, type ExportTarget } from '../export/run.ts';
 import { COMPACT_CHAT_TEMPLATE } from '../tokenizer/compact-template.ts';
 import { parseSftYaml } from '../train/sft-config.ts';
+import { buildOnnxFolder, readFolderWeights } from '../export/onnx/onnx-folder.ts';
+import { mapProvider } from '../model/byte-source.ts';
+import { folderProvider } from '../model/node-files.ts';
+import { loadAdapterFor } from '../model/peft.ts';
 import { BUILTIN_TINY, modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
 
-const USAGE = 'usage: npm run export -- --run DIR | --config FILE [--method sft|rm|grpo|ppo] --to trl|verl --out DIR';
+const USAGE = 'usage: npm run export -- --run DIR | --config FILE [--method sft|rm|grpo|ppo] --to trl|verl|onnx --out DIR';
 
 function parseArgs(argv: string[]) {
   const o = { run: '', config: '', method: '', to: '', out: '' };
@@ -21,7 +26,7 @@ function parseArgs(argv: string[]) {
     o[key] = argv[++i] ?? '';
   }
   if (!o.run === !o.config) throw new Error(`export: give exactly one of --run and --config\n${USAGE}`);
-  if (!(EXPORT_TARGETS as readonly string[]).includes(o.to)) throw new Error(`export: --to must be one of ${EXPORT_TARGETS.join(', ')}\n${USAGE}`);
+  if (![...EXPORT_TARGETS, 'onnx'].includes(o.to)) throw new Error(`export: --to must be one of ${[...EXPORT_TARGETS, 'onnx'].join(', ')}\n${USAGE}`);
   if (!o.out) throw new Error(`export: --out DIR is required\n${USAGE}`);
   if (o.method && !(EXPORT_METHODS as readonly string[]).includes(o.method)) throw new Error(`export: --method must be one of ${EXPORT_METHODS.join(', ')}`);
   return o;
@@ -68,10 +73,22 @@ export function loadRun(configPath: string, methodFlag: string, runDir?: string)
   return { method, config, train, eval: evalData, tools, chatTemplate, baseModel: modelName, modelFiles, adapter };
 }
 
-function main(): void {
+/** The model of a run with its adapter merged, as ONNX for transformers.js, with the tokenizer and the run's chat template. */
+async function onnxFiles(run: ExportRun): Promise<Record<string, string | Uint8Array>> {
+  const folder = modelFolderFor(run.baseModel);
+  const { config, weights } = await readFolderWeights(folderProvider(folder));
+  const adapter = run.adapter && run.config.finetune !== 'full'
+    ? await loadAdapterFor(mapProvider(new Map(Object.entries(run.adapter))), config, { baseModel: run.baseModel === 'builtin:tiny' ? null : run.baseModel })
+    : undefined;
+  if (run.config.finetune === 'full') throw new ExportError('a full fine-tuning run carries model.safetensors, not an adapter: export that folder (model_name: its output_dir)');
+  const tokenizerConfig = JSON.parse(readFileSync(join(folder, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+  return buildOnnxFolder({ config, weights, adapter, tokenizerJson: readFileSync(join(folder, 'tokenizer.json'), 'utf8'), tokenizerConfig: { ...tokenizerConfig, chat_template: run.chatTemplate } });
+}
+
+async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const run = args.run ? loadRun(join(args.run, 'config.resolved.yaml'), args.method, args.run) : loadRun(args.config, args.method);
-  const files = buildExport(run, args.to as ExportTarget);
+  const files = args.to === 'onnx' ? await onnxFiles(run) : buildExport(run, args.to as ExportTarget);
   let bytes = 0;
   for (const [name, data] of Object.entries(files)) {
     const path = join(args.out, name);
@@ -79,12 +96,10 @@ function main(): void {
     writeFileSync(path, data);
     bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
   }
-  console.log(`${run.method} run -> ${args.to}: ${Object.keys(files).length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB in ${args.out}/ (see ${join(args.out, 'README.md')})`);
+  console.log(`${run.method} run -> ${args.to}: ${Object.keys(files).length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB in ${args.out}/${files['README.md'] ? ` (see ${join(args.out, 'README.md')})` : ''}`);
 }
 
-try {
-  main();
-} catch (e) {
+main().catch((e) => {
   console.error((e as Error).message);
   process.exit(1);
-}
+});

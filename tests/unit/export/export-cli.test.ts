@@ -42,3 +42,19 @@ describe('npm run export', () => {
     expect(cli(['--config', join(tmp, 'bad.yaml'), '--to', 'onnx-ish', '--out', tmp]).stderr).toMatch(/--to must be one of/);
   }, 120_000);
 });
+
+describe('npm run export -- --to onnx', () => {
+  it('writes onnx/model.onnx with config and tokenizer files, loadable by onnxruntime-web with past_key_values inputs', async () => {
+    const out = join(tmp, 'onnx');
+    const r = cli(['--config', 'configs/config_sft.yaml', '--to', 'onnx', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    for (const f of ['onnx/model.onnx', 'config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json']) expect(existsSync(join(out, f)), f).toBe(true);
+    const ort = await import('onnxruntime-web');
+    ort.env.wasm.numThreads = 1;
+    const session = await ort.InferenceSession.create(readFileSync(join(out, 'onnx/model.onnx')));
+    expect(session.inputNames.slice(0, 3)).toEqual(['input_ids', 'attention_mask', 'position_ids']);
+    expect(session.inputNames).toContain('past_key_values.1.value');
+    expect(session.outputNames).toEqual(['logits', 'present.0.key', 'present.0.value', 'present.1.key', 'present.1.value']);
+    expect(JSON.parse(readFileSync(join(out, 'tokenizer_config.json'), 'utf8')).chat_template).toBe(JSON.parse(readFileSync('public/models/tiny/tokenizer_config.json', 'utf8')).chat_template);
+  }, 120_000);
+});
