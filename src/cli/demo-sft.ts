@@ -15,7 +15,7 @@ import { loadTrainableModel } from '../train/load-model.ts';
 import { validateSftConfig } from '../train/sft-config.ts';
 import { runSft } from '../train/sft.ts';
 import type { DatasetExample } from '../data/conversation.ts';
-import { formatDuration } from '../ui/format.ts';
+import { formatDuration } from '../util/format.ts';
 import { applySets, modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
 import { readParams, writeModelOutput } from './model-output.ts';
 

@@ -11,7 +11,7 @@ import { configToYaml } from '../train/config-schema.ts';
 import { loadTrainableModel } from '../train/load-model.ts';
 import { parseSftYaml, SFT_TABLE, validateSftConfig, type SftConfig } from '../train/sft-config.ts';
 import { runSft } from '../train/sft.ts';
-import { formatDuration } from '../ui/format.ts';
+import { formatDuration } from '../util/format.ts';
 import { FsCheckpointStore } from './fs-checkpoint-store.ts';
 import { writeModelOutput } from './model-output.ts';
 import { applySets, modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
