@@ -33,6 +33,15 @@ export interface EngineOptions {
 export interface EngineStats {
   dispatches: number;
   submits: number;
+  /** Bind groups created (a step that reuses its bind groups creates none). */
+  bindGroups: number;
+  /** Bytes copied from the CPU into tensors (uploads), and uniform words written. */
+  bytesUploaded: number;
+  bytesUniform: number;
+  /** Bytes read back to the CPU. */
+  bytesRead: number;
+  /** Pipelines compiled since the engine started (stops growing after the first steps). */
+  pipelinesCompiled: number;
   bytesAllocated: number;
   allocations: number;
   bytesLive: number;
@@ -166,7 +175,9 @@ export class Engine {
   get stats(): EngineStats {
     const b = this.batch.stats;
     const p = this.pool.stats;
-    return { dispatches: b.dispatches, submits: b.submits, bytesAllocated: p.bytesAllocated, allocations: p.allocations, bytesLive: p.bytesLive, bytesInUse: p.bytesInUse, pipelines: this.pipelines.size };
+    return {
+      dispatches: b.dispatches, submits: b.submits, bindGroups: b.bindGroups, bytesUploaded: b.bytesUploaded, bytesUniform: b.bytesUniform, bytesRead: b.bytesRead,
+      pipelinesCompiled: this.pipelines.compiled, bytesAllocated: p.bytesAllocated, allocations: p.allocations, bytesLive: p.bytesLive, bytesInUse: p.bytesInUse, pipelines: this.pipelines.size };
   }
 
   resetCounters(): void {
@@ -176,7 +187,7 @@ export class Engine {
 
   /** Records a compute dispatch of `code` (binding 0: uniform words when given, then `buffers` in order). */
   run(code: string, uniform: ArrayBuffer | null, buffers: GPUBuffer[], groups: [number, number?, number?], label?: string): void {
-    this.batch.dispatch(this.pipelines.get(code, 'main', label), uniform, buffers, groups);
+    this.batch.dispatch(this.pipelines.get(code, 'main', label), uniform, buffers, groups, label);
   }
 
   /** Workgroup counts for `n` workgroups spread over x and y (each dimension is limited to 65535). */

@@ -38,6 +38,10 @@ export interface BatchStats {
   bytesUploaded: number;
   /** Bytes read back to the CPU since resetCounters(). */
   bytesRead: number;
+  /** Bind groups created since resetCounters(). */
+  bindGroups: number;
+  /** Bytes of uniform words written since resetCounters() (one queue.writeBuffer per flush). */
+  bytesUniform: number;
 }
 
 export class CommandBatch {
@@ -46,7 +50,7 @@ export class CommandBatch {
   private arena: GPUBuffer | null = null;
   private readonly afterSubmit: Array<() => void> = [];
   private readonly bindLayouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
-  readonly stats: BatchStats = { dispatches: 0, submits: 0, bytesUploaded: 0, bytesRead: 0 };
+  readonly stats: BatchStats = { dispatches: 0, submits: 0, bytesUploaded: 0, bytesRead: 0, bindGroups: 0, bytesUniform: 0 };
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -54,7 +58,10 @@ export class CommandBatch {
     return this.commands.length;
   }
 
-  dispatch(pipeline: GPUComputePipeline, uniform: ArrayBuffer | null, buffers: GPUBuffer[], groups: [number, number?, number?]): void {
+  /** When set, dispatches are counted here by label (profiling which ops a step spends its dispatches on). */
+  byLabel: Map<string, number> | null = null;
+
+  dispatch(pipeline: GPUComputePipeline, uniform: ArrayBuffer | null, buffers: GPUBuffer[], groups: [number, number?, number?], label = ''): void {
     const [x, y = 1, z = 1] = groups;
     const max = this.device.limits.maxComputeWorkgroupsPerDimension;
     if (x > max || y > max || z > max) throw new Error(`dispatch of ${x}x${y}x${z} workgroups exceeds the adapter limit ${max} per dimension`);
@@ -66,6 +73,7 @@ export class CommandBatch {
     }
     this.commands.push({ kind: 'dispatch', pipeline, buffers, uniform, uniformOffset, groups: [x, y, z] });
     this.stats.dispatches++;
+    if (this.byLabel) this.byLabel.set(label, (this.byLabel.get(label) ?? 0) + 1);
   }
 
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, size: number): void {
@@ -127,12 +135,14 @@ export class CommandBatch {
         if (c.kind === 'dispatch' && c.uniform) words.set(new Uint8Array(c.uniform), c.uniformOffset);
       }
       device.queue.writeBuffer(this.arena, 0, words);
+      this.stats.bytesUniform += words.byteLength;
     }
     const enc = device.createCommandEncoder();
+    const timer = this.timing ? this.passTimer(enc) : null;
     let pass: GPUComputePassEncoder | null = null;
     for (const c of this.commands) {
       if (c.kind === 'dispatch') {
-        pass ??= enc.beginComputePass();
+        pass ??= enc.beginComputePass(timer?.next());
         let layout = this.bindLayouts.get(c.pipeline);
         if (!layout) this.bindLayouts.set(c.pipeline, (layout = c.pipeline.getBindGroupLayout(0)));
         const entries: GPUBindGroupEntry[] = [];
@@ -140,6 +150,7 @@ export class CommandBatch {
         c.buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
         pass.setPipeline(c.pipeline);
         pass.setBindGroup(0, device.createBindGroup({ layout, entries }));
+        this.stats.bindGroups++;
         pass.dispatchWorkgroups(c.groups[0], c.groups[1], c.groups[2]);
       } else {
         if (pass) {
@@ -151,12 +162,72 @@ export class CommandBatch {
       }
     }
     pass?.end();
+    timer?.resolve();
     device.queue.submit([enc.finish()]);
     this.stats.submits++;
     this.commands = [];
     this.uniformBytes = 0;
     const after = this.afterSubmit.splice(0);
     for (const f of after) f();
+  }
+
+  /**
+   * Measures GPU time with timestamp queries (devices with 'timestamp-query'): every compute pass of a flush writes
+   * its start and end, and `gpuTime()` sums them. Off by default (the queries cost a readback per flush).
+   */
+  get timing(): boolean {
+    return this.timingOn;
+  }
+  set timing(on: boolean) {
+    this.timingOn = on && this.device.features.has('timestamp-query');
+  }
+  private timingOn = false;
+  private gpuNs = 0;
+  private readonly timingReads: Promise<void>[] = [];
+
+  /** Nanoseconds the GPU spent in compute passes since resetCounters() (awaits the pending measurements). */
+  async gpuTime(): Promise<number> {
+    await Promise.all(this.timingReads.splice(0));
+    return this.gpuNs;
+  }
+
+  /** Hands out timestampWrites for each pass of one encoder and resolves them into a readback after the last. */
+  private passTimer(enc: GPUCommandEncoder): { next(): GPUComputePassDescriptor | undefined; resolve(): void } {
+    let passes = 0;
+    for (let i = 0, inPass = false; i < this.commands.length; i++) {
+      const isDispatch = this.commands[i].kind === 'dispatch';
+      if (isDispatch && !inPass) passes++;
+      inPass = isDispatch;
+    }
+    const count = Math.min(2 * passes, 4096); // WebGPU's largest query set; later passes go untimed
+    if (count === 0) return { next: () => undefined, resolve: () => {} };
+    const querySet = this.device.createQuerySet({ type: 'timestamp', count });
+    let used = 0;
+    return {
+      next: () => {
+        if (used + 2 > count) return undefined;
+        const d = { timestampWrites: { querySet, beginningOfPassWriteIndex: used, endOfPassWriteIndex: used + 1 } };
+        used += 2;
+        return d;
+      },
+      resolve: () => {
+        const resolved = this.device.createBuffer({ size: count * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+        const read = this.device.createBuffer({ size: count * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+        enc.resolveQuerySet(querySet, 0, count, resolved, 0);
+        enc.copyBufferToBuffer(resolved, 0, read, 0, count * 8);
+        this.afterSubmit.push(() => {
+          this.timingReads.push(
+            read.mapAsync(GPUMapMode.READ).then(() => {
+              const t = new BigUint64Array(read.getMappedRange());
+              for (let i = 0; i + 1 < used; i += 2) if (t[i + 1] > t[i]) this.gpuNs += Number(t[i + 1] - t[i]);
+              read.unmap();
+              for (const x of [read, resolved]) x.destroy();
+              querySet.destroy();
+            }),
+          );
+        });
+      },
+    };
   }
 
   /** Resolves when every submitted command has finished on the GPU. */
@@ -170,6 +241,9 @@ export class CommandBatch {
     this.stats.submits = 0;
     this.stats.bytesUploaded = 0;
     this.stats.bytesRead = 0;
+    this.stats.bindGroups = 0;
+    this.stats.bytesUniform = 0;
+    this.gpuNs = 0;
   }
 
   destroy(): void {
