@@ -1,7 +1,7 @@
 // The engine context: device, buffer pool, pipeline cache, command batch, tile choices and the active tape.
 import { f16BitsToF32, f32ToF16Bits } from '../util/f16.ts';
 import { BufferPool } from '../gpu/buffer-pool.ts';
-import { CommandBatch } from '../gpu/command-batch.ts';
+import { CommandBatch, type Binding } from '../gpu/command-batch.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import type { GpuReport } from '../gpu/gpu-report.ts';
 import { PipelineCache } from '../gpu/pipeline-cache.ts';
@@ -42,6 +42,8 @@ export interface EngineStats {
   bytesRead: number;
   /** Pipelines compiled since the engine started (stops growing after the first steps). */
   pipelinesCompiled: number;
+  /** Kernel sources generated since the engine started (once per parameter key, never per dispatch). */
+  kernelsGenerated: number;
   bytesAllocated: number;
   allocations: number;
   bytesLive: number;
@@ -177,7 +179,7 @@ export class Engine {
     const p = this.pool.stats;
     return {
       dispatches: b.dispatches, submits: b.submits, bindGroups: b.bindGroups, bytesUploaded: b.bytesUploaded, bytesUniform: b.bytesUniform, bytesRead: b.bytesRead,
-      pipelinesCompiled: this.pipelines.compiled, bytesAllocated: p.bytesAllocated, allocations: p.allocations, bytesLive: p.bytesLive, bytesInUse: p.bytesInUse, pipelines: this.pipelines.size };
+      pipelinesCompiled: this.pipelines.compiled, kernelsGenerated: this.pipelines.generated, bytesAllocated: p.bytesAllocated, allocations: p.allocations, bytesLive: p.bytesLive, bytesInUse: p.bytesInUse, pipelines: this.pipelines.size };
   }
 
   resetCounters(): void {
@@ -185,9 +187,26 @@ export class Engine {
     this.pool.resetCounters();
   }
 
-  /** Records a compute dispatch of `code` (binding 0: uniform words when given, then `buffers` in order). */
-  run(code: string, uniform: ArrayBuffer | null, buffers: GPUBuffer[], groups: [number, number?, number?], label?: string): void {
-    this.batch.dispatch(this.pipelines.get(code, 'main', label), uniform, buffers, groups, label);
+  /**
+   * Records a compute dispatch of a static shader `code` (binding 0: uniform words when given, then `bindings` in
+   * order). A tensor binds its own range; a raw GPUBuffer binds whole.
+   */
+  run(code: string, uniform: ArrayBuffer | null, bindings: Array<GPUBuffer | Tensor>, groups: [number, number?, number?], label = ''): void {
+    this.batch.dispatch(this.pipelines.get(code, label), uniform, bindings.map(bindingOf), groups);
+  }
+
+  /**
+   * Records a dispatch of a generated kernel: `key` names its parameters and `generate` makes its WGSL, which runs
+   * only the first time the key is seen (an unchanged step generates and hashes no WGSL).
+   */
+  runKernel(key: string, generate: () => string, uniform: ArrayBuffer | null, bindings: Array<GPUBuffer | Tensor>, groups: [number, number?, number?], label = ''): void {
+    this.batch.dispatch(this.pipelines.getGenerated(key, generate, label), uniform, bindings.map(bindingOf), groups);
+  }
+
+  /** Copies `bytes` bytes between tensors (byte offsets within each tensor), in command order. */
+  copy(src: Tensor, srcByte: number, dst: Tensor, dstByte: number, bytes: number): void {
+    if (srcByte + bytes > src.bytes || dstByte + bytes > dst.bytes) throw new Error(`copy of ${bytes} bytes from ${src.label}@${srcByte} (${src.bytes} bytes) to ${dst.label}@${dstByte} (${dst.bytes} bytes) is out of range`);
+    this.batch.copy(src.storageBuffer, src.offset + srcByte, dst.storageBuffer, dst.offset + dstByte, bytes);
   }
 
   /** Workgroup counts for `n` workgroups spread over x and y (each dimension is limited to 65535). */
@@ -197,6 +216,10 @@ export class Engine {
     const y = Math.ceil(n / max);
     return [Math.ceil(n / y), y];
   }
+}
+
+function bindingOf(b: GPUBuffer | Tensor): Binding {
+  return b instanceof Tensor ? b.binding : b;
 }
 
 /** Uniform block builder: 32-bit words, u32 or f32, in struct order. */

@@ -33,16 +33,16 @@ export function attentionDims(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, val
   return { B, Tq, Tk, S, Hq, Hkv, D, scale: scale ?? 1 / Math.sqrt(D) };
 }
 
-/** Kernel source and rows per workgroup for this engine's attention family (subgroups need head_dim % sg == 0). */
-function kernelFor(e: Engine, which: AttentionKernel, D: number): { code: string; rowsPerGroup: number } {
+function launch(e: Engine, which: AttentionKernel, d: AttentionDims, rows: number, tensors: Tensor[]): void {
   const sg = e.fixedSubgroupSize;
-  if (e.attentionKernel === 'subgroups' && D % sg === 0 && D / sg <= 64) return { code: attentionSubgroupKernel(which, D, sg), rowsPerGroup: 64 / sg };
-  return { code: attentionKernel(which, D), rowsPerGroup: 64 };
-}
-
-function launch(e: Engine, which: AttentionKernel, d: AttentionDims, rows: number, buffers: GPUBuffer[]): void {
-  const k = kernelFor(e, which, d.D);
-  e.run(k.code, params(d), buffers, e.grid(Math.ceil(rows / k.rowsPerGroup)), `attention.${which}`);
+  const D = d.D;
+  const label = `attention.${which}`;
+  // Subgroups need head_dim % sg == 0; the kernel is generated once per (family, kernel, head_dim, subgroup size).
+  if (e.attentionKernel === 'subgroups' && D % sg === 0 && D / sg <= 64) {
+    e.runKernel(`attention:sg${sg}:${which}:${D}`, () => attentionSubgroupKernel(which, D, sg), params(d), tensors, e.grid(Math.ceil(rows / (64 / sg))), label);
+  } else {
+    e.runKernel(`attention:rows:${which}:${D}`, () => attentionKernel(which, D), params(d), tensors, e.grid(Math.ceil(rows / 64)), label);
+  }
 }
 
 function params(d: AttentionDims): ArrayBuffer {
@@ -54,17 +54,17 @@ export function attentionForward(e: Engine, q: Tensor, k: Tensor, v: Tensor, mas
   const out = e.empty(q.shape, 'f32', 'attention');
   const stats = e.empty([d.B, d.Hq, d.Tq, 2], 'f32', 'attention.stats');
   const rows = d.B * d.Hq * d.Tq;
-  launch(e, 'forward', d, rows, [q.buffer, k.buffer, v.buffer, mask.buffer, out.buffer, stats.buffer]);
+  launch(e, 'forward', d, rows, [q, k, v, mask, out, stats]);
   return { out, stats };
 }
 
 export function attentionBackward(e: Engine, q: Tensor, k: Tensor, v: Tensor, mask: Tensor, out: Tensor, stats: Tensor, dout: Tensor, d: AttentionDims): { dq: Tensor; dk: Tensor; dv: Tensor } {
   const rows = d.B * d.Hq * d.Tq;
-  launch(e, 'delta', d, rows, [out.buffer, dout.buffer, stats.buffer]);
+  launch(e, 'delta', d, rows, [out, dout, stats]);
   const dq = e.empty(q.shape, 'f32', 'attention.dq');
-  launch(e, 'backwardDq', d, rows, [q.buffer, k.buffer, v.buffer, mask.buffer, dout.buffer, stats.buffer, dq.buffer]);
+  launch(e, 'backwardDq', d, rows, [q, k, v, mask, dout, stats, dq]);
   const dk = e.empty(k.shape, 'f32', 'attention.dk');
   const dv = e.empty(v.shape, 'f32', 'attention.dv');
-  launch(e, 'backwardDkv', d, d.B * d.Hkv * d.S, [q.buffer, k.buffer, v.buffer, mask.buffer, dout.buffer, stats.buffer, dk.buffer, dv.buffer]);
+  launch(e, 'backwardDkv', d, d.B * d.Hkv * d.S, [q, k, v, mask, dout, stats, dk, dv]);
   return { dq, dk, dv };
 }

@@ -88,15 +88,23 @@ export function matmulForward(e: Engine, a: Tensor, b: Tensor, opts: MatmulOptio
   const vecB = vec && !transB && bType === 'f32' && d.N % 4 === 0 && tiles.rn % 4 === 0;
   const vecK = vec && (opts.dotK ?? e.matmulDotK) && !transA && transB && bType === 'f32' && d.K % 4 === 0;
   const spec: MatmulKernelSpec = { kind, transA, transB, bType, accumulate: !!opts.accumulateInto, ...tiles, pairK, vecA: vecA && !vecK, vecB: vecB && !vecK, vecK };
-  validateMatmulSpec(spec, e.device.limits);
   if (d.M === 0 || d.N === 0) return out;
   if (d.K === 0) {
-    if (!opts.accumulateInto) e.batch.clear(out.buffer, out.bytes);
+    if (!opts.accumulateInto) e.batch.clear(out.storageBuffer, out.bytes, out.offset);
     return out;
   }
   const tileM = spec.wgy * spec.rm;
   const tileN = spec.wgx * spec.rn;
   const uniform = words({ u: d.M }, { u: d.N }, { u: d.K }, { u: d.sharedB ? 0 : d.M * d.K }, { u: d.sharedB ? 0 : d.K * d.N }, { u: d.M * d.N });
-  e.run(matmulKernel(spec), uniform, [a.buffer, b.buffer, out.buffer], [Math.ceil(d.N / tileN), Math.ceil(d.M / tileM), d.batch], 'matmul');
+  e.runKernel(matmulKey(spec), () => {
+    validateMatmulSpec(spec, e.device.limits);
+    return matmulKernel(spec);
+  }, uniform, [a, b, out], [Math.ceil(d.N / tileN), Math.ceil(d.M / tileM), d.batch], 'matmul');
   return out;
+}
+
+/** The pipeline key of a matmul kernel: every field of its spec (the WGSL is generated once per key). */
+function matmulKey(s: MatmulKernelSpec): string {
+  const b = (x: boolean | undefined) => (x ? 1 : 0);
+  return `matmul:${s.kind}:${b(s.transA)}${b(s.transB)}${b(s.accumulate)}:${s.bType}:${s.rm}x${s.rn}:${s.wgx}x${s.wgy}:${s.bk}:${b(s.pairK)}${b(s.vecA)}${b(s.vecB)}${b(s.vecK)}`;
 }

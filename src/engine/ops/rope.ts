@@ -49,6 +49,6 @@ export function ropeApply(e: Engine, x: Tensor, positions: Tensor, tables: RopeT
     }
   }
   const out = e.empty(x.shape, 'f32', 'rope');
-  e.run(ropeSrc, words({ u: tokens }, { u: H }, { u: D }, { f: sign }), [x.buffer, tables.cos.buffer, tables.sin.buffer, positions.buffer, out.buffer], e.grid(Math.ceil((tokens * H * (D / 2)) / 64)), 'rope');
+  e.run(ropeSrc, words({ u: tokens }, { u: H }, { u: D }, { f: sign }), [x, tables.cos, tables.sin, positions, out], e.grid(Math.ceil((tokens * H * (D / 2)) / 64)), 'rope');
   return out;
 }

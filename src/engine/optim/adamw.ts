@@ -59,7 +59,7 @@ export class AdamW {
     const bc2 = 1 - Math.pow(c.beta2, this.t);
     for (const { p, i } of withGrad) {
       const u = words({ u: p.size }, { f: lr }, { f: c.beta1 }, { f: c.beta2 }, { f: c.eps }, { f: c.weightDecay }, { f: bc1 }, { f: bc2 });
-      e.run(adamwSrc, u, [p.buffer, p.grad!.buffer, this.m[i].buffer, this.v[i].buffer, info.buffer], e.grid(Math.ceil(p.size / 64)), 'adamw');
+      e.run(adamwSrc, u, [p, p.grad!, this.m[i], this.v[i], info], e.grid(Math.ceil(p.size / 64)), 'adamw');
     }
     return info;
   }
