@@ -192,7 +192,7 @@ export class Engine {
    * order). A tensor binds its own range; a raw GPUBuffer binds whole.
    */
   run(code: string, uniform: ArrayBuffer | null, bindings: Array<GPUBuffer | Tensor>, groups: [number, number?, number?], label = ''): void {
-    this.batch.dispatch(this.pipelines.get(code, label), uniform, bindings.map(bindingOf), groups);
+    this.batch.dispatch(this.pipelines.get(code, label), uniform, bindings.map(bindingOf), groups, label);
   }
 
   /**
@@ -200,7 +200,7 @@ export class Engine {
    * only the first time the key is seen (an unchanged step generates and hashes no WGSL).
    */
   runKernel(key: string, generate: () => string, uniform: ArrayBuffer | null, bindings: Array<GPUBuffer | Tensor>, groups: [number, number?, number?], label = ''): void {
-    this.batch.dispatch(this.pipelines.getGenerated(key, generate, label), uniform, bindings.map(bindingOf), groups);
+    this.batch.dispatch(this.pipelines.getGenerated(key, generate, label), uniform, bindings.map(bindingOf), groups, label);
   }
 
   /** Copies `bytes` bytes between tensors (byte offsets within each tensor), in command order. */

@@ -35,6 +35,13 @@ export class Tensor {
   grad: Tensor | null = null;
   /** CPU copy of the contents, kept for u32 index tensors whose backward needs them (embedding ids). */
   host: Uint32Array | null = null;
+  /**
+   * A parameter's gradient slot in its optimizer's arena (ParamArena): backward writes the gradient there, so the
+   * optimizer and the gradient norm see all gradients of a group in one buffer.
+   */
+  gradSlot: Tensor | null = null;
+  /** Owned by a longer-lived structure (an arena slot): release() leaves it alone; it is updated in place. */
+  pinned = false;
   private released = false;
 
   constructor(
@@ -129,9 +136,31 @@ export class Tensor {
     return new Float32Array(await this.engine.batch.readback(this.storageBuffer, this.bytes, this.offset));
   }
 
+  /**
+   * Moves this tensor to another storage (an arena), keeping its identity (models hold parameters by reference).
+   * The caller has copied the data there; the old storage is released.
+   */
+  relocate(storage: Storage, offset: number): void {
+    const old = this.storage;
+    if (--old.refs === 0 && old.buffer) {
+      if (old.pooled) this.engine.pool.release(old.buffer);
+      else old.buffer.destroy();
+      old.buffer = null;
+    }
+    storage.refs++;
+    (this as { storage: Storage }).storage = storage;
+    (this as { offset: number }).offset = offset;
+  }
+
+  /** Unpins and releases (the arena that pinned this tensor is being disposed). */
+  unpin(): void {
+    this.pinned = false;
+    this.release();
+  }
+
   /** Gives the buffer back (to the pool when no other view uses it). Recorded commands still see the data. */
   release(): void {
-    if (this.released) return;
+    if (this.released || this.pinned) return;
     this.released = true;
     const s = this.storage;
     if (--s.refs === 0 && s.buffer) {

@@ -95,7 +95,7 @@ export class CommandBatch {
     return this.commands.length;
   }
 
-  dispatch(kernel: Kernel, uniform: ArrayBuffer | null, bindings: Binding[], groups: [number, number?, number?]): void {
+  dispatch(kernel: Kernel, uniform: ArrayBuffer | null, bindings: Binding[], groups: [number, number?, number?], label = kernel.label): void {
     const [x, y = 1, z = 1] = groups;
     const max = this.device.limits.maxComputeWorkgroupsPerDimension;
     if (x > max || y > max || z > max) throw new Error(`dispatch of ${x}x${y}x${z} workgroups exceeds the adapter limit ${max} per dimension`);
@@ -112,7 +112,7 @@ export class CommandBatch {
     }
     this.commands.push({ kind: 'dispatch', kernel, bindings, uniformOffset, groups: [x, y, z] });
     this.stats.dispatches++;
-    if (this.byLabel) this.byLabel.set(kernel.label, (this.byLabel.get(kernel.label) ?? 0) + 1);
+    if (this.byLabel) this.byLabel.set(label, (this.byLabel.get(label) ?? 0) + 1);
   }
 
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, size: number): void {
