@@ -54,8 +54,11 @@ export {
   linearTokenLogprobs,
   maskedMean,
   checkpoint,
+  projection,
   type AttentionOptions,
+  type ProjectionLora,
 } from './autograd/functions.ts';
+export { dropoutSeeds, dropoutMaskRef } from './ops/dropout.ts';
 export type { OpName, OpRecords } from './autograd/op-records.ts';
 export { ropeTables, ropeTableData, type RopeTables } from './ops/rope.ts';
 export { IGNORE_TARGET } from './ops/logits.ts';

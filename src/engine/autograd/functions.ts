@@ -177,6 +177,38 @@ export function maskedMean(x: Tensor, w: Tensor): Tensor {
   return record(e, 'maskedMean', [x, w], NONE, { info }, out);
 }
 
+/** LoRA factors of a projection: A (r, in), B (out, r), the scale alpha/r, and dropout on the LoRA path's input. */
+export interface ProjectionLora {
+  A: Tensor;
+  B: Tensor;
+  scale: number;
+  /** Inverted dropout of x on the LoRA path, its mask from two seed words (counter-based, computed in the kernel). */
+  dropout?: { p: number; seed: number; seed2: number };
+}
+
+/**
+ * A projection with everything around it fused into its matmuls: x (…, in) · wᵀ [+ bias] [+ residual]
+ * [+ scale · (dropout(x) · Aᵀ) · Bᵀ]. The bias and residual are the base matmul's epilogue, the LoRA product is added
+ * into its output by the second LoRA matmul (alpha = scale), and dropout is applied to x as the first LoRA matmul
+ * reads it: 1 dispatch, or 3 with LoRA (instead of up to 7 plus a host-drawn mask). w may be frozen f16x2.
+ */
+export function projection(x: Tensor, w: Tensor, opts: { bias?: Tensor; residual?: Tensor; lora?: ProjectionLora } = {}): Tensor {
+  const e = engineOf(x, w);
+  if (w.dtype === 'f16x2' && w.needsGrad) throw new Error('projection: an f16x2 weight is frozen storage and cannot take a gradient');
+  const inputs: Tensor[] = [x, w];
+  const at = (t: Tensor | undefined) => (t ? inputs.push(t) - 1 : -1);
+  const { lora } = opts;
+  const attrs = { bias: at(opts.bias), residual: at(opts.residual), loraA: at(lora?.A), loraB: at(lora?.B), scale: lora?.scale ?? 0, dropout: lora?.dropout && lora.dropout.p > 0 ? lora.dropout : null };
+  const y = matmulForward(e, x, w, { transB: true, bias: opts.bias, residual: opts.residual });
+  let u: Tensor | undefined;
+  if (lora) {
+    const d = attrs.dropout;
+    u = matmulForward(e, x, lora.A, { transB: true, dropout: d ? { on: 'A', ...d } : undefined }); // (…, r)
+    matmulForward(e, u, lora.B, { transB: true, accumulateInto: y, alpha: lora.scale });
+  }
+  return record(e, 'projection', inputs, attrs, u ? { u } : {}, y);
+}
+
 /**
  * Activation recomputation: runs fn without keeping its intermediates; backward runs it again under a
  * private tape. fn must be deterministic and return one tensor; parameters it uses get their gradients as usual.

@@ -7,6 +7,16 @@ import type { Tensor } from '../tensor.ts';
 
 type None = Record<string, never>;
 
+/** Where the optional inputs of a projection sit in its input list (-1: absent), and its LoRA scale and dropout. */
+export interface ProjectionAttrs {
+  bias: number;
+  residual: number;
+  loraA: number;
+  loraB: number;
+  scale: number;
+  dropout: { p: number; seed: number; seed2: number } | null;
+}
+
 export interface OpRecords {
   matmul: { inputs: [a: Tensor, b: Tensor]; attrs: { transA: boolean; transB: boolean }; saved: None };
   embedding: { inputs: [table: Tensor, ids: Tensor]; attrs: None; saved: None };
@@ -26,6 +36,7 @@ export interface OpRecords {
   linearLogits: { inputs: [h: Tensor, w: Tensor, targets: Tensor]; attrs: { mode: ChunkedLogitsMode; plan: ChunkPlan }; saved: None };
   maskedMean: { inputs: [x: Tensor, w: Tensor]; attrs: None; saved: { info: Tensor } };
   checkpoint: { inputs: Tensor[]; attrs: { fn: (...inputs: Tensor[]) => Tensor }; saved: None };
+  projection: { inputs: Tensor[]; attrs: ProjectionAttrs; saved: { u?: Tensor } };
 }
 
 export type OpName = keyof OpRecords;

@@ -38,6 +38,14 @@ export function gradTarget(t: Tensor): { into: Tensor; accumulate: boolean } | n
   return prev && prev.storage.refs === 1 ? { into: prev, accumulate: true } : null;
 }
 
+/** The gradient of `t` so far, when a rule may add into it in place (never claims a fresh arena slot). */
+export function accumulateTarget(t: Tensor): Tensor | null {
+  if (!active || !t.needsGrad) return null;
+  if (t.requiresGrad) return t.grad && (t.grad.pinned || t.grad.storage.refs === 1) ? t.grad : null;
+  const prev = active.grads.get(t);
+  return prev && prev.storage.refs === 1 ? prev : null;
+}
+
 export class Tape {
   readonly nodes: TapeNode[] = [];
   /** Every tensor created while recording; dispose() releases what backward did not. */

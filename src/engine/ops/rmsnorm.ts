@@ -17,10 +17,12 @@ export function rmsnormForward(e: Engine, x: Tensor, w: Tensor, eps: number): { 
   return { y, rstd };
 }
 
-export function rmsnormBackwardInput(e: Engine, x: Tensor, w: Tensor, dy: Tensor, rstd: Tensor): Tensor {
+/** dx, or dx added into `accumulateInto` (x's gradient so far) without a separate dispatch. */
+export function rmsnormBackwardInput(e: Engine, x: Tensor, w: Tensor, dy: Tensor, rstd: Tensor, accumulateInto?: Tensor): Tensor {
   const [rows, C] = rowsOf(x.shape);
-  const dx = e.empty(x.shape, 'f32', 'rmsnorm.dx');
-  e.run(backwardSrc, words({ u: rows }, { u: C }), [x, w, dy, rstd, dx], e.grid(rows), 'rmsnormBackward');
+  if (accumulateInto && accumulateInto.size !== x.size) throw new Error(`rmsnorm backward: accumulateInto has ${accumulateInto.size} elements, x ${x.size}`);
+  const dx = accumulateInto ?? e.empty(x.shape, 'f32', 'rmsnorm.dx');
+  e.run(backwardSrc, words({ u: rows }, { u: C }, { u: accumulateInto ? 1 : 0 }), [x, w, dy, rstd, dx], e.grid(rows), 'rmsnormBackward');
   return dx;
 }
 
