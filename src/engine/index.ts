@@ -39,6 +39,7 @@ export {
   embedding,
   rmsnorm,
   rope,
+  ropePair,
   swiglu,
   add,
   sub,

@@ -9,7 +9,7 @@
 
 import { Rng } from '../util/rng.ts';
 import {
-  add, attention, checkpoint, crossEntropy, dropoutSeeds, embedding, linear, matmul, projection, reshape, rmsnorm, rope, ropeTables, scale,
+  add, attention, checkpoint, crossEntropy, dropoutSeeds, embedding, linear, matmul, projection, reshape, rmsnorm, ropePair, ropeTables, scale,
   swiglu, type Engine, type RopeTables,
 } from '../engine/index.ts';
 import type { QwenConfig } from './config.ts';
@@ -330,8 +330,7 @@ export class QwenModel {
       q = rmsnorm(q, L.qNorm, eps); // per head, over D
       k = rmsnorm(k, L.kNorm!, eps);
     }
-    q = rope(q, positions, this.rope);
-    k = rope(k, positions, this.rope);
+    [q, k] = ropePair(q, k, positions, this.rope); // one dispatch for both
     let o: Tensor; // (B, Tq, H, D)
     if (cache) {
       this.writeCache(cache.kv.k[l], k, B, Tq, cache.start, cache.kv.S);

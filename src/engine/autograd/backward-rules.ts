@@ -7,11 +7,11 @@ import { logitsBackward } from '../ops/logits.ts';
 import { matmulForward } from '../ops/matmul.ts';
 import { maskedMeanBackward } from '../ops/reduce.ts';
 import { rmsnormBackwardInput, rmsnormBackwardWeight } from '../ops/rmsnorm.ts';
-import { ropeApply } from '../ops/rope.ts';
+import { ropeApply, ropePairApply } from '../ops/rope.ts';
 import { swigluBackward } from '../ops/swiglu.ts';
 import type { Tensor } from '../tensor.ts';
 import type { BackwardRules } from './op-records.ts';
-import { accumulateTarget, gradTarget, Tape } from './tape.ts';
+import { accumulateTarget, gradTarget, pendingGrad, Tape } from './tape.ts';
 
 /** Folds leading dims: (…, M, K) -> (rows, K) views for the weight gradient of a shared 2-D operand. */
 function flat2(t: Tensor): Tensor {
@@ -72,7 +72,20 @@ export const BACKWARD_RULES: BackwardRules = {
   rope(node, dy, needs) {
     const [x, positions] = node.inputs;
     // A rotation's transpose is the rotation by the opposite angle.
-    return [needs[0] ? ropeApply(x.engine, dy, positions, node.attrs.tables, -1) : null, null];
+    if (!needs[0]) return [null, null];
+    const { tables, pair } = node.attrs;
+    if (pair && node.output === pair.first && pair.dFirst) {
+      const d = pair.dFirst; // rotated by the second node's fused dispatch
+      pair.dFirst = null;
+      return [d, null];
+    }
+    const dFirst = pair && node.output === pair.second && pair.firstInput.needsGrad ? pendingGrad(pair.first) : null;
+    if (dFirst) {
+      const [da, db] = ropePairApply(x.engine, dFirst, dy, positions, tables, -1);
+      pair!.dFirst = da;
+      return [db, null];
+    }
+    return [ropeApply(x.engine, dy, positions, tables, -1), null];
   },
 
   swiglu(node, dy) {

@@ -9,11 +9,11 @@ import { crossEntropyLoss, IGNORE_TARGET, logitStats, selectStat } from '../ops/
 import { matmulForward, type MatmulOptions } from '../ops/matmul.ts';
 import { maskedMeanForward } from '../ops/reduce.ts';
 import { rmsnormForward } from '../ops/rmsnorm.ts';
-import { ropeApply, type RopeTables } from '../ops/rope.ts';
+import { ropeApply, ropePairApply, type RopeTables } from '../ops/rope.ts';
 import { fmt, rowsOf } from '../ops/shape.ts';
 import { swigluForward } from '../ops/swiglu.ts';
 import type { Tensor } from '../tensor.ts';
-import type { OpName, OpRecords } from './op-records.ts';
+import type { OpName, OpRecords, RopePair } from './op-records.ts';
 
 function engineOf(...ts: Tensor[]): Engine {
   const e = ts[0].engine;
@@ -60,6 +60,14 @@ export function rmsnorm(x: Tensor, w: Tensor, eps: number): Tensor {
 export function rope(x: Tensor, positions: Tensor, tables: RopeTables): Tensor {
   const e = engineOf(x, positions);
   return record(e, 'rope', [x, positions], { tables }, NONE, ropeApply(e, x, positions, tables, 1));
+}
+
+/** rope() of two tensors at the same positions (a layer's queries and keys) in one dispatch, forward and backward. */
+export function ropePair(a: Tensor, b: Tensor, positions: Tensor, tables: RopeTables): [Tensor, Tensor] {
+  const e = engineOf(a, b, positions);
+  const [ra, rb] = ropePairApply(e, a, b, positions, tables, 1);
+  const pair: RopePair = { firstInput: a, first: ra, second: rb, dFirst: null };
+  return [record(e, 'rope', [a, positions], { tables, pair }, NONE, ra), record(e, 'rope', [b, positions], { tables, pair }, NONE, rb)];
 }
 
 export function swiglu(gate: Tensor, up: Tensor): Tensor {

@@ -38,6 +38,11 @@ export function gradTarget(t: Tensor): { into: Tensor; accumulate: boolean } | n
   return prev && prev.storage.refs === 1 ? { into: prev, accumulate: true } : null;
 }
 
+/** The gradient of a non-leaf tensor waiting in the running backward pass, if any (read-only use). */
+export function pendingGrad(t: Tensor): Tensor | null {
+  return active?.grads.get(t) ?? null;
+}
+
 /** The gradient of `t` so far, when a rule may add into it in place (never claims a fresh arena slot). */
 export function accumulateTarget(t: Tensor): Tensor | null {
   if (!active || !t.needsGrad) return null;

@@ -9,3 +9,4 @@ export * from './attention.ts';
 export * from './logits.ts';
 export * from './reduce.ts';
 export * from './adamw.ts';
+export * from './projection.ts';
