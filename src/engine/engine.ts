@@ -16,11 +16,20 @@ export interface EngineOptions {
   /** Force the matmul kernel family (default: by adapter kind: 'cpu' => register-blocked, 'gpu' => tiled). */
   matmulKernel?: 'register' | 'tiled';
   /**
-   * Attention kernel family: 'rows' (one invocation per row, head_dim in registers) or 'subgroups' (a subgroup
-   * per row). Default: 'subgroups' when the adapter has a fixed subgroup size of at least 8 that divides
-   * 64 (lavapipe: 8, most GPUs: 32), else 'rows' (SwiftShader's 4-lane subgroups measured slower).
+   * Attention kernel family: 'tiled' (flash attention with workgroup-memory tiles of K/V and Q/dO: what GPUs want;
+   * decode steps with few query rows fall back to the row kernels), 'rows' (one invocation per row, head_dim in
+   * registers) or 'subgroups' (a subgroup per row). Default: 'tiled' on GPU adapters; on CPU adapters 'subgroups'
+   * when the fixed subgroup size is at least 8 and divides 64 (lavapipe: 8), else 'rows' (SwiftShader's 4-lane
+   * subgroups measured slower).
    */
-  attentionKernel?: 'rows' | 'subgroups';
+  attentionKernel?: 'rows' | 'subgroups' | 'tiled';
+  /** With 'tiled', calls with fewer query rows than this use the row kernels (default 16; tests set 1). */
+  attentionTiledMinRows?: number;
+  /**
+   * Tests: run the 'subgroups' attention kernels generated for this subgroup size (e.g. 32, NVIDIA's) with the
+   * subgroup reductions emulated, on an adapter that has another size or none.
+   */
+  emulateAttentionSubgroups?: number;
   /**
    * Register matmul x·Wᵀ with K % 4 == 0 through vec4 dot products along K. Default: on for SwiftShader
    * (measured 1.3x faster there), off elsewhere (lavapipe measured 1.4x slower with it).
@@ -64,7 +73,10 @@ export class Engine {
   readonly matmulDotK: boolean;
   /** Fixed subgroup size usable by the subgroup attention kernels, or 0. */
   readonly fixedSubgroupSize: number;
-  readonly attentionKernel: 'rows' | 'subgroups';
+  readonly attentionKernel: 'rows' | 'subgroups' | 'tiled';
+  readonly attentionTiledMinRows: number;
+  /** Subgroup size of the emulated attention subgroup kernels (tests), or 0. */
+  readonly emulatedSubgroupSize: number;
   /** The tape that records differentiable ops, or null (inference, optimizer updates). */
   tape: Tape | null = null;
   /** Sets that take ownership of every tensor created while they are on top (tapes, scopes). */
@@ -83,8 +95,11 @@ export class Engine {
     this.matmulDotK = opts.matmulDotK ?? this.report.name === 'swiftshader';
     const sg = this.report.subgroupSizes;
     this.fixedSubgroupSize = this.hasSubgroups && sg && sg[0] === sg[1] && 64 % sg[0] === 0 ? sg[0] : 0;
-    if (opts.attentionKernel === 'subgroups' && !this.fixedSubgroupSize) throw new Error('attentionKernel "subgroups" needs the subgroups feature and a fixed subgroup size dividing 64');
-    this.attentionKernel = opts.attentionKernel ?? (this.fixedSubgroupSize >= 8 ? 'subgroups' : 'rows');
+    this.attentionTiledMinRows = opts.attentionTiledMinRows ?? 16;
+    this.emulatedSubgroupSize = opts.emulateAttentionSubgroups ?? 0;
+    if (this.emulatedSubgroupSize && 64 % this.emulatedSubgroupSize !== 0) throw new Error('emulateAttentionSubgroups must divide 64');
+    if (opts.attentionKernel === 'subgroups' && !this.fixedSubgroupSize && !this.emulatedSubgroupSize) throw new Error('attentionKernel "subgroups" needs the subgroups feature and a fixed subgroup size dividing 64');
+    this.attentionKernel = opts.attentionKernel ?? (ctx.report.kind === 'gpu' ? 'tiled' : this.fixedSubgroupSize >= 8 ? 'subgroups' : 'rows');
   }
 
   /** An uninitialised tensor from the pool (every op writes all of its output). */
