@@ -1,9 +1,10 @@
 // npm run bench:model -- [--shape tiny|qwen2.5-0.5b|qwen3-0.6b|all] [--device auto|null|gpu|lavapipe|swiftshader]
 //                          [--batch 4] [--seq 256] [--lora q,k,v,o] [--r 16] [--dropout 0] [--checkpoint]
-//                          [--steps 5] [--decode 1,8,32,64] [--gen 16] [--no-train] [--no-decode] [--by-op]
+//                          [--steps 20] [--decode 1,8,32,64] [--gen 16] [--no-train] [--no-decode] [--by-op]
 // The CPU side of a training step and of a decode step, per step: dispatches, bind groups created, pipelines
 // compiled, bytes written to the GPU (uploads + uniforms) and read back, JavaScript recording time (record + encode +
-// submit, median and best of --steps), and GPU time from timestamp queries where the adapter has them.
+// submit: median and best of --steps by the clock, and on the null device the process's CPU time, which other work on
+// a shared machine does not inflate), and GPU time from timestamp queries where the adapter has them.
 // Shapes too big for the CPU adapters run on the null device (src/gpu/null-device.ts: counts calls, runs nothing);
 // the tiny model runs on the real adapter. The decode benchmark runs generate() at each batch size and reports
 // tokens/s and the bytes read back per decode step and sequence.
@@ -87,7 +88,8 @@ async function trainBench(e: Engine, model: QwenModel, B: number, T: number, ste
   const opt = new AdamW(e, model.trainableParams(), { lr: 1e-4 });
   model.training = true;
   // One optimizer step as the training loop records it: forward, chunked LM loss, backward, AdamW, one submit.
-  const step = async (): Promise<{ jsMs: number; wallMs: number }> => {
+  const step = async (): Promise<{ jsMs: number; cpuMs: number; wallMs: number }> => {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const tape = startTape(e);
     const loss = model.lmLoss(model.forward(batch, { logits: false }).hidden, targets);
@@ -100,13 +102,16 @@ async function trainBench(e: Engine, model: QwenModel, B: number, T: number, ste
     info.release();
     e.flush();
     const jsMs = performance.now() - t0;
+    const c = process.cpuUsage(c0);
     await Promise.all([v, iv]);
     loss.release();
-    return { jsMs, wallMs: performance.now() - t0 };
+    return { jsMs, cpuMs: (c.user + c.system) / 1000, wallMs: performance.now() - t0 };
   };
-  for (let w = 0; w < 2; w++) await step(); // warm-up: pipelines compiled, pool filled
+  // Warm-up: pipelines compiled, pool filled, and (on the null device, where a step is cheap) the JIT settled.
+  for (let w = 0; w < (real ? 2 : 10); w++) await step();
   await e.sync();
   const js: number[] = [];
+  const cpu: number[] = [];
   const wall: number[] = [];
   const gpu: number[] = [];
   let counts: StepCounts | null = null;
@@ -119,6 +124,7 @@ async function trainBench(e: Engine, model: QwenModel, B: number, T: number, ste
     const r = await step();
     e.batch.byLabel = null;
     js.push(r.jsMs);
+    cpu.push(r.cpuMs);
     wall.push(r.wallMs);
     if (e.batch.timing) gpu.push((await e.batch.gpuTime()) / 1e6);
     counts ??= countsOf(e.stats, before);
@@ -129,7 +135,8 @@ async function trainBench(e: Engine, model: QwenModel, B: number, T: number, ste
   const lora = model.lora!.config;
   console.log(`  training step (batch ${B} x seq ${T}, LoRA r=${lora.r} on ${lora.targets.join(',')}, dropout ${lora.dropout}, checkpointing ${model.checkpointLayers ? 'on' : 'off'}):`);
   console.log(`    per step: ${countsLine(counts!)}`);
-  console.log(`    JavaScript: ${median(js).toFixed(1)} ms median, ${Math.min(...js).toFixed(1)} ms best of ${steps} (record + encode + submit)`);
+  console.log(`    JavaScript (record + encode + submit): ${median(js).toFixed(1)} ms median, ${Math.min(...js).toFixed(1)} ms best of ${steps} by the clock` +
+    (real ? '' : `; ${median(cpu).toFixed(1)} ms median CPU time of the process (unaffected by other work on the machine)`));
   if (real) {
     console.log(`    wall time: ${median(wall).toFixed(1)} ms median (${rate((N / median(wall)) * 1000)} tokens/s)` + (gpu.length ? `; GPU time (timestamps): ${median(gpu).toFixed(1)} ms median` : '; no timestamp queries on this adapter'));
   }
@@ -202,7 +209,7 @@ async function benchShape(shape: string): Promise<void> {
   const e = new Engine(ctx);
   const B = Number(arg('batch', '4'));
   const T = Number(arg('seq', '256'));
-  const steps = Number(arg('steps', '5'));
+  const steps = Number(arg('steps', real ? '5' : '20'));
   let model: QwenModel;
   const t0 = performance.now();
   if (isTiny) model = (await loadModel(e, folderProvider('public/models/tiny'), { storage: 'f32', trainable: false })).model;

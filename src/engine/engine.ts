@@ -211,11 +211,12 @@ export class Engine {
   }
 
   /**
-   * Records a dispatch of a generated kernel: `key` names its parameters and `generate` makes its WGSL, which runs
-   * only the first time the key is seen (an unchanged step generates and hashes no WGSL).
+   * Records a dispatch of a generated kernel: `key` names its parameters and `generate(arg)` makes its WGSL, which
+   * runs only the first time the key is seen (an unchanged step generates and hashes no WGSL). `generate` should be a
+   * module-level function, so a dispatch allocates no closure.
    */
-  runKernel(key: string, generate: () => string, uniform: ArrayBuffer | null, bindings: Array<GPUBuffer | Tensor>, groups: [number, number?, number?], label = ''): void {
-    this.batch.dispatch(this.pipelines.getGenerated(key, generate, label), uniform, bindings.map(bindingOf), groups, label);
+  runKernel<A>(key: string, generate: (arg: A) => string, arg: A, uniform: ArrayBuffer | null, bindings: Array<GPUBuffer | Tensor>, groups: [number, number?, number?], label = ''): void {
+    this.batch.dispatch(this.pipelines.getGenerated(key, generate, arg, label), uniform, bindings.map(bindingOf), groups, label);
   }
 
   /** Copies `bytes` bytes between tensors (byte offsets within each tensor), in command order. */

@@ -83,7 +83,7 @@ export class CommandBatch {
   private readonly afterSubmit: Array<() => void> = [];
   private readonly bindGroups = new Map<GPUBindGroupLayout, Map<string, GPUBindGroup>>();
   private bindGroupCount = 0;
-  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
+  private readonly bufferIds = new WeakMap<GPUBuffer, string>();
   private nextBufferId = 1;
   readonly stats: BatchStats = { dispatches: 0, submits: 0, bytesUploaded: 0, bytesRead: 0, bindGroups: 0, bytesUniform: 0, stagingBuffers: 0 };
   /** When set, dispatches are counted here by label (profiling which ops a step spends its dispatches on). */
@@ -165,18 +165,26 @@ export class CommandBatch {
     return new Promise<ArrayBuffer>((resolve, reject) => this.reads.push({ offset, bytes, resolve, reject }));
   }
 
-  private bufferId(b: GPUBuffer): number {
+  /** A buffer's id as two UTF-16 code units (ids are 32-bit), for bind group keys. */
+  private bufferId(b: GPUBuffer): string {
     let id = this.bufferIds.get(b);
-    if (id === undefined) this.bufferIds.set(b, (id = this.nextBufferId++));
+    if (id === undefined) {
+      const n = this.nextBufferId++;
+      this.bufferIds.set(b, (id = String.fromCharCode(n & 0xffff, n >>> 16)));
+    }
     return id;
   }
 
-  /** The bind group of a dispatch: cached by its layout, the uniform arena and each binding's buffer and range. */
+  /**
+   * The bind group of a dispatch: cached by its layout, the uniform arena and each binding's buffer and range. The key
+   * is a short string of code units (two per id, offset and size), cheap to build and hash for every dispatch.
+   */
   private bindGroup(c: DispatchCommand): GPUBindGroup {
     const k = c.kernel;
-    let key = k.hasUniform ? `${this.bufferId(this.arena!)}` : '';
+    let key = k.hasUniform ? this.bufferId(this.arena!) : '';
     for (const b of c.bindings) {
-      key += 'buffer' in b ? `|${this.bufferId(b.buffer)}@${b.offset}+${b.size}` : `|${this.bufferId(b)}`;
+      // A type mark, then a fixed number of code units per type: the key is unambiguous.
+      key += 'buffer' in b ? 's' + this.bufferId(b.buffer) + String.fromCharCode(b.offset & 0xffff, b.offset >>> 16, b.size & 0xffff, b.size >>> 16) : 'w' + this.bufferId(b);
     }
     let byKey = this.bindGroups.get(k.layout);
     if (!byKey) this.bindGroups.set(k.layout, (byKey = new Map()));

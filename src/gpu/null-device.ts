@@ -44,8 +44,17 @@ function zeroCounts(): NullDeviceCounts {
   return { dispatches: 0, bindGroups: 0, pipelines: 0, shaderModules: 0, buffers: 0, bytesWritten: 0, bytesRead: 0, copies: 0, submits: 0 };
 }
 
+/**
+ * Mapped ranges share two scratch buffers per process (one written by uploads, one that stays zero for readbacks), so
+ * counting a step allocates no host memory the size of its transfers (a 0.5B model's weights are 1.2 GB).
+ */
+const scratch = { write: new ArrayBuffer(0), read: new ArrayBuffer(0) };
+function scratchOf(kind: 'write' | 'read', size: number): ArrayBuffer {
+  if (scratch[kind].byteLength < size) scratch[kind] = new ArrayBuffer(size);
+  return scratch[kind];
+}
+
 class NullBuffer {
-  private mapped: ArrayBuffer | null = null;
   constructor(
     private readonly counts: NullDeviceCounts,
     readonly size: number,
@@ -57,21 +66,18 @@ class NullBuffer {
     this.mapState = mappedAtCreation ? 'mapped' : 'unmapped';
   }
   mapState: GPUBufferMapState;
+  /** At least `size` bytes (the engine reads or writes only the range it mapped). */
   getMappedRange(offset = 0, size = this.size - offset): ArrayBuffer {
-    this.mapped ??= new ArrayBuffer(this.size);
-    return size === this.size && offset === 0 ? this.mapped : this.mapped.slice(offset, offset + size);
+    return scratchOf(this.usage & GPUBufferUsage.MAP_READ ? 'read' : 'write', offset + size);
   }
   async mapAsync(mode: number): Promise<void> {
     if (mode & GPUMapMode.READ) this.counts.bytesRead += this.size;
     this.mapState = 'mapped';
   }
   unmap(): void {
-    this.mapped = null;
     this.mapState = 'unmapped';
   }
-  destroy(): void {
-    this.mapped = null;
-  }
+  destroy(): void {}
 }
 
 class NullPass {

@@ -54,11 +54,11 @@ export class PipelineCache {
     return k;
   }
 
-  /** The pipeline of a generated kernel: `generate()` runs only the first time `key` is seen. */
-  getGenerated(key: string, generate: () => string, label = ''): Kernel {
+  /** The pipeline of a generated kernel: `generate(arg)` runs only the first time `key` is seen. */
+  getGenerated<A>(key: string, generate: (arg: A) => string, arg: A, label = ''): Kernel {
     let k = this.byKey.get(key);
     if (!k) {
-      const code = generate();
+      const code = generate(arg);
       this.generated++;
       this.byKey.set(key, (k = this.compile(code, label)));
     }

@@ -53,16 +53,16 @@ function launch(e: Engine, which: AttentionKernel, d: AttentionDims, rows: numbe
   const label = `attention.${which}`;
   // The kernel is generated once per (family, kernel, head_dim, subgroup size).
   if (familyFor(e, d) === 'subgroups') {
-    e.runKernel(`attention:sg${sg}${emulate ? 'emu' : ''}:${which}:${D}`, () => attentionSubgroupKernel(which, D, sg, emulate), params(d), tensors, e.grid(Math.ceil(rows / (64 / sg))), label);
+    e.runKernel(`attention:sg${sg}${emulate ? 'emu' : ''}:${which}:${D}`, (a) => attentionSubgroupKernel(...a), [which, D, sg, emulate] as const, params(d), tensors, e.grid(Math.ceil(rows / (64 / sg))), label);
   } else {
-    e.runKernel(`attention:rows:${which}:${D}`, () => attentionKernel(which, D), params(d), tensors, e.grid(Math.ceil(rows / 64)), label);
+    e.runKernel(`attention:rows:${which}:${D}`, (a) => attentionKernel(...a), [which, D] as const, params(d), tensors, e.grid(Math.ceil(rows / 64)), label);
   }
 }
 
 function launchTiled(e: Engine, which: TiledAttentionKernel, d: AttentionDims, tensors: Tensor[]): void {
   const bt = tileKeys(d.D, e.device.limits.maxComputeWorkgroupStorageSize);
   const grid: [number, number, number] = which === 'backwardDkv' ? [Math.ceil(d.S / TILE_ROWS), d.Hkv, d.B] : [Math.ceil(d.Tq / TILE_ROWS), d.Hq, d.B];
-  e.runKernel(`attention:tiled:${which}:${d.D}:${bt}`, () => attentionTiledKernel(which, d.D, bt), params(d), tensors, grid, `attention.${which}`);
+  e.runKernel(`attention:tiled:${which}:${d.D}:${bt}`, (a) => attentionTiledKernel(...a), [which, d.D, bt] as const, params(d), tensors, grid, `attention.${which}`);
 }
 
 function params(d: AttentionDims): ArrayBuffer {

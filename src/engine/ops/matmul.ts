@@ -112,7 +112,7 @@ export function matmulForward(e: Engine, a: Tensor, b: Tensor, opts: MatmulOptio
   const vecA = vec && transA && d.M % 4 === 0 && tiles.rm % 4 === 0;
   const vecB = vec && !transB && bType === 'f32' && d.N % 4 === 0 && tiles.rn % 4 === 0;
   const vecK = vec && (opts.dotK ?? e.matmulDotK) && !transA && transB && bType === 'f32' && d.K % 4 === 0;
-  const spec: MatmulKernelSpec = { kind, transA, transB, bType, accumulate: !!opts.accumulateInto, ...tiles, pairK, vecA: vecA && !vecK, vecB: vecB && !vecK, vecK,
+  const spec: MatmulKernelSpec & { limits: MatmulLimits } = { limits: e.device.limits, kind, transA, transB, bType, accumulate: !!opts.accumulateInto, ...tiles, pairK, vecA: vecA && !vecK, vecB: vecB && !vecK, vecK,
     bias: !!opts.bias, residual: !!opts.residual, dropout: drop?.on };
   if (d.M === 0 || d.N === 0) return out;
   if (d.K === 0) {
@@ -122,22 +122,53 @@ export function matmulForward(e: Engine, a: Tensor, b: Tensor, opts: MatmulOptio
   }
   const tileM = spec.wgy * spec.rm;
   const tileN = spec.wgx * spec.rn;
-  const uniform = words(
-    { u: d.M }, { u: d.N }, { u: d.K }, { u: d.sharedB ? 0 : d.M * d.K }, { u: d.sharedB ? 0 : d.K * d.N }, { u: d.M * d.N }, { f: opts.alpha ?? 1 },
-    { u: drop?.seed ?? 0 }, { u: drop?.seed2 ?? 0 }, { u: drop ? dropoutThreshold(drop.p) : 0 }, { f: drop ? 1 / (1 - drop.p) : 1 },
-  );
+  // The uniform block is written into a module scratch buffer: the batch copies it at once (matmul is most of a
+  // step's dispatches, and a words() call allocates an object per field).
+  U32[0] = d.M;
+  U32[1] = d.N;
+  U32[2] = d.K;
+  U32[3] = d.sharedB ? 0 : d.M * d.K;
+  U32[4] = d.sharedB ? 0 : d.K * d.N;
+  U32[5] = d.M * d.N;
+  F32[6] = opts.alpha ?? 1;
+  U32[7] = drop?.seed ?? 0;
+  U32[8] = drop?.seed2 ?? 0;
+  U32[9] = drop ? dropoutThreshold(drop.p) : 0;
+  F32[10] = drop ? 1 / (1 - drop.p) : 1;
   const bindings = [a, b, out];
   if (opts.bias) bindings.push(opts.bias);
   if (opts.residual) bindings.push(opts.residual);
-  e.runKernel(matmulKey(spec), () => {
-    validateMatmulSpec(spec, e.device.limits);
-    return matmulKernel(spec);
-  }, uniform, bindings, [Math.ceil(d.N / tileN), Math.ceil(d.M / tileM), d.batch], 'matmul');
+  e.runKernel(matmulKey(spec), generate, spec, UNIFORM, bindings, [Math.ceil(d.N / tileN), Math.ceil(d.M / tileM), d.batch], 'matmul');
   return out;
 }
 
-/** The pipeline key of a matmul kernel: every field of its spec (the WGSL is generated once per key). */
-function matmulKey(s: MatmulKernelSpec): string {
-  const b = (x: boolean | undefined) => (x ? 1 : 0);
-  return `matmul:${s.kind}:${b(s.transA)}${b(s.transB)}${b(s.accumulate)}:${s.bType}:${s.rm}x${s.rn}:${s.wgx}x${s.wgy}:${s.bk}:${b(s.pairK)}${b(s.vecA)}${b(s.vecB)}${b(s.vecK)}:${b(s.bias)}${b(s.residual)}${s.dropout ?? '-'}`;
+const UNIFORM = new ArrayBuffer(48);
+const U32 = new Uint32Array(UNIFORM);
+const F32 = new Float32Array(UNIFORM);
+
+function generate(spec: MatmulKernelSpec & { limits: MatmulLimits }): string {
+  validateMatmulSpec(spec, spec.limits);
+  return matmulKernel(spec);
 }
+
+type MatmulLimits = Parameters<typeof validateMatmulSpec>[1];
+
+/**
+ * The pipeline key of a matmul kernel: every field of its spec, packed into a number first so that the key string is
+ * built once per distinct kernel and found again by number (an interned string's hash is cached by the JS engine).
+ */
+function matmulKey(s: MatmulKernelSpec): string {
+  let flags = 0;
+  for (const f of [s.transA, s.transB, s.accumulate, s.pairK, s.vecA, s.vecB, s.vecK, s.bias, s.residual, s.kind === 'tiled']) flags = flags * 2 + (f ? 1 : 0);
+  const n = ((((((flags * 3 + B_TYPES.indexOf(s.bType)) * 4 + DROP.indexOf(s.dropout)) * 17 + s.rm) * 17 + s.rn) * 257 + s.wgx) * 257 + s.wgy) * 65 + s.bk;
+  let key = KEYS.get(n);
+  if (key === undefined) {
+    const b = (x: boolean | undefined) => (x ? 1 : 0);
+    key = `matmul:${s.kind}:${b(s.transA)}${b(s.transB)}${b(s.accumulate)}:${s.bType}:${s.rm}x${s.rn}:${s.wgx}x${s.wgy}:${s.bk}:${b(s.pairK)}${b(s.vecA)}${b(s.vecB)}${b(s.vecK)}:${b(s.bias)}${b(s.residual)}${s.dropout ?? '-'}`;
+    KEYS.set(n, key);
+  }
+  return key;
+}
+const KEYS = new Map<number, string>();
+const B_TYPES: MatmulBType[] = ['f32', 'f16x2', 'f16'];
+const DROP = [undefined, 'A', 'B', 'C'];

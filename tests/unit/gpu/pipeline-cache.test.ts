@@ -27,8 +27,8 @@ describe('pipeline cache', () => {
       generated++;
       return '@group(0) @binding(0) var<uniform> n: vec4<u32>;\n@group(0) @binding(1) var<storage, read> x: array<f32>;\n@group(0) @binding(2) var<storage, read_write> y: array<f32>;\n@compute @workgroup_size(64) fn main() {}';
     };
-    for (let i = 0; i < 3; i++) e.runKernel('test:copy', gen, new Uint32Array([8, 0, 0, 0]).buffer, [x, y], [1], 'copy');
-    e.runKernel('test:copy', gen, new Uint32Array([8, 0, 0, 0]).buffer, [y, x], [1], 'copy');
+    for (let i = 0; i < 3; i++) e.runKernel('test:copy', gen, null, new Uint32Array([8, 0, 0, 0]).buffer, [x, y], [1], 'copy');
+    e.runKernel('test:copy', gen, null, new Uint32Array([8, 0, 0, 0]).buffer, [y, x], [1], 'copy');
     e.flush();
     expect(generated).toBe(1);
     expect(e.stats.kernelsGenerated).toBe(1);
