@@ -39,6 +39,7 @@ export {
   embedding,
   rmsnorm,
   rope,
+  ropePair,
   swiglu,
   add,
   sub,
@@ -58,8 +59,11 @@ export {
   linearTokenLogprobs,
   maskedMean,
   checkpoint,
+  projection,
   type AttentionOptions,
+  type ProjectionLora,
 } from './autograd/functions.ts';
+export { dropoutSeeds, dropoutMaskRef } from './ops/dropout.ts';
 export type { OpName, OpRecords } from './autograd/op-records.ts';
 export { ropeTables, ropeTableData, type RopeTables } from './ops/rope.ts';
 export { IGNORE_TARGET } from './ops/logits.ts';

@@ -277,15 +277,22 @@ export async function runLoop<B extends LoopBatch>(
 }
 
 async function captureState<B extends LoopBatch>(t: LoopTrainer<B>, opt: AdamW, runId: string, step: number, data: DataPosition, nonFiniteStreak: number): Promise<Checkpoint> {
-  const read = async (tensors: Tensor[]) => {
-    const out: Record<string, HostTensor> = {};
-    for (let i = 0; i < tensors.length; i++) out[t.params[i].label] = { shape: [...tensors[i].shape], data: await tensors[i].read() };
-    return out;
-  };
+  // Every tensor's readback is scheduled first and travels with one submit (one mapped buffer), not one submit each.
+  const schedule = (tensors: Tensor[]) => tensors.map((x) => x.readLater());
+  const pending = [schedule(t.params), schedule(opt.m), schedule(opt.v)];
+  t.engine.flush();
+  const [weights, m, v] = await Promise.all(
+    pending.map(async (ps) => {
+      const values = await Promise.all(ps);
+      const out: Record<string, HostTensor> = {};
+      values.forEach((data, i) => (out[t.params[i].label] = { shape: [...t.params[i].shape], data }));
+      return out;
+    }),
+  );
   return {
     runId, step, data, nonFiniteStreak, createdAt: Date.now(),
-    weights: await read(t.params),
-    optimizer: { step: opt.t, m: await read(opt.m), v: await read(opt.v) },
+    weights,
+    optimizer: { step: opt.t, m, v },
     rng: t.rng.get(),
     ...(t.state ? { trainerState: t.state.get() } : {}),
   };
@@ -310,6 +317,6 @@ export function writeTensors(e: Engine, tensors: Tensor[], names: string[], from
     const h = from[names[i]];
     if (!h) throw new Error(`${source} has no ${what} for "${names[i]}" (a different model or LoRA config?)`);
     if (h.data.length !== x.size) throw new Error(`${source}: ${what} "${names[i]}" has ${h.data.length} values, the model needs ${x.size}`);
-    e.batch.upload(h.data, x.buffer);
+    x.write(h.data);
   });
 }

@@ -11,3 +11,4 @@ export * from './reduce.ts';
 export * from './adamw.ts';
 export * from './pointwise.ts';
 export * from './sample.ts';
+export * from './projection.ts';
