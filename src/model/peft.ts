@@ -2,7 +2,10 @@
 // here load in PyTorch/PEFT, TRL and vLLM and back. Key names follow PEFT's saved state dict:
 //   base_model.model.model.layers.<l>.self_attn.q_proj.lora_A.weight   (r, in)
 //   base_model.model.model.layers.<l>.self_attn.q_proj.lora_B.weight   (out, r)
-//   base_model.model.score.weight                                        (1, C)  value head (modules_to_save)
+//   base_model.model.score.weight                                        (1, C)  score head of a SEQ_CLS adapter
+// The score head is what PEFT saves for a `modules_to_save` module: its ModulesToSaveWrapper holds the trained copy
+// as `score.modules_to_save.default.weight`, and get_peft_model_state_dict saves it as `score.weight` (the wrapper's
+// adapter_state_dict drops `modules_to_save.<adapter>`); set_peft_model_state_dict maps it back on load.
 
 import { readText, type FileProvider } from './byte-source.ts';
 import type { QwenConfig } from './config.ts';
@@ -34,7 +37,7 @@ export function peftKey(layer: number, target: LoraTarget, factor: 'A' | 'B'): s
   return `base_model.model.model.layers.${layer}.${targetModulePath(target)}.lora_${factor}.weight`;
 }
 
-export const VALUE_HEAD_KEY = 'base_model.model.score.weight';
+export const SCORE_HEAD_KEY = 'base_model.model.score.weight';
 
 /** (in, out) of each target's base projection. */
 export function targetDims(cfg: QwenConfig, target: LoraTarget): { inDim: number; outDim: number } {
@@ -67,8 +70,11 @@ export interface Adapter {
   metadata?: Record<string, string>;
 }
 
-/** adapter_config.json as PEFT writes it for our LoRA config. */
-export function peftConfigJson(lora: LoraConfig, baseModel: string, withValueHead: boolean): Record<string, unknown> {
+/**
+ * adapter_config.json as PEFT writes it for our LoRA config. With the score head it is a SEQ_CLS adapter:
+ * PeftModelForSequenceClassification adds ["classifier", "score"] to modules_to_save, and that list is what it saves.
+ */
+export function peftConfigJson(lora: LoraConfig, baseModel: string, withScoreHead: boolean): Record<string, unknown> {
   return {
     alpha_pattern: {},
     auto_mapping: null,
@@ -81,13 +87,13 @@ export function peftConfigJson(lora: LoraConfig, baseModel: string, withValueHea
     layers_to_transform: null,
     lora_alpha: lora.alpha,
     lora_dropout: lora.dropout,
-    modules_to_save: withValueHead ? ['score'] : null,
+    modules_to_save: withScoreHead ? ['classifier', 'score'] : null,
     peft_type: 'LORA',
     r: lora.r,
     rank_pattern: {},
     revision: null,
     target_modules: [...lora.targets],
-    task_type: withValueHead ? 'SEQ_CLS' : 'CAUSAL_LM',
+    task_type: withScoreHead ? 'SEQ_CLS' : 'CAUSAL_LM',
     use_dora: false,
     use_rslora: false,
   };
@@ -155,7 +161,7 @@ export async function loadAdapter(files: FileProvider, model?: QwenConfig): Prom
   return adapter;
 }
 
-/** Every (layer, target) has A (r, in) and B (out, r); nothing else except an optional value head. */
+/** Every (layer, target) has A (r, in) and B (out, r); nothing else except an optional score head. */
 export function checkAdapterShapes(adapter: Adapter, model: QwenConfig): void {
   const expected = new Map<string, number[]>();
   for (let l = 0; l < model.numLayers; l++) {
@@ -165,7 +171,7 @@ export function checkAdapterShapes(adapter: Adapter, model: QwenConfig): void {
       expected.set(peftKey(l, t, 'B'), [outDim, adapter.lora.r]);
     }
   }
-  expected.set(VALUE_HEAD_KEY, [1, model.hiddenSize]);
+  expected.set(SCORE_HEAD_KEY, [1, model.hiddenSize]);
   for (const [key, t] of adapter.tensors) {
     const shape = expected.get(key);
     if (!shape) throw new AdapterError(`adapter_model.safetensors: tensor "${key}" is not a LoRA factor of targets ${adapter.lora.targets.join(',')} on a ${model.numLayers}-layer model`);
@@ -174,6 +180,6 @@ export function checkAdapterShapes(adapter: Adapter, model: QwenConfig): void {
     }
   }
   for (const key of expected.keys()) {
-    if (key !== VALUE_HEAD_KEY && !adapter.tensors.has(key)) throw new AdapterError(`adapter_model.safetensors: tensor "${key}" is missing`);
+    if (key !== SCORE_HEAD_KEY && !adapter.tensors.has(key)) throw new AdapterError(`adapter_model.safetensors: tensor "${key}" is missing`);
   }
 }

@@ -1,6 +1,6 @@
 // Reverse-mode autograd: ops record nodes while a tape is active; backward() walks them in reverse,
 // accumulates parameter gradients into `.grad` and releases each intermediate as soon as it is no longer needed.
-import { accumulate } from '../ops/elementwise.ts';
+import { accumulate, binaryForward } from '../ops/elementwise.ts';
 import type { Engine } from '../engine.ts';
 import type { Tensor } from '../tensor.ts';
 import { BACKWARD_RULES } from './backward-rules.ts';
@@ -58,11 +58,23 @@ export class Tape {
       grads.set(output, e.tensor(new Float32Array(output.size).fill(1), output.shape, 'f32', 'seed'));
     }
     const result = new Map<Tensor, Tensor>();
+    // acc += g, in place unless acc's buffer is also another live gradient: `add` hands both its inputs views of
+    // one dy, and adding into that buffer would change the other input's gradient too (copy on write).
+    const sum = (acc: Tensor, g: Tensor): Tensor => {
+      if (acc.storage.refs === 1) {
+        accumulate(e, acc, g);
+        g.release();
+        return acc;
+      }
+      const gv = g.view(acc.shape);
+      const out = e.keep(binaryForward(e, 'add', acc, gv));
+      for (const t of [acc, gv, g]) t.release();
+      return out;
+    };
     const give = (t: Tensor, g: Tensor) => {
       if (t.requiresGrad) {
         if (t.grad) {
-          accumulate(e, t.grad, g);
-          g.release();
+          t.grad = sum(t.grad, g);
         } else {
           this.owned.delete(g);
           t.grad = g.shape.length === t.shape.length && g.shape.every((d, i) => d === t.shape[i]) ? g : reshapeOwned(g, t.shape);
@@ -70,10 +82,7 @@ export class Tape {
         return;
       }
       const prev = grads.get(t);
-      if (prev) {
-        accumulate(e, prev, g);
-        g.release();
-      } else grads.set(t, g);
+      grads.set(t, prev ? sum(prev, g) : g);
     };
     for (let n = this.nodes.length - 1; n >= 0; n--) {
       const node = this.nodes[n];

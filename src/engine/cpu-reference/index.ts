@@ -10,3 +10,5 @@ export * from './logits.ts';
 export * from './reduce.ts';
 export * from './adamw.ts';
 export * from './pointwise.ts';
+export * from './log-sigmoid.ts';
+export * from './preference.ts';
