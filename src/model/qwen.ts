@@ -186,7 +186,10 @@ export class QwenModel {
         postNorm: get(`${p}post_attention_layernorm.weight`),
       });
     }
-    return new QwenModel(e, cfg, get('model.embed_tokens.weight'), layers, get('model.norm.weight'), cfg.tieWordEmbeddings ? null : get('lm_head.weight'), base);
+    const m = new QwenModel(e, cfg, get('model.embed_tokens.weight'), layers, get('model.norm.weight'), cfg.tieWordEmbeddings || cfg.task === 'seq-cls' ? null : get('lm_head.weight'), base);
+    // A ForSequenceClassification checkpoint brings its trained score head.
+    if (cfg.task === 'seq-cls') m.scoreHead = get('score.weight');
+    return m;
   }
 
   // ------------------------------------------------------------------ LoRA and score head
@@ -375,6 +378,7 @@ export class QwenModel {
   }
 
   private lmLogits(hidden: Tensor): Tensor {
+    if (this.cfg.task === 'seq-cls' && !this.cfg.tieWordEmbeddings) throw new Error('this is a sequence-classification (reward) model: it has no LM head to generate with');
     return linear(hidden, this.lmHead ?? this.embed); // (N, V)
   }
 
