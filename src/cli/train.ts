@@ -15,7 +15,6 @@ import type { ToolDefinition } from '../tools/types.ts';
 import type { ChatTokenizer } from '../tokenizer/tokenizer.ts';
 import type { CheckpointStore } from '../train/checkpoint.ts';
 import { configToYaml, type ConfigTable, type TrainerConfigSpec } from '../train/config-schema.ts';
-import { checkpointFiles } from '../train/export.ts';
 import { loadTrainableModel } from '../train/load-model.ts';
 import type { LoopHooks, LoopOutcome } from '../train/loop.ts';
 import type { EvalMetrics } from '../train/metrics.ts';
@@ -28,6 +27,7 @@ import { formatDuration } from '../ui/format.ts';
 import { FsCheckpointStore } from './fs-checkpoint-store.ts';
 import { applySets, modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
 import { formatPreferenceReport } from './rm-report.ts';
+import { writeTrainedModel } from './train-output.ts';
 
 interface RunContext<C> {
   engine: Engine;
@@ -167,15 +167,7 @@ async function main(): Promise<number> {
   // The output is the final checkpoint in the form a user takes elsewhere (the studio exports the same files).
   const final = await store.latest(runId);
   if (!final) throw new Error(`no checkpoint was written to ${join(out, 'checkpoints')}`);
-  for (const [name, data] of Object.entries(checkpointFiles(final, config))) writeFileSync(join(out, name), data);
-  if (config.finetune === 'full') {
-    const base = JSON.parse(readFileSync(join(folderPath, 'config.json'), 'utf8'));
-    writeFileSync(join(out, 'config.json'), JSON.stringify(method.fullConfigJson(base, tokenizer), null, 2));
-    for (const f of ['tokenizer.json', 'tokenizer_config.json']) writeFileSync(join(out, f), readFileSync(join(folderPath, f)));
-    console.log(`full model written to ${out}/ (HF layout)`);
-  } else {
-    console.log(`adapter written to ${out}/adapter_config.json + adapter_model.safetensors`);
-  }
+  console.log(writeTrainedModel(out, final, config, folderPath, (base) => method.fullConfigJson(base, tokenizer)));
   if (result.summary) console.log(result.summary);
   console.log(`${outcome.status} after ${outcome.step} steps in ${formatDuration((performance.now() - t0) / 1000)}`);
   ctx.device.destroy();

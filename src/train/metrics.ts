@@ -53,4 +53,10 @@ export interface RunRecord {
   totalSteps: number;
   step: number;
   error?: string;
+  /** The data it trains on, in a few words (sample files or stored datasets). */
+  data?: string;
+  /** The latest logged step's loss and metrics (TRL names). */
+  final?: Record<string, number>;
+  /** The latest evaluation's metrics. */
+  finalEval?: Record<string, number>;
 }

@@ -15,6 +15,9 @@ import { loadTrainableModel, useChatTemplate } from './load-model.ts';
 import { writeTensors } from './loop.ts';
 import { renderResponse, type RenderTools } from './rm-data.ts';
 import type { RmConfig } from './rm-config.ts';
+import { preferenceReport, type LossSettings, type PreferenceReport } from '../eval/preference-report.ts';
+
+export type { KindAccuracy, LossSettings, PreferenceReport, ScoredPair } from '../eval/preference-report.ts';
 
 export interface RewardModel {
   model: QwenModel;
@@ -69,36 +72,6 @@ export async function scoreSequences(model: QwenModel, seqs: readonly Int32Array
   return out;
 }
 
-/** One scored pair of a held-out file. */
-export interface ScoredPair {
-  line: number;
-  chosen: number;
-  rejected: number;
-  kind?: string;
-  margin?: number;
-}
-
-export interface KindAccuracy {
-  kind: string;
-  pairs: number;
-  correct: number;
-  accuracy: number;
-}
-
-export interface PreferenceReport {
-  pairs: ScoredPair[];
-  /** TRL's names: loss, accuracy, margin, min_reward, mean_reward, max_reward, and accuracy/<kind>. */
-  metrics: Record<string, number>;
-  /** Per rejection kind, when the data names kinds (sorted by kind). */
-  kinds: KindAccuracy[];
-}
-
-/** Loss settings, as in training: the margin for pairs without one, and the centring weight. */
-export interface LossSettings {
-  margin: number;
-  centerCoef: number;
-}
-
 /** Scores both sides of every pair and summarises them as TRL's evaluation does (plus per-kind accuracy). */
 export async function evaluatePreferences(rm: RewardModel, examples: readonly DatasetExample[], loss: LossSettings = { margin: 0, centerCoef: 0 }, opts: { batchSize?: number } = {}): Promise<PreferenceReport> {
   const pairs = examples.filter((x): x is Extract<DatasetExample, { kind: 'rm' }> => x.kind === 'rm');
@@ -112,40 +85,6 @@ export async function evaluatePreferences(rm: RewardModel, examples: readonly Da
     })),
     loss,
   );
-}
-
-/** The metrics of scored pairs, in float64. */
-export function preferenceReport(pairs: ScoredPair[], loss: LossSettings = { margin: 0, centerCoef: 0 }): PreferenceReport {
-  const n = pairs.length;
-  let wins = 0;
-  let diff = 0;
-  let sum = 0;
-  let lossSum = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  const byKind = new Map<string, { pairs: number; correct: number }>();
-  for (const p of pairs) {
-    const right = p.chosen > p.rejected;
-    if (right) wins++;
-    diff += p.chosen - p.rejected;
-    sum += p.chosen + p.rejected;
-    min = Math.min(min, p.chosen, p.rejected);
-    max = Math.max(max, p.chosen, p.rejected);
-    const z = p.chosen - p.rejected - (p.margin ?? loss.margin);
-    lossSum += -(Math.min(z, 0) - Math.log1p(Math.exp(-Math.abs(z)))) + loss.centerCoef * (p.chosen + p.rejected) ** 2;
-    if (p.kind) {
-      const k = byKind.get(p.kind) ?? { pairs: 0, correct: 0 };
-      k.pairs++;
-      if (right) k.correct++;
-      byKind.set(p.kind, k);
-    }
-  }
-  const kinds = [...byKind].sort(([a], [b]) => a.localeCompare(b)).map(([kind, k]) => ({ kind, ...k, accuracy: k.correct / k.pairs }));
-  const metrics: Record<string, number> = {
-    loss: lossSum / n, accuracy: wins / n, margin: diff / n, min_reward: min, mean_reward: sum / (2 * n), max_reward: max,
-  };
-  for (const k of kinds) metrics[`accuracy/${k.kind}`] = k.accuracy;
-  return { pairs, metrics, kinds };
 }
 
 /** How a reward model renders its prompts: the tool set, whether prompts list it, which chat template. */
