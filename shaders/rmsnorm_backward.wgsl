@@ -1,7 +1,8 @@
 // RMSNorm backward for the input: with g = w * dy and xh = x * rstd, dx = rstd * (g - xh * mean(g * xh)).
+// With acc = 1 the result is added to dx (the input's gradient from its other uses, e.g. the residual stream).
 // One workgroup of 64 per row.
 // bindings: 0 params; 1 x: (rows, C) f32; 2 w: (C) f32; 3 dy: (rows, C) f32; 4 rstd: (rows) f32; 5 dx: (rows, C) f32
-struct Params { rows: u32, C: u32 }
+struct Params { rows: u32, C: u32, acc: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> w: array<f32>;
@@ -26,6 +27,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   }
   let m = sh[0] / f32(p.C);
   for (var c = li; c < p.C; c += 64u) {
-    dx[base + c] = r * (w[c] * dy[base + c] - x[base + c] * r * m);
+    var v = r * (w[c] * dy[base + c] - x[base + c] * r * m);
+    if (p.acc != 0u) { v += dx[base + c]; }
+    dx[base + c] = v;
   }
 }

@@ -18,10 +18,10 @@ import { configToYaml } from '../train/config-schema.ts';
 import { RM_TABLE, validateRmConfig } from '../train/rm-config.ts';
 import { evaluatePreferences, type PreferenceReport, type RewardModel } from '../train/rm-score.ts';
 import { runRm } from '../train/rm.ts';
-import { formatDuration } from '../ui/format.ts';
+import { formatDuration } from '../util/format.ts';
 import { applySets, modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
 import { FsCheckpointStore } from './fs-checkpoint-store.ts';
-import { writeTrainedModel } from './train-output.ts';
+import { writeModelOutput } from './model-output.ts';
 
 const SFT_DEMO = 'out/sft-demo';
 
@@ -88,7 +88,7 @@ async function main() {
   const seen = await evaluatePreferences(rm, train, loss);
   const final = await store.latest('rm');
   writeFileSync(join(out, 'config.resolved.yaml'), configToYaml(RM_TABLE, config, `resolved reward-model demo config (${new Date().toISOString()})`));
-  const written = writeTrainedModel(out, final!, config, baseFolder, (base) => seqClsConfigJson(base, tokenizer.padId));
+  const written = writeModelOutput(out, final!.weights, config, baseFolder, (base) => seqClsConfigJson(base, tokenizer.padId));
   const total = (performance.now() - t0) / 1000;
 
   const table = reportTables(before, after, seen, heldOut);

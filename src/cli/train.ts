@@ -23,11 +23,12 @@ import { runRm } from '../train/rm.ts';
 import { SFT_CONFIG, type SftConfig } from '../train/sft-config.ts';
 import { runSft } from '../train/sft.ts';
 import type { TrainingConfig } from '../train/training-config.ts';
-import { formatDuration } from '../ui/format.ts';
+import { formatDuration } from '../util/format.ts';
 import { FsCheckpointStore } from './fs-checkpoint-store.ts';
+import { writeModelOutput } from './model-output.ts';
 import { applySets, modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
 import { formatPreferenceReport } from './rm-report.ts';
-import { writeTrainedModel } from './train-output.ts';
+
 
 interface RunContext<C> {
   engine: Engine;
@@ -167,7 +168,7 @@ async function main(): Promise<number> {
   // The output is the final checkpoint in the form a user takes elsewhere (the studio exports the same files).
   const final = await store.latest(runId);
   if (!final) throw new Error(`no checkpoint was written to ${join(out, 'checkpoints')}`);
-  console.log(writeTrainedModel(out, final, config, folderPath, (base) => method.fullConfigJson(base, tokenizer)));
+  console.log(writeModelOutput(out, final.weights, config, folderPath, (base) => method.fullConfigJson(base, tokenizer)));
   if (result.summary) console.log(result.summary);
   console.log(`${outcome.status} after ${outcome.step} steps in ${formatDuration((performance.now() - t0) / 1000)}`);
   ctx.device.destroy();

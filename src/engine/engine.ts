@@ -1,7 +1,7 @@
 // The engine context: device, buffer pool, pipeline cache, command batch, tile choices and the active tape.
 import { f16BitsToF32, f32ToF16Bits } from '../util/f16.ts';
 import { BufferPool } from '../gpu/buffer-pool.ts';
-import { CommandBatch } from '../gpu/command-batch.ts';
+import { CommandBatch, type Binding } from '../gpu/command-batch.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import type { GpuReport } from '../gpu/gpu-report.ts';
 import { PipelineCache } from '../gpu/pipeline-cache.ts';
@@ -16,11 +16,20 @@ export interface EngineOptions {
   /** Force the matmul kernel family (default: by adapter kind: 'cpu' => register-blocked, 'gpu' => tiled). */
   matmulKernel?: 'register' | 'tiled';
   /**
-   * Attention kernel family: 'rows' (one invocation per row, head_dim in registers) or 'subgroups' (a subgroup
-   * per row). Default: 'subgroups' when the adapter has a fixed subgroup size of at least 8 that divides
-   * 64 (lavapipe: 8, most GPUs: 32), else 'rows' (SwiftShader's 4-lane subgroups measured slower).
+   * Attention kernel family: 'tiled' (flash attention with workgroup-memory tiles of K/V and Q/dO: what GPUs want;
+   * decode steps with few query rows fall back to the row kernels), 'rows' (one invocation per row, head_dim in
+   * registers) or 'subgroups' (a subgroup per row). Default: 'tiled' on GPU adapters; on CPU adapters 'subgroups'
+   * when the fixed subgroup size is at least 8 and divides 64 (lavapipe: 8), else 'rows' (SwiftShader's 4-lane
+   * subgroups measured slower).
    */
-  attentionKernel?: 'rows' | 'subgroups';
+  attentionKernel?: 'rows' | 'subgroups' | 'tiled';
+  /** With 'tiled', calls with fewer query rows than this use the row kernels (default 16; tests set 1). */
+  attentionTiledMinRows?: number;
+  /**
+   * Tests: run the 'subgroups' attention kernels generated for this subgroup size (e.g. 32, NVIDIA's) with the
+   * subgroup reductions emulated, on an adapter that has another size or none.
+   */
+  emulateAttentionSubgroups?: number;
   /**
    * Register matmul x·Wᵀ with K % 4 == 0 through vec4 dot products along K. Default: on for SwiftShader
    * (measured 1.3x faster there), off elsewhere (lavapipe measured 1.4x slower with it).
@@ -33,6 +42,17 @@ export interface EngineOptions {
 export interface EngineStats {
   dispatches: number;
   submits: number;
+  /** Bind groups created (a step that reuses its bind groups creates none). */
+  bindGroups: number;
+  /** Bytes copied from the CPU into tensors (uploads), and uniform words written. */
+  bytesUploaded: number;
+  bytesUniform: number;
+  /** Bytes read back to the CPU. */
+  bytesRead: number;
+  /** Pipelines compiled since the engine started (stops growing after the first steps). */
+  pipelinesCompiled: number;
+  /** Kernel sources generated since the engine started (once per parameter key, never per dispatch). */
+  kernelsGenerated: number;
   bytesAllocated: number;
   allocations: number;
   bytesLive: number;
@@ -53,7 +73,10 @@ export class Engine {
   readonly matmulDotK: boolean;
   /** Fixed subgroup size usable by the subgroup attention kernels, or 0. */
   readonly fixedSubgroupSize: number;
-  readonly attentionKernel: 'rows' | 'subgroups';
+  readonly attentionKernel: 'rows' | 'subgroups' | 'tiled';
+  readonly attentionTiledMinRows: number;
+  /** Subgroup size of the emulated attention subgroup kernels (tests), or 0. */
+  readonly emulatedSubgroupSize: number;
   /** The tape that records differentiable ops, or null (inference, optimizer updates). */
   tape: Tape | null = null;
   /** Sets that take ownership of every tensor created while they are on top (tapes, scopes). */
@@ -72,8 +95,11 @@ export class Engine {
     this.matmulDotK = opts.matmulDotK ?? this.report.name === 'swiftshader';
     const sg = this.report.subgroupSizes;
     this.fixedSubgroupSize = this.hasSubgroups && sg && sg[0] === sg[1] && 64 % sg[0] === 0 ? sg[0] : 0;
-    if (opts.attentionKernel === 'subgroups' && !this.fixedSubgroupSize) throw new Error('attentionKernel "subgroups" needs the subgroups feature and a fixed subgroup size dividing 64');
-    this.attentionKernel = opts.attentionKernel ?? (this.fixedSubgroupSize >= 8 ? 'subgroups' : 'rows');
+    this.attentionTiledMinRows = opts.attentionTiledMinRows ?? 16;
+    this.emulatedSubgroupSize = opts.emulateAttentionSubgroups ?? 0;
+    if (this.emulatedSubgroupSize && 64 % this.emulatedSubgroupSize !== 0) throw new Error('emulateAttentionSubgroups must divide 64');
+    if (opts.attentionKernel === 'subgroups' && !this.fixedSubgroupSize && !this.emulatedSubgroupSize) throw new Error('attentionKernel "subgroups" needs the subgroups feature and a fixed subgroup size dividing 64');
+    this.attentionKernel = opts.attentionKernel ?? (ctx.report.kind === 'gpu' ? 'tiled' : this.fixedSubgroupSize >= 8 ? 'subgroups' : 'rows');
   }
 
   /** An uninitialised tensor from the pool (every op writes all of its output). */
@@ -166,7 +192,9 @@ export class Engine {
   get stats(): EngineStats {
     const b = this.batch.stats;
     const p = this.pool.stats;
-    return { dispatches: b.dispatches, submits: b.submits, bytesAllocated: p.bytesAllocated, allocations: p.allocations, bytesLive: p.bytesLive, bytesInUse: p.bytesInUse, pipelines: this.pipelines.size };
+    return {
+      dispatches: b.dispatches, submits: b.submits, bindGroups: b.bindGroups, bytesUploaded: b.bytesUploaded, bytesUniform: b.bytesUniform, bytesRead: b.bytesRead,
+      pipelinesCompiled: this.pipelines.compiled, kernelsGenerated: this.pipelines.generated, bytesAllocated: p.bytesAllocated, allocations: p.allocations, bytesLive: p.bytesLive, bytesInUse: p.bytesInUse, pipelines: this.pipelines.size };
   }
 
   resetCounters(): void {
@@ -174,9 +202,27 @@ export class Engine {
     this.pool.resetCounters();
   }
 
-  /** Records a compute dispatch of `code` (binding 0: uniform words when given, then `buffers` in order). */
-  run(code: string, uniform: ArrayBuffer | null, buffers: GPUBuffer[], groups: [number, number?, number?], label?: string): void {
-    this.batch.dispatch(this.pipelines.get(code, 'main', label), uniform, buffers, groups);
+  /**
+   * Records a compute dispatch of a static shader `code` (binding 0: uniform words when given, then `bindings` in
+   * order). A tensor binds its own range; a raw GPUBuffer binds whole.
+   */
+  run(code: string, uniform: ArrayBuffer | null, bindings: Array<GPUBuffer | Tensor>, groups: [number, number?, number?], label = ''): void {
+    this.batch.dispatch(this.pipelines.get(code, label), uniform, bindings.map(bindingOf), groups, label);
+  }
+
+  /**
+   * Records a dispatch of a generated kernel: `key` names its parameters and `generate(arg)` makes its WGSL, which
+   * runs only the first time the key is seen (an unchanged step generates and hashes no WGSL). `generate` should be a
+   * module-level function, so a dispatch allocates no closure.
+   */
+  runKernel<A>(key: string, generate: (arg: A) => string, arg: A, uniform: ArrayBuffer | null, bindings: Array<GPUBuffer | Tensor>, groups: [number, number?, number?], label = ''): void {
+    this.batch.dispatch(this.pipelines.getGenerated(key, generate, arg, label), uniform, bindings.map(bindingOf), groups, label);
+  }
+
+  /** Copies `bytes` bytes between tensors (byte offsets within each tensor), in command order. */
+  copy(src: Tensor, srcByte: number, dst: Tensor, dstByte: number, bytes: number): void {
+    if (srcByte + bytes > src.bytes || dstByte + bytes > dst.bytes) throw new Error(`copy of ${bytes} bytes from ${src.label}@${srcByte} (${src.bytes} bytes) to ${dst.label}@${dstByte} (${dst.bytes} bytes) is out of range`);
+    this.batch.copy(src.storageBuffer, src.offset + srcByte, dst.storageBuffer, dst.offset + dstByte, bytes);
   }
 
   /** Workgroup counts for `n` workgroups spread over x and y (each dimension is limited to 65535). */
@@ -186,6 +232,10 @@ export class Engine {
     const y = Math.ceil(n / max);
     return [Math.ceil(n / y), y];
   }
+}
+
+function bindingOf(b: GPUBuffer | Tensor): Binding {
+  return b instanceof Tensor ? b.binding : b;
 }
 
 /** Uniform block builder: 32-bit words, u32 or f32, in struct order. */

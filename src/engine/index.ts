@@ -39,6 +39,7 @@ export {
   embedding,
   rmsnorm,
   rope,
+  ropePair,
   swiglu,
   add,
   sub,
@@ -59,13 +60,17 @@ export {
   linearTokenLogprobs,
   maskedMean,
   checkpoint,
+  projection,
   type AttentionOptions,
+  type ProjectionLora,
 } from './autograd/functions.ts';
+export { dropoutSeeds, dropoutMaskRef } from './ops/dropout.ts';
 export type { OpName, OpRecords } from './autograd/op-records.ts';
 export { ropeTables, ropeTableData, type RopeTables } from './ops/rope.ts';
 export { IGNORE_TARGET } from './ops/logits.ts';
 export { accumulate } from './ops/elementwise.ts';
 export { preferenceStats, PREFERENCE_STATS, type PreferenceStat } from './ops/preference-stats.ts';
 export { matmulForward, type MatmulOptions } from './ops/matmul.ts';
+export { sampleTokens, unpackSamples, type TokenSampling } from './ops/sample.ts';
 export { AdamW, ADAMW_DEFAULTS, type AdamWConfig } from './optim/adamw.ts';
 export { gradNormInfo } from './optim/grad-norm.ts';

@@ -25,9 +25,42 @@ export interface PoolStats {
   allocations: number;
 }
 
+/**
+ * Free buffers of one size class, kept sorted by creation order and handed out oldest first. Handing out by a fixed
+ * order (not last-released-first) makes the buffers a step gets a function of the set that is free, not of the order
+ * of the previous step's releases: a repeated step gets the same buffers at the same places, so its bind groups are
+ * the cached ones.
+ */
+class FreeList {
+  /** Descending by id: the oldest buffer is last. */
+  private readonly items: Array<{ id: number; buf: GPUBuffer }> = [];
+  get length(): number {
+    return this.items.length;
+  }
+  push(id: number, buf: GPUBuffer): void {
+    const a = this.items;
+    let lo = 0;
+    let hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (a[mid].id > id) lo = mid + 1;
+      else hi = mid;
+    }
+    a.splice(lo, 0, { id, buf });
+  }
+  pop(): GPUBuffer | undefined {
+    return this.items.pop()?.buf;
+  }
+  all(): GPUBuffer[] {
+    return this.items.map((x) => x.buf);
+  }
+}
+
 export class BufferPool {
-  private readonly free = new Map<number, GPUBuffer[]>();
+  private readonly free = new Map<number, FreeList>();
   private readonly classOf = new WeakMap<GPUBuffer, number>();
+  private readonly idOf = new WeakMap<GPUBuffer, number>();
+  private nextId = 1;
   readonly stats: PoolStats = { bytesLive: 0, bytesInUse: 0, bytesAllocated: 0, allocations: 0 };
 
   constructor(private readonly device: GPUDevice) {}
@@ -48,6 +81,7 @@ export class BufferPool {
       if (cls > max) throw new Error(`BufferPool: ${bytes} bytes exceed this adapter's maxBufferSize (${max}); use a smaller batch, sequence or model`);
       buf = this.device.createBuffer({ size: cls, usage: POOL_USAGE(), label });
       this.classOf.set(buf, cls);
+      this.idOf.set(buf, this.nextId++);
       this.stats.bytesLive += cls;
       this.stats.bytesAllocated += cls;
       this.stats.allocations++;
@@ -62,14 +96,14 @@ export class BufferPool {
     if (cls === undefined) throw new Error('BufferPool.release: buffer was not acquired from this pool');
     this.stats.bytesInUse -= cls;
     let list = this.free.get(cls);
-    if (!list) this.free.set(cls, (list = []));
-    list.push(buf);
+    if (!list) this.free.set(cls, (list = new FreeList()));
+    list.push(this.idOf.get(buf)!, buf);
   }
 
   /** Frees the GPU memory of every buffer not in use (e.g. after a model is unloaded). */
   trim(): void {
     for (const [cls, list] of this.free) {
-      for (const b of list) {
+      for (const b of list.all()) {
         b.destroy();
         this.stats.bytesLive -= cls;
       }

@@ -1,33 +1,51 @@
-// Records dispatches, copies and uploads into one list and submits them in a single command encoder.
-// Uniforms of all dispatches go into one arena buffer, written once per flush, so a whole training
-// step (forward + backward + optimizer) is one queue submission. Readbacks are asynchronous copies.
+// Records dispatches, copies, uploads and readbacks into one list and submits them in a single command encoder, so
+// a whole training step (forward + backward + optimizer) is one queue submission. What a step costs on the CPU is
+// kept small and constant:
+// - uniforms of all dispatches go into one arena, written once per flush and bound with a dynamic offset;
+// - bind groups are cached by (layout, buffers, offsets): a step that gets the same buffers back from the pool
+//   creates none;
+// - small uploads of a flush share one staging buffer, and readbacks of a flush share one mapped buffer.
+import type { Kernel } from './pipeline-cache.ts';
+
+/** A storage binding: a whole buffer, or a range of one (a tensor inside a shared arena). */
+export type Binding = GPUBuffer | { buffer: GPUBuffer; offset: number; size: number };
 
 interface DispatchCommand {
   kind: 'dispatch';
-  pipeline: GPUComputePipeline;
-  /** Bound at 1..n in this order (binding 0 is the uniform block when `uniform` is given). */
-  buffers: GPUBuffer[];
-  uniform: ArrayBuffer | null;
+  kernel: Kernel;
+  /** Bound at 1..n in this order (binding 0 is the uniform block when the kernel declares one). */
+  bindings: Binding[];
   uniformOffset: number;
   groups: [number, number, number];
 }
 interface CopyCommand {
   kind: 'copy';
-  src: GPUBuffer;
+  /** null: this flush's shared upload staging buffer. */
+  src: GPUBuffer | null;
   srcOffset: number;
-  dst: GPUBuffer;
+  /** null: this flush's shared readback buffer. */
+  dst: GPUBuffer | null;
   dstOffset: number;
   size: number;
 }
 interface ClearCommand {
   kind: 'clear';
   dst: GPUBuffer;
+  offset: number;
   size: number;
 }
 type Command = DispatchCommand | CopyCommand | ClearCommand;
 
 /** WebGPU requires uniform binding offsets aligned to minUniformBufferOffsetAlignment (256 everywhere). */
 const UNIFORM_ALIGN = 256;
+/** Every uniform block of the engine fits here (checked per dispatch). */
+const UNIFORM_MAX = 256;
+/** Uploads up to this size go through the flush's shared staging buffer; bigger ones (weights) get their own. */
+const SHARED_UPLOAD_MAX = 1 << 20;
+/** Readbacks up to this size share the flush's readback buffer. */
+const SHARED_READ_MAX = 64 << 20;
+/** Bind groups kept; past this the cache starts afresh (entries of freed buffers are never hit again). */
+const BIND_GROUP_CACHE_MAX = 16384;
 
 export interface BatchStats {
   /** Compute dispatches recorded since resetCounters(). */
@@ -38,15 +56,38 @@ export interface BatchStats {
   bytesUploaded: number;
   /** Bytes read back to the CPU since resetCounters(). */
   bytesRead: number;
+  /** Bind groups created since resetCounters(). */
+  bindGroups: number;
+  /** Bytes of uniform words written since resetCounters() (one queue.writeBuffer per flush). */
+  bytesUniform: number;
+  /** GPU buffers created for staging (uploads, readbacks) since resetCounters(). */
+  stagingBuffers: number;
+}
+
+interface PendingRead {
+  offset: number;
+  bytes: number;
+  resolve: (b: ArrayBuffer) => void;
+  reject: (e: unknown) => void;
 }
 
 export class CommandBatch {
   private commands: Command[] = [];
   private uniformBytes = 0;
+  private uniformStage: Uint8Array<ArrayBuffer> = new Uint8Array(64 * UNIFORM_ALIGN);
   private arena: GPUBuffer | null = null;
+  private uploadStage: Uint8Array<ArrayBuffer> = new Uint8Array(4096);
+  private uploadBytes = 0;
+  private reads: PendingRead[] = [];
+  private readBytes = 0;
   private readonly afterSubmit: Array<() => void> = [];
-  private readonly bindLayouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
-  readonly stats: BatchStats = { dispatches: 0, submits: 0, bytesUploaded: 0, bytesRead: 0 };
+  private readonly bindGroups = new Map<GPUBindGroupLayout, Map<string, GPUBindGroup>>();
+  private bindGroupCount = 0;
+  private readonly bufferIds = new WeakMap<GPUBuffer, string>();
+  private nextBufferId = 1;
+  readonly stats: BatchStats = { dispatches: 0, submits: 0, bytesUploaded: 0, bytesRead: 0, bindGroups: 0, bytesUniform: 0, stagingBuffers: 0 };
+  /** When set, dispatches are counted here by label (profiling which ops a step spends its dispatches on). */
+  byLabel: Map<string, number> | null = null;
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -54,63 +95,115 @@ export class CommandBatch {
     return this.commands.length;
   }
 
-  dispatch(pipeline: GPUComputePipeline, uniform: ArrayBuffer | null, buffers: GPUBuffer[], groups: [number, number?, number?]): void {
+  dispatch(kernel: Kernel, uniform: ArrayBuffer | null, bindings: Binding[], groups: [number, number?, number?], label = kernel.label): void {
     const [x, y = 1, z = 1] = groups;
     const max = this.device.limits.maxComputeWorkgroupsPerDimension;
     if (x > max || y > max || z > max) throw new Error(`dispatch of ${x}x${y}x${z} workgroups exceeds the adapter limit ${max} per dimension`);
+    if (bindings.length !== kernel.storageBindings) throw new Error(`kernel ${kernel.label}: ${bindings.length} buffers for ${kernel.storageBindings} storage bindings`);
+    if (!!uniform !== kernel.hasUniform) throw new Error(`kernel ${kernel.label}: ${kernel.hasUniform ? 'needs a uniform block' : 'declares no uniform block'}`);
     if (x === 0 || y === 0 || z === 0) return; // nothing to do (an empty tensor)
     let uniformOffset = 0;
     if (uniform) {
+      if (uniform.byteLength > UNIFORM_MAX) throw new Error(`kernel ${kernel.label}: a ${uniform.byteLength}-byte uniform block exceeds ${UNIFORM_MAX} bytes`);
       uniformOffset = this.uniformBytes;
-      this.uniformBytes += Math.ceil(Math.max(16, uniform.byteLength) / UNIFORM_ALIGN) * UNIFORM_ALIGN;
+      this.uniformBytes += UNIFORM_ALIGN;
+      if (this.uniformBytes > this.uniformStage.length) this.uniformStage = grow(this.uniformStage, this.uniformBytes);
+      this.uniformStage.set(new Uint8Array(uniform), uniformOffset);
     }
-    this.commands.push({ kind: 'dispatch', pipeline, buffers, uniform, uniformOffset, groups: [x, y, z] });
+    this.commands.push({ kind: 'dispatch', kernel, bindings, uniformOffset, groups: [x, y, z] });
     this.stats.dispatches++;
+    if (this.byLabel) this.byLabel.set(label, (this.byLabel.get(label) ?? 0) + 1);
   }
 
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, size: number): void {
     this.commands.push({ kind: 'copy', src, srcOffset, dst, dstOffset, size: Math.ceil(size / 4) * 4 });
   }
 
-  /** Zeroes the first `size` bytes of `dst` (in order with the other commands). */
-  clear(dst: GPUBuffer, size: number): void {
-    this.commands.push({ kind: 'clear', dst, size: Math.ceil(size / 4) * 4 });
+  /** Zeroes `size` bytes of `dst` from `offset` (in order with the other commands). */
+  clear(dst: GPUBuffer, size: number, offset = 0): void {
+    this.commands.push({ kind: 'clear', dst, offset, size: Math.ceil(size / 4) * 4 });
   }
 
-  /** Copies CPU data into `dst` in command order (a staging buffer, not queue.writeBuffer, so reused pool buffers stay correct). */
+  /** Copies CPU data into `dst` in command order (staged, not queue.writeBuffer, so reused pool buffers stay correct). */
   upload(data: ArrayBufferView, dst: GPUBuffer, dstOffset = 0): void {
     const size = Math.ceil(data.byteLength / 4) * 4;
     if (size === 0) return;
-    const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.COPY_SRC, mappedAtCreation: true });
-    new Uint8Array(staging.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    staging.unmap();
-    this.copy(staging, 0, dst, dstOffset, size);
-    this.afterSubmit.push(() => staging.destroy());
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     this.stats.bytesUploaded += size;
+    if (size > SHARED_UPLOAD_MAX) {
+      const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.COPY_SRC, mappedAtCreation: true });
+      this.stats.stagingBuffers++;
+      new Uint8Array(staging.getMappedRange()).set(bytes);
+      staging.unmap();
+      this.copy(staging, 0, dst, dstOffset, size);
+      this.afterSubmit.push(() => staging.destroy());
+      return;
+    }
+    const at = this.uploadBytes;
+    this.uploadBytes += size;
+    if (this.uploadBytes > this.uploadStage.length) this.uploadStage = grow(this.uploadStage, this.uploadBytes);
+    this.uploadStage.set(bytes, at);
+    if (size > data.byteLength) this.uploadStage.fill(0, at + data.byteLength, at + size);
+    this.commands.push({ kind: 'copy', src: null, srcOffset: at, dst, dstOffset, size });
   }
 
   /** Schedules a copy of `bytes` bytes of `src` to the CPU; resolves after the flush that carries it completes. */
   readback(src: GPUBuffer, bytes: number, srcOffset = 0): Promise<ArrayBuffer> {
     const size = Math.max(4, Math.ceil(bytes / 4) * 4);
-    const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    this.copy(src, srcOffset, staging, 0, size);
     this.stats.bytesRead += size;
-    return new Promise<ArrayBuffer>((resolve, reject) => {
-      this.afterSubmit.push(() => {
-        staging.mapAsync(GPUMapMode.READ).then(
-          () => {
-            const out = staging.getMappedRange().slice(0, bytes);
-            staging.unmap();
-            staging.destroy();
-            resolve(out);
-          },
-          (e) => {
-            staging.destroy();
-            reject(e);
-          },
-        );
+    if (size > SHARED_READ_MAX) {
+      const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      this.stats.stagingBuffers++;
+      this.copy(src, srcOffset, staging, 0, size);
+      return new Promise<ArrayBuffer>((resolve, reject) => {
+        this.afterSubmit.push(() => mapRead(staging, [{ offset: 0, bytes, resolve, reject }]));
       });
-    });
+    }
+    const offset = this.readBytes;
+    this.readBytes += size;
+    this.commands.push({ kind: 'copy', src, srcOffset, dst: null, dstOffset: offset, size });
+    return new Promise<ArrayBuffer>((resolve, reject) => this.reads.push({ offset, bytes, resolve, reject }));
+  }
+
+  /** A buffer's id as two UTF-16 code units (ids are 32-bit), for bind group keys. */
+  private bufferId(b: GPUBuffer): string {
+    let id = this.bufferIds.get(b);
+    if (id === undefined) {
+      const n = this.nextBufferId++;
+      this.bufferIds.set(b, (id = String.fromCharCode(n & 0xffff, n >>> 16)));
+    }
+    return id;
+  }
+
+  /**
+   * The bind group of a dispatch: cached by its layout, the uniform arena and each binding's buffer and range. The key
+   * is a short string of code units (two per id, offset and size), cheap to build and hash for every dispatch.
+   */
+  private bindGroup(c: DispatchCommand): GPUBindGroup {
+    const k = c.kernel;
+    let key = k.hasUniform ? this.bufferId(this.arena!) : '';
+    for (const b of c.bindings) {
+      // A type mark, then a fixed number of code units per type: the key is unambiguous.
+      key += 'buffer' in b ? 's' + this.bufferId(b.buffer) + String.fromCharCode(b.offset & 0xffff, b.offset >>> 16, b.size & 0xffff, b.size >>> 16) : 'w' + this.bufferId(b);
+    }
+    let byKey = this.bindGroups.get(k.layout);
+    if (!byKey) this.bindGroups.set(k.layout, (byKey = new Map()));
+    let bg = byKey.get(key);
+    if (!bg) {
+      const entries: GPUBindGroupEntry[] = [];
+      if (k.hasUniform) entries.push({ binding: 0, resource: { buffer: this.arena!, offset: 0, size: UNIFORM_MAX } });
+      c.bindings.forEach((b, i) => entries.push({ binding: i + 1, resource: 'buffer' in b ? { buffer: b.buffer, offset: b.offset, size: b.size } : { buffer: b } }));
+      bg = this.device.createBindGroup({ layout: k.layout, entries, label: k.label });
+      if (this.bindGroupCount >= BIND_GROUP_CACHE_MAX) {
+        this.bindGroups.clear();
+        this.bindGroups.set(k.layout, (byKey = new Map()));
+        this.bindGroupCount = 0;
+      }
+      byKey.set(key, bg);
+      this.bindGroupCount++;
+      this.stats.bindGroups++;
+    }
+    return bg;
   }
 
   /** Encodes everything recorded so far into one command buffer and submits it. Returns at once; readbacks resolve later. */
@@ -120,43 +213,125 @@ export class CommandBatch {
     if (this.uniformBytes > 0) {
       if (!this.arena || this.arena.size < this.uniformBytes) {
         this.arena?.destroy();
-        this.arena = device.createBuffer({ size: Math.max(4096, this.uniformBytes * 2), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'uniform arena' });
+        // Cached bind groups name the old arena and are never hit again.
+        this.arena = device.createBuffer({ size: Math.max(64 * UNIFORM_ALIGN, this.uniformBytes * 2), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'uniform arena' });
       }
-      const words = new Uint8Array(this.uniformBytes);
-      for (const c of this.commands) {
-        if (c.kind === 'dispatch' && c.uniform) words.set(new Uint8Array(c.uniform), c.uniformOffset);
-      }
-      device.queue.writeBuffer(this.arena, 0, words);
+      device.queue.writeBuffer(this.arena, 0, this.uniformStage, 0, this.uniformBytes);
+      this.stats.bytesUniform += this.uniformBytes;
+    }
+    let staging: GPUBuffer | null = null;
+    if (this.uploadBytes > 0) {
+      staging = device.createBuffer({ size: this.uploadBytes, usage: GPUBufferUsage.COPY_SRC, mappedAtCreation: true, label: 'upload staging' });
+      this.stats.stagingBuffers++;
+      new Uint8Array(staging.getMappedRange()).set(this.uploadStage.subarray(0, this.uploadBytes));
+      staging.unmap();
+      const s = staging;
+      this.afterSubmit.push(() => s.destroy());
+    }
+    let readBuf: GPUBuffer | null = null;
+    if (this.readBytes > 0) {
+      readBuf = device.createBuffer({ size: this.readBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'readback' });
+      this.stats.stagingBuffers++;
+      const r = readBuf;
+      const reads = this.reads;
+      this.afterSubmit.push(() => mapRead(r, reads));
     }
     const enc = device.createCommandEncoder();
+    const timer = this.timing ? this.passTimer(enc) : null;
     let pass: GPUComputePassEncoder | null = null;
+    let current: GPUComputePipeline | null = null;
+    const dynamic = [0];
     for (const c of this.commands) {
       if (c.kind === 'dispatch') {
-        pass ??= enc.beginComputePass();
-        let layout = this.bindLayouts.get(c.pipeline);
-        if (!layout) this.bindLayouts.set(c.pipeline, (layout = c.pipeline.getBindGroupLayout(0)));
-        const entries: GPUBindGroupEntry[] = [];
-        if (c.uniform) entries.push({ binding: 0, resource: { buffer: this.arena!, offset: c.uniformOffset, size: Math.max(16, Math.ceil(c.uniform.byteLength / 16) * 16) } });
-        c.buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
-        pass.setPipeline(c.pipeline);
-        pass.setBindGroup(0, device.createBindGroup({ layout, entries }));
+        if (!pass) {
+          pass = enc.beginComputePass(timer?.next());
+          current = null;
+        }
+        if (c.kernel.pipeline !== current) pass.setPipeline((current = c.kernel.pipeline));
+        if (c.kernel.hasUniform) {
+          dynamic[0] = c.uniformOffset;
+          pass.setBindGroup(0, this.bindGroup(c), dynamic);
+        } else pass.setBindGroup(0, this.bindGroup(c));
         pass.dispatchWorkgroups(c.groups[0], c.groups[1], c.groups[2]);
       } else {
         if (pass) {
           pass.end();
           pass = null;
         }
-        if (c.kind === 'copy') enc.copyBufferToBuffer(c.src, c.srcOffset, c.dst, c.dstOffset, c.size);
-        else enc.clearBuffer(c.dst, 0, c.size);
+        if (c.kind === 'copy') enc.copyBufferToBuffer(c.src ?? staging!, c.srcOffset, c.dst ?? readBuf!, c.dstOffset, c.size);
+        else enc.clearBuffer(c.dst, c.offset, c.size);
       }
     }
     pass?.end();
+    timer?.resolve();
     device.queue.submit([enc.finish()]);
     this.stats.submits++;
     this.commands = [];
     this.uniformBytes = 0;
+    this.uploadBytes = 0;
+    this.reads = [];
+    this.readBytes = 0;
     const after = this.afterSubmit.splice(0);
     for (const f of after) f();
+  }
+
+  /**
+   * Measures GPU time with timestamp queries (devices with 'timestamp-query'): every compute pass of a flush writes
+   * its start and end, and `gpuTime()` sums them. Off by default (the queries cost a readback per flush).
+   */
+  get timing(): boolean {
+    return this.timingOn;
+  }
+  set timing(on: boolean) {
+    this.timingOn = on && this.device.features.has('timestamp-query');
+  }
+  private timingOn = false;
+  private gpuNs = 0;
+  private readonly timingReads: Promise<void>[] = [];
+
+  /** Nanoseconds the GPU spent in compute passes since resetCounters() (awaits the pending measurements). */
+  async gpuTime(): Promise<number> {
+    await Promise.all(this.timingReads.splice(0));
+    return this.gpuNs;
+  }
+
+  /** Hands out timestampWrites for each pass of one encoder and resolves them into a readback after the last. */
+  private passTimer(enc: GPUCommandEncoder): { next(): GPUComputePassDescriptor | undefined; resolve(): void } {
+    let passes = 0;
+    for (let i = 0, inPass = false; i < this.commands.length; i++) {
+      const isDispatch = this.commands[i].kind === 'dispatch';
+      if (isDispatch && !inPass) passes++;
+      inPass = isDispatch;
+    }
+    const count = Math.min(2 * passes, 4096); // WebGPU's largest query set; later passes go untimed
+    if (count === 0) return { next: () => undefined, resolve: () => {} };
+    const querySet = this.device.createQuerySet({ type: 'timestamp', count });
+    let used = 0;
+    return {
+      next: () => {
+        if (used + 2 > count) return undefined;
+        const d = { timestampWrites: { querySet, beginningOfPassWriteIndex: used, endOfPassWriteIndex: used + 1 } };
+        used += 2;
+        return d;
+      },
+      resolve: () => {
+        const resolved = this.device.createBuffer({ size: count * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+        const read = this.device.createBuffer({ size: count * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+        enc.resolveQuerySet(querySet, 0, count, resolved, 0);
+        enc.copyBufferToBuffer(resolved, 0, read, 0, count * 8);
+        this.afterSubmit.push(() => {
+          this.timingReads.push(
+            read.mapAsync(GPUMapMode.READ).then(() => {
+              const t = new BigUint64Array(read.getMappedRange());
+              for (let i = 0; i + 1 < used; i += 2) if (t[i + 1] > t[i]) this.gpuNs += Number(t[i + 1] - t[i]);
+              read.unmap();
+              for (const x of [read, resolved]) x.destroy();
+              querySet.destroy();
+            }),
+          );
+        });
+      },
+    };
   }
 
   /** Resolves when every submitted command has finished on the GPU. */
@@ -166,14 +341,35 @@ export class CommandBatch {
   }
 
   resetCounters(): void {
-    this.stats.dispatches = 0;
-    this.stats.submits = 0;
-    this.stats.bytesUploaded = 0;
-    this.stats.bytesRead = 0;
+    for (const k of Object.keys(this.stats) as Array<keyof BatchStats>) this.stats[k] = 0;
+    this.gpuNs = 0;
   }
 
   destroy(): void {
     this.arena?.destroy();
     this.arena = null;
+    this.bindGroups.clear();
   }
+}
+
+function grow(a: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffer> {
+  const b = new Uint8Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+/** Maps a readback buffer once and hands each pending read its bytes. */
+function mapRead(buf: GPUBuffer, reads: PendingRead[]): void {
+  buf.mapAsync(GPUMapMode.READ).then(
+    () => {
+      const range = buf.getMappedRange();
+      for (const r of reads) r.resolve(range.slice(r.offset, r.offset + r.bytes));
+      buf.unmap();
+      buf.destroy();
+    },
+    (e) => {
+      buf.destroy();
+      for (const r of reads) r.reject(e);
+    },
+  );
 }

@@ -10,8 +10,8 @@
 
 import { Rng } from '../util/rng.ts';
 import {
-  add, attention, checkpoint, crossEntropy, embedding, linear, matmul, mul, reshape, rmsnorm, rope, ropeTables, scale, swiglu,
-  type Engine, type RopeTables,
+  add, attention, checkpoint, crossEntropy, dropoutSeeds, embedding, linear, matmul, projection, reshape, rmsnorm, ropePair, ropeTables, scale,
+  swiglu, type Engine, type RopeTables,
 } from '../engine/index.ts';
 import type { QwenConfig } from './config.ts';
 import { LORA_TARGETS, peftConfigJson, peftKey, SCORE_HEAD_KEY, targetDims, type Adapter, type LoraConfig, type LoraTarget } from './peft.ts';
@@ -105,6 +105,11 @@ export class QwenModel {
   training = false;
   /** Recompute each layer in the backward pass instead of keeping its activations (long sequences, big models). */
   checkpointLayers = false;
+  /**
+   * false runs the frozen weights alone, as if the LoRA adapters were not attached: the RL reference policy is the
+   * policy RL started from, held without a second copy of the base weights (see src/train/load-policy.ts).
+   */
+  adapterEnabled = true;
 
   private constructor(
     readonly e: Engine,
@@ -311,52 +316,47 @@ export class QwenModel {
 
   // ------------------------------------------------------------------ forward
 
-  /** One projection of layer l: base linear (+bias) plus the LoRA path when the target is adapted. */
-  private project(l: number, t: LoraTarget, x: Tensor, rng: Rng, bias?: Tensor): Tensor {
-    const y = linear(x, this.layers[l].proj[t], bias);
+  /**
+   * One projection of layer l: base linear (+bias) (+residual) plus the LoRA path when the target is adapted, fused
+   * into one op (1 dispatch, 3 with LoRA). In training, LoRA dropout is drawn on the GPU from the forward's seed, the
+   * layer and the target (counter-based: a recomputed layer gets the same mask, and nothing is drawn on the CPU).
+   */
+  private project(l: number, t: LoraTarget, x: Tensor, seed: number, bias?: Tensor, residual?: Tensor): Tensor {
     const lora = this.lora;
-    if (!lora || !lora.config.targets.includes(t)) return y;
-    let xin = x;
-    if (this.training && lora.config.dropout > 0) xin = mul(x, this.dropoutMask(x, rng));
-    const low = linear(linear(xin, lora.A.get(`${l}.${t}`)!), lora.B.get(`${l}.${t}`)!); // (N, r) -> (N, out)
-    return add(y, scale(low, lora.scale));
-  }
-
-  /** Inverted dropout mask: 0 with probability p, else 1/(1-p); drawn from the layer's seeded RNG. */
-  private dropoutMask(x: Tensor, rng: Rng): Tensor {
-    const p = this.lora!.config.dropout;
-    const m = new Float32Array(x.size);
-    for (let i = 0; i < m.length; i++) m[i] = rng.next() < p ? 0 : 1 / (1 - p);
-    return this.e.tensor(m, x.shape, 'f32', 'dropout');
+    const w = this.layers[l].proj[t];
+    if (!lora || !this.adapterEnabled || !lora.config.targets.includes(t)) return projection(x, w, { bias, residual });
+    const p = this.training ? lora.config.dropout : 0;
+    const [s1, s2] = dropoutSeeds(seed, l, LORA_TARGETS.indexOf(t));
+    const dropout = p > 0 ? { p, seed: s1, seed2: s2 } : undefined;
+    return projection(x, w, { bias, residual, lora: { A: lora.A.get(`${l}.${t}`)!, B: lora.B.get(`${l}.${t}`)!, scale: lora.scale, dropout } });
   }
 
   /** Tokens (B, Tq) through all layers. With a cache, their keys/values are written at rows [start, start+Tq). */
   private trunk(ids: Tensor, positions: Tensor, mask: Tensor, B: number, Tq: number, cache?: { kv: KvCache; start: number }): Tensor {
     let x = embedding(this.embed, ids); // (B·Tq, C)
+    // One dropout seed per training forward, drawn only when dropout is on: evaluation and generation (training off)
+    // leave the RNG where it was, so a checkpoint's RNG state gives a resumed run the same masks.
+    const seed = this.training && this.lora && this.lora.config.dropout > 0 ? this.dropoutRng.nextU32() : 0;
     for (let l = 0; l < this.cfg.numLayers; l++) {
-      // Each layer draws its dropout masks from its own seed, so a checkpointed layer recomputes the same masks.
-      const layerRng = new Rng(this.dropoutRng.nextU32());
-      const seed = layerRng.getState();
-      const run = (xin: Tensor) => this.layer(l, xin, positions, mask, B, Tq, new Rng(seed), cache);
+      const run = (xin: Tensor) => this.layer(l, xin, positions, mask, B, Tq, seed, cache);
       x = this.checkpointLayers && this.e.tape && !cache ? checkpoint(run, [x]) : run(x);
     }
     return rmsnorm(x, this.finalNorm, this.cfg.rmsNormEps);
   }
 
   /** One decoder layer: x (B·Tq, C) -> (B·Tq, C). */
-  private layer(l: number, x: Tensor, positions: Tensor, mask: Tensor, B: number, Tq: number, rng: Rng, cache?: { kv: KvCache; start: number }): Tensor {
+  private layer(l: number, x: Tensor, positions: Tensor, mask: Tensor, B: number, Tq: number, seed: number, cache?: { kv: KvCache; start: number }): Tensor {
     const { numHeads: H, numKvHeads: Hkv, headDim: D, rmsNormEps: eps } = this.cfg;
     const L = this.layers[l];
     const h = rmsnorm(x, L.inputNorm, eps);
-    let q = reshape(this.project(l, 'q_proj', h, rng, L.qBias), [B, Tq, H, D]);
-    let k = reshape(this.project(l, 'k_proj', h, rng, L.kBias), [B, Tq, Hkv, D]);
-    const v = reshape(this.project(l, 'v_proj', h, rng, L.vBias), [B, Tq, Hkv, D]);
+    let q = reshape(this.project(l, 'q_proj', h, seed, L.qBias), [B, Tq, H, D]);
+    let k = reshape(this.project(l, 'k_proj', h, seed, L.kBias), [B, Tq, Hkv, D]);
+    const v = reshape(this.project(l, 'v_proj', h, seed, L.vBias), [B, Tq, Hkv, D]);
     if (L.qNorm) {
       q = rmsnorm(q, L.qNorm, eps); // per head, over D
       k = rmsnorm(k, L.kNorm!, eps);
     }
-    q = rope(q, positions, this.rope);
-    k = rope(k, positions, this.rope);
+    [q, k] = ropePair(q, k, positions, this.rope); // one dispatch for both
     let o: Tensor; // (B, Tq, H, D)
     if (cache) {
       this.writeCache(cache.kv.k[l], k, B, Tq, cache.start, cache.kv.S);
@@ -365,10 +365,10 @@ export class QwenModel {
     } else {
       o = attention(q, k, v, mask);
     }
-    const x2 = add(x, this.project(l, 'o_proj', reshape(o, [B * Tq, H * D]), rng));
+    const x2 = this.project(l, 'o_proj', reshape(o, [B * Tq, H * D]), seed, undefined, x); // x + o_proj(o)
     const h2 = rmsnorm(x2, L.postNorm, eps);
-    const a = swiglu(this.project(l, 'gate_proj', h2, rng), this.project(l, 'up_proj', h2, rng)); // (B·Tq, F)
-    return add(x2, this.project(l, 'down_proj', a, rng));
+    const a = swiglu(this.project(l, 'gate_proj', h2, seed), this.project(l, 'up_proj', h2, seed)); // (B·Tq, F)
+    return this.project(l, 'down_proj', a, seed, undefined, x2); // x2 + down_proj(a)
   }
 
   /** Copies new keys/values (B, Tq, Hkv, D) into the cache (B, S, Hkv, D) at rows [start, start+Tq). */

@@ -19,6 +19,8 @@ export interface LoadOptions {
   /** Add a fresh score head (hidden -> 1) unless the checkpoint brings one: a reward model, a critic. */
   scoreHead?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** Leave the LoRA adapters off (the caller attaches them itself, e.g. after merging a start adapter). */
+  deferLora?: boolean;
 }
 
 export async function loadTrainableModel(e: Engine, files: FileProvider, opts: LoadOptions): Promise<LoadedModel> {
@@ -26,7 +28,7 @@ export async function loadTrainableModel(e: Engine, files: FileProvider, opts: L
   const loaded = await loadModel(e, files, { storage: !full && opts.f16Base ? 'f16' : 'f32', trainable: full, maxPositions: opts.maxPositions }, opts.onProgress);
   await useChatTemplate(loaded, files, opts.chatTemplate);
   const rng = new Rng(opts.seed);
-  if (!full) {
+  if (!full && !opts.deferLora) {
     loaded.model.addLora({ r: opts.lora.r, alpha: opts.lora.alpha, dropout: opts.lora.dropout, targets: opts.lora.target_modules as LoraTarget[] }, rng);
   }
   loaded.model.dropoutRng = rng.fork();

@@ -19,7 +19,7 @@ import { loopConfigFor, totalStepsFor } from './training-config.ts';
  * statistics (accuracy, margin, min/mean/max reward) computed beside it. chosen, rejected: (P, 1); margin (P) or
  * null (TRL subtracts a margin only when the data has a `margin` column); coef 0 leaves the centring term out.
  */
-export function preferenceLoss(chosen: Tensor, rejected: Tensor, margin: Float32Array | null, centerCoef: number): Required<LossOutput> {
+export function preferenceLoss(chosen: Tensor, rejected: Tensor, margin: Float32Array | null, centerCoef: number): Required<Pick<LossOutput, 'loss' | 'stats'>> {
   const e = chosen.engine;
   const P = chosen.size;
   if (rejected.size !== P) throw new Error(`preferenceLoss: ${P} chosen rewards but ${rejected.size} rejected`);
@@ -60,7 +60,7 @@ export interface RmOutcome {
 }
 
 /** The loss of one pair batch: both sides through the model, the score at each row's last token, TRL's loss. */
-export function rmLoss(model: QwenModel, batch: PairBatch, centerCoef: number): Required<LossOutput> {
+export function rmLoss(model: QwenModel, batch: PairBatch, centerCoef: number): Required<Pick<LossOutput, 'loss' | 'stats'>> {
   const B = 2 * batch.pairs;
   const { hidden } = model.forward({ ids: batch.ids, mask: batch.attention, B, T: batch.seqLen }, { logits: false });
   const rows = lastTokenRows(batch.attention, B, batch.seqLen);

@@ -4,6 +4,8 @@
 import { trainerConfig, type ConfigOf, type ConfigTable } from './config-schema.ts';
 import { commonProblems, MODEL_TABLE, TRAINING_TABLE } from './training-config.ts';
 
+export { LORA_TABLE } from './training-config.ts';
+
 export const SFT_TABLE = {
   model_name: { kind: 'string', default: 'builtin:tiny', doc: 'a Hugging Face id (Qwen/Qwen2.5-0.5B-Instruct), a local HF folder, or builtin:tiny' },
   train_file: { kind: 'string-list', default: ['public/data/sft_data.jsonl'], minItems: 1, doc: 'training JSONL files (SFT or conversational format)' },

@@ -9,16 +9,27 @@ import { matmulForward } from '../ops/matmul.ts';
 import { affineClampBackward, minmaxBackward } from '../ops/pointwise.ts';
 import { maskedMeanBackward } from '../ops/reduce.ts';
 import { rmsnormBackwardInput, rmsnormBackwardWeight } from '../ops/rmsnorm.ts';
-import { ropeApply } from '../ops/rope.ts';
+import { ropeApply, ropePairApply } from '../ops/rope.ts';
 import { swigluBackward } from '../ops/swiglu.ts';
 import type { Tensor } from '../tensor.ts';
 import type { BackwardRules } from './op-records.ts';
-import { Tape } from './tape.ts';
+import { accumulateTarget, gradTarget, pendingGrad, Tape } from './tape.ts';
 
 /** Folds leading dims: (…, M, K) -> (rows, K) views for the weight gradient of a shared 2-D operand. */
 function flat2(t: Tensor): Tensor {
   const last = t.shape[t.shape.length - 1];
   return t.view([t.size / last, last]);
+}
+
+/**
+ * Runs `write` with the output options that put a gradient of `t` where it belongs: into t's existing gradient or its
+ * arena slot (returns null: nothing left to give), or into a new tensor (returned).
+ */
+function intoTarget(t: Tensor, write: (o: { out?: Tensor; accumulateInto?: Tensor }) => Tensor): Tensor | null {
+  const target = gradTarget(t);
+  if (!target) return write({});
+  write(target.accumulate ? { accumulateInto: target.into } : { out: target.into });
+  return null;
 }
 
 export const BACKWARD_RULES: BackwardRules = {
@@ -30,14 +41,14 @@ export const BACKWARD_RULES: BackwardRules = {
     let db: Tensor | null = null;
     if (needs[0]) {
       // C = op(A)·op(B): dA = dC·op(B)ᵀ, or (A stored transposed) dAᵀ = op(B)·dCᵀ.
-      da = transA ? matmulForward(e, b, dC, { transA: transB, transB: true }) : matmulForward(e, dC, b, { transB: !transB });
+      da = intoTarget(a, (o) => (transA ? matmulForward(e, b, dC, { transA: transB, transB: true, ...o }) : matmulForward(e, dC, b, { transB: !transB, ...o })));
     }
     if (needs[1]) {
       const shared = b.shape.length === 2 && a.shape.length > 2;
       const a2 = shared ? flat2(a) : a;
       const d2 = shared ? flat2(dC) : dC;
       // dB = op(A)ᵀ·dC, or (B stored transposed) dBᵀ = dCᵀ·op(A).
-      db = transB ? matmulForward(e, d2, a2, { transA: true, transB: transA }) : matmulForward(e, a2, d2, { transA: !transA });
+      db = intoTarget(b, (o) => (transB ? matmulForward(e, d2, a2, { transA: true, transB: transA, ...o }) : matmulForward(e, a2, d2, { transA: !transA, ...o })));
       if (shared) {
         a2.release();
         d2.release();
@@ -54,13 +65,29 @@ export const BACKWARD_RULES: BackwardRules = {
   rmsnorm(node, dy, needs) {
     const [x, w] = node.inputs;
     const { rstd } = node.saved;
-    return [needs[0] ? rmsnormBackwardInput(x.engine, x, w, dy, rstd) : null, needs[1] ? rmsnormBackwardWeight(x.engine, x, dy, rstd) : null];
+    // Added into x's gradient so far (the residual stream's) when it has one: no separate accumulate dispatch.
+    const into = needs[0] ? accumulateTarget(x) : null;
+    const dx = needs[0] ? rmsnormBackwardInput(x.engine, x, w, dy, rstd, into ?? undefined) : null;
+    return [into ? null : dx, needs[1] ? rmsnormBackwardWeight(x.engine, x, dy, rstd) : null];
   },
 
   rope(node, dy, needs) {
     const [x, positions] = node.inputs;
     // A rotation's transpose is the rotation by the opposite angle.
-    return [needs[0] ? ropeApply(x.engine, dy, positions, node.attrs.tables, -1) : null, null];
+    if (!needs[0]) return [null, null];
+    const { tables, pair } = node.attrs;
+    if (pair && node.output === pair.first && pair.dFirst) {
+      const d = pair.dFirst; // rotated by the second node's fused dispatch
+      pair.dFirst = null;
+      return [d, null];
+    }
+    const dFirst = pair && node.output === pair.second && pair.firstInput.needsGrad ? pendingGrad(pair.first) : null;
+    if (dFirst) {
+      const [da, db] = ropePairApply(x.engine, dFirst, dy, positions, tables, -1);
+      pair!.dFirst = da;
+      return [db, null];
+    }
+    return [ropeApply(x.engine, dy, positions, tables, -1), null];
   },
 
   swiglu(node, dy) {
@@ -154,6 +181,44 @@ export const BACKWARD_RULES: BackwardRules = {
     const [x, w] = node.inputs;
     // The weights are a mask, not a learned input: no gradient flows to them.
     return [needs[0] ? maskedMeanBackward(x.engine, w, g, node.saved.info, x.shape) : null, null];
+  },
+
+  projection(node, g, needs) {
+    const { inputs, attrs: at } = node;
+    const [x, w] = inputs;
+    const e = g.engine;
+    const grads: Array<Tensor | null> = inputs.map(() => null);
+    const flat = x.shape.length > 2;
+    const x2 = flat ? flat2(x) : x;
+    const g2 = flat ? flat2(g) : g;
+    const drop = at.dropout;
+    if (at.residual >= 0 && needs[at.residual]) grads[at.residual] = g.view(g.shape);
+    if (at.bias >= 0 && needs[at.bias]) grads[at.bias] = sumRows(e, g);
+    if (needs[1]) grads[1] = intoTarget(w, (o) => matmulForward(e, g2, x2, { transA: true, ...o })); // dW = gᵀ·x
+    let du: Tensor | null = null;
+    if (at.loraA >= 0) {
+      const A = inputs[at.loraA];
+      const B = inputs[at.loraB];
+      const u = node.saved.u!;
+      const u2 = flat ? flat2(u) : u;
+      if (needs[at.loraB]) grads[at.loraB] = intoTarget(B, (o) => matmulForward(e, g2, u2, { transA: true, alpha: at.scale, ...o })); // dB = s·gᵀ·u
+      if (needs[at.loraA] || needs[0]) du = matmulForward(e, g2, B, { alpha: at.scale }); // du = s·g·B (N, r)
+      if (needs[at.loraA]) grads[at.loraA] = intoTarget(A, (o) => matmulForward(e, du!, x2, { transA: true, dropout: drop ? { on: 'B', ...drop } : undefined, ...o })); // dA = duᵀ·drop(x)
+      if (flat) u2.release();
+    }
+    if (needs[0]) {
+      // dx = g·W (+ drop(du·A)), written into x's existing gradient when it has one.
+      const t = gradTarget(x);
+      const dx = matmulForward(e, g, w, t ? { [t.accumulate ? 'accumulateInto' : 'out']: t.into } : {});
+      if (du) matmulForward(e, du, inputs[at.loraA], { accumulateInto: dx, dropout: drop ? { on: 'C', ...drop } : undefined });
+      grads[0] = t ? null : dx;
+    }
+    du?.release();
+    if (flat) {
+      x2.release();
+      g2.release();
+    }
+    return grads;
   },
 
   checkpoint(node, dOut) {

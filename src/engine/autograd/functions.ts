@@ -11,11 +11,11 @@ import { matmulForward, type MatmulOptions } from '../ops/matmul.ts';
 import { affineClampForward, minmaxForward, NO_BOUND } from '../ops/pointwise.ts';
 import { maskedMeanForward } from '../ops/reduce.ts';
 import { rmsnormForward } from '../ops/rmsnorm.ts';
-import { ropeApply, type RopeTables } from '../ops/rope.ts';
+import { ropeApply, ropePairApply, type RopeTables } from '../ops/rope.ts';
 import { fmt, rowsOf } from '../ops/shape.ts';
 import { swigluForward } from '../ops/swiglu.ts';
 import type { Tensor } from '../tensor.ts';
-import type { OpName, OpRecords } from './op-records.ts';
+import type { OpName, OpRecords, RopePair } from './op-records.ts';
 
 function engineOf(...ts: Tensor[]): Engine {
   const e = ts[0].engine;
@@ -62,6 +62,14 @@ export function rmsnorm(x: Tensor, w: Tensor, eps: number): Tensor {
 export function rope(x: Tensor, positions: Tensor, tables: RopeTables): Tensor {
   const e = engineOf(x, positions);
   return record(e, 'rope', [x, positions], { tables }, NONE, ropeApply(e, x, positions, tables, 1));
+}
+
+/** rope() of two tensors at the same positions (a layer's queries and keys) in one dispatch, forward and backward. */
+export function ropePair(a: Tensor, b: Tensor, positions: Tensor, tables: RopeTables): [Tensor, Tensor] {
+  const e = engineOf(a, b, positions);
+  const [ra, rb] = ropePairApply(e, a, b, positions, tables, 1);
+  const pair: RopePair = { firstInput: a, first: ra, second: rb, dFirst: null };
+  return [record(e, 'rope', [a, positions], { tables, pair }, NONE, ra), record(e, 'rope', [b, positions], { tables, pair }, NONE, rb)];
 }
 
 export function swiglu(gate: Tensor, up: Tensor): Tensor {
@@ -211,6 +219,38 @@ export function maskedMean(x: Tensor, w: Tensor): Tensor {
   const out = info.head([1], 'maskedMean');
   e.owners[e.owners.length - 1]?.add(out);
   return record(e, 'maskedMean', [x, w], NONE, { info }, out);
+}
+
+/** LoRA factors of a projection: A (r, in), B (out, r), the scale alpha/r, and dropout on the LoRA path's input. */
+export interface ProjectionLora {
+  A: Tensor;
+  B: Tensor;
+  scale: number;
+  /** Inverted dropout of x on the LoRA path, its mask from two seed words (counter-based, computed in the kernel). */
+  dropout?: { p: number; seed: number; seed2: number };
+}
+
+/**
+ * A projection with everything around it fused into its matmuls: x (…, in) · wᵀ [+ bias] [+ residual]
+ * [+ scale · (dropout(x) · Aᵀ) · Bᵀ]. The bias and residual are the base matmul's epilogue, the LoRA product is added
+ * into its output by the second LoRA matmul (alpha = scale), and dropout is applied to x as the first LoRA matmul
+ * reads it: 1 dispatch, or 3 with LoRA (instead of up to 7 plus a host-drawn mask). w may be frozen f16x2.
+ */
+export function projection(x: Tensor, w: Tensor, opts: { bias?: Tensor; residual?: Tensor; lora?: ProjectionLora } = {}): Tensor {
+  const e = engineOf(x, w);
+  if (w.dtype === 'f16x2' && w.needsGrad) throw new Error('projection: an f16x2 weight is frozen storage and cannot take a gradient');
+  const inputs: Tensor[] = [x, w];
+  const at = (t: Tensor | undefined) => (t ? inputs.push(t) - 1 : -1);
+  const { lora } = opts;
+  const attrs = { bias: at(opts.bias), residual: at(opts.residual), loraA: at(lora?.A), loraB: at(lora?.B), scale: lora?.scale ?? 0, dropout: lora?.dropout && lora.dropout.p > 0 ? lora.dropout : null };
+  const y = matmulForward(e, x, w, { transB: true, bias: opts.bias, residual: opts.residual });
+  let u: Tensor | undefined;
+  if (lora) {
+    const d = attrs.dropout;
+    u = matmulForward(e, x, lora.A, { transB: true, dropout: d ? { on: 'A', ...d } : undefined }); // (…, r)
+    matmulForward(e, u, lora.B, { transB: true, accumulateInto: y, alpha: lora.scale });
+  }
+  return record(e, 'projection', inputs, attrs, u ? { u } : {}, y);
 }
 
 /**

@@ -8,11 +8,33 @@ import type { Tensor } from '../tensor.ts';
 
 type None = Record<string, never>;
 
+/**
+ * Two rope nodes made by one dispatch (ropePair: queries and keys). The second node's backward, which runs first,
+ * also rotates the first's gradient when it is already there (it is: attention's backward gives both) and leaves it
+ * in `dFirst` for the first node: one dispatch each way instead of two.
+ */
+export interface RopePair {
+  firstInput: Tensor;
+  first: Tensor;
+  second: Tensor;
+  dFirst: Tensor | null;
+}
+
+/** Where the optional inputs of a projection sit in its input list (-1: absent), and its LoRA scale and dropout. */
+export interface ProjectionAttrs {
+  bias: number;
+  residual: number;
+  loraA: number;
+  loraB: number;
+  scale: number;
+  dropout: { p: number; seed: number; seed2: number } | null;
+}
+
 export interface OpRecords {
   matmul: { inputs: [a: Tensor, b: Tensor]; attrs: { transA: boolean; transB: boolean }; saved: None };
   embedding: { inputs: [table: Tensor, ids: Tensor]; attrs: None; saved: None };
   rmsnorm: { inputs: [x: Tensor, w: Tensor]; attrs: { eps: number }; saved: { rstd: Tensor } };
-  rope: { inputs: [x: Tensor, positions: Tensor]; attrs: { tables: RopeTables }; saved: None };
+  rope: { inputs: [x: Tensor, positions: Tensor]; attrs: { tables: RopeTables; pair?: RopePair }; saved: None };
   swiglu: { inputs: [gate: Tensor, up: Tensor]; attrs: None; saved: None };
   add: { inputs: [a: Tensor, b: Tensor]; attrs: { broadcast: boolean }; saved: None };
   sub: { inputs: [a: Tensor, b: Tensor]; attrs: { broadcast: boolean }; saved: None };
@@ -30,6 +52,7 @@ export interface OpRecords {
   linearLogits: { inputs: [h: Tensor, w: Tensor, targets: Tensor]; attrs: { mode: ChunkedLogitsMode; plan: ChunkPlan }; saved: None };
   maskedMean: { inputs: [x: Tensor, w: Tensor]; attrs: None; saved: { info: Tensor } };
   checkpoint: { inputs: Tensor[]; attrs: { fn: (...inputs: Tensor[]) => Tensor }; saved: None };
+  projection: { inputs: Tensor[]; attrs: ProjectionAttrs; saved: { u?: Tensor } };
 }
 
 export type OpName = keyof OpRecords;

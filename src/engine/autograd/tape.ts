@@ -15,6 +15,42 @@ export interface BackwardOptions {
   wrt?: Tensor[];
 }
 
+/** The tape whose backward pass is running (rules ask it where a gradient may be written directly). */
+let active: { grads: Map<Tensor, Tensor> } | null = null;
+
+/**
+ * Where a backward rule may write the gradient of `t` itself instead of returning it: into the gradient that `t`
+ * already has (accumulate: true), or, for a parameter with a gradient slot (an optimizer's arena) that has no gradient
+ * yet, into that slot (accumulate: false: overwrite it). A rule that writes there returns null for `t`. Null: return
+ * the gradient as usual. This is what makes gradient accumulation free: a matmul adds into the existing gradient in
+ * its epilogue instead of a separate accumulate dispatch.
+ */
+export function gradTarget(t: Tensor): { into: Tensor; accumulate: boolean } | null {
+  if (!active || !t.needsGrad) return null;
+  if (t.requiresGrad) {
+    if (t.grad) return t.grad.pinned || t.grad.storage.refs === 1 ? { into: t.grad, accumulate: true } : null;
+    if (!t.gradSlot) return null;
+    t.grad = t.gradSlot;
+    return { into: t.gradSlot, accumulate: false };
+  }
+  const prev = active.grads.get(t);
+  // A gradient that shares its buffer (a view another input also got, e.g. both sides of an add) is not ours to change.
+  return prev && prev.storage.refs === 1 ? { into: prev, accumulate: true } : null;
+}
+
+/** The gradient of a non-leaf tensor waiting in the running backward pass, if any (read-only use). */
+export function pendingGrad(t: Tensor): Tensor | null {
+  return active?.grads.get(t) ?? null;
+}
+
+/** The gradient of `t` so far, when a rule may add into it in place (never claims a fresh arena slot). */
+export function accumulateTarget(t: Tensor): Tensor | null {
+  if (!active || !t.needsGrad) return null;
+  if (t.requiresGrad) return t.grad && (t.grad.pinned || t.grad.storage.refs === 1) ? t.grad : null;
+  const prev = active.grads.get(t);
+  return prev && prev.storage.refs === 1 ? prev : null;
+}
+
 export class Tape {
   readonly nodes: TapeNode[] = [];
   /** Every tensor created while recording; dispose() releases what backward did not. */
@@ -58,23 +94,28 @@ export class Tape {
       grads.set(output, e.tensor(new Float32Array(output.size).fill(1), output.shape, 'f32', 'seed'));
     }
     const result = new Map<Tensor, Tensor>();
-    // acc += g, in place unless acc's buffer is also another live gradient: `add` hands both its inputs views of
-    // one dy, and adding into that buffer would change the other input's gradient too (copy on write).
-    const sum = (acc: Tensor, g: Tensor): Tensor => {
-      if (acc.storage.refs === 1) {
-        accumulate(e, acc, g);
+    /** prev + g into prev when prev's buffer is its own; else into a new tensor (prev may be a view of a shared one). */
+    const sum = (prev: Tensor, g: Tensor): Tensor => {
+      if (prev.pinned || prev.storage.refs === 1) {
+        accumulate(e, prev, g);
         g.release();
-        return acc;
+        return prev;
       }
-      const gv = g.view(acc.shape);
-      const out = e.keep(binaryForward(e, 'add', acc, gv));
-      for (const t of [acc, gv, g]) t.release();
+      const [a, b] = [prev.view([prev.size]), g.view([g.size])];
+      const flat = binaryForward(e, 'add', a, b);
+      this.owned.delete(flat);
+      const out = flat.view(prev.shape);
+      for (const x of [a, b, flat, prev, g]) x.release();
       return out;
     };
     const give = (t: Tensor, g: Tensor) => {
       if (t.requiresGrad) {
-        if (t.grad) {
-          t.grad = sum(t.grad, g);
+        if (t.grad) t.grad = sum(t.grad, g);
+        else if (t.gradSlot) {
+          // The parameter's slot in its optimizer's arena: copy (not a dispatch) the first gradient of the step there.
+          e.copy(g, 0, t.gradSlot, 0, t.bytes);
+          g.release();
+          t.grad = t.gradSlot;
         } else {
           this.owned.delete(g);
           t.grad = g.shape.length === t.shape.length && g.shape.every((d, i) => d === t.shape[i]) ? g : reshapeOwned(g, t.shape);
@@ -84,6 +125,9 @@ export class Tape {
       const prev = grads.get(t);
       grads.set(t, prev ? sum(prev, g) : g);
     };
+    const outer = active;
+    active = { grads };
+    try {
     for (let n = this.nodes.length - 1; n >= 0; n--) {
       const node = this.nodes[n];
       const g = grads.get(node.output);
@@ -102,6 +146,9 @@ export class Tape {
       }
       for (const s of Object.values(node.saved as Record<string, Tensor>)) s.release();
       if (!keep.has(node.output)) node.output.release();
+    }
+    } finally {
+      active = outer;
     }
     for (const [t, g] of grads) {
       if (wrt.has(t)) result.set(t, g);

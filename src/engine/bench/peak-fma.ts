@@ -11,7 +11,7 @@ export const PEAK_FMA_FLOPS_PER_ROUND = 8 * 4 * 2;
 /** Records one peak-FMA dispatch of `invocations` threads x `iters` rounds; returns the per-thread sums. */
 export function peakFma(e: Engine, invocations: number, iters: number, a: number, b: number): Tensor {
   const out = e.empty([invocations], 'f32', 'peak-fma');
-  e.run(source, words({ u: iters }, { f: a }, { f: b }), [out.buffer], e.grid(Math.ceil(invocations / 64)), 'peak_fma');
+  e.run(source, words({ u: iters }, { f: a }, { f: b }), [out], e.grid(Math.ceil(invocations / 64)), 'peak_fma');
   return out;
 }
 

@@ -12,3 +12,5 @@ export * from './adamw.ts';
 export * from './pointwise.ts';
 export * from './log-sigmoid.ts';
 export * from './preference.ts';
+export * from './sample.ts';
+export * from './projection.ts';

@@ -35,10 +35,28 @@ export interface MatmulKernelSpec {
   vecB?: boolean;
   /** 'register' only: A (M, K) and B (N, K) both read as vec4 along K with dot products (needs K % 4 == 0, f32 B). */
   vecK?: boolean;
+  /** Epilogue: C = alpha·(A·B) [+ C] [+ bias[n]] [+ R[m, n]]; alpha is a uniform (1 for a plain matmul). */
+  bias?: boolean;
+  residual?: boolean;
+  /**
+   * Inverted dropout fused into the kernel, on the loads of A, the loads of B, or the product before the epilogue:
+   * element i (its storage index in that tensor) is kept, times 1/(1-p), when dropoutHash(seed, seed2, i) >=
+   * threshold = p·2^32 (src/engine/ops/dropout.ts has the same hash on the CPU). Scalar loads only (no vec4 modes).
+   */
+  dropout?: 'A' | 'B' | 'C';
 }
 
 /** Uniform block of every matmul kernel: sizes and per-batch strides (elements). */
-export const MATMUL_PARAMS = 'struct Params { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32 }';
+export const MATMUL_PARAMS = 'struct Params { M: u32, N: u32, K: u32, strideA: u32, strideB: u32, strideC: u32, alpha: f32, seed: u32, seed2: u32, threshold: u32, dscale: f32 }';
+
+/** The counter-based dropout hash (two rounds of Wellons' lowbias32), shared by every kernel that drops out. */
+export const DROPOUT_WGSL = `fn lowbias32(v: u32) -> u32 {
+  var x = v;
+  x ^= x >> 16u; x *= 0x21f0aaadu; x ^= x >> 15u; x *= 0x735a2d97u; x ^= x >> 15u;
+  return x;
+}
+fn dropout(i: u32, v: f32) -> f32 { return select(0.0, v * p.dscale, lowbias32(lowbias32(i ^ p.seed) ^ p.seed2) >= p.threshold); }
+`;
 
 export function validateMatmulSpec(s: MatmulKernelSpec, limits: { maxComputeInvocationsPerWorkgroup: number; maxComputeWorkgroupStorageSize: number }): void {
   const ints: Array<[string, number, number]> = [['rm', s.rm, 16], ['rn', s.rn, 16], ['wgx', s.wgx, 256], ['wgy', s.wgy, 256], ['bk', s.bk, 64]];
@@ -46,6 +64,9 @@ export function validateMatmulSpec(s: MatmulKernelSpec, limits: { maxComputeInvo
     if (!Number.isInteger(v) || v < 1 || v > max) throw new Error(`matmul kernel: ${name}=${v} must be an integer in 1..${max}`);
   }
   if (s.wgx * s.wgy > limits.maxComputeInvocationsPerWorkgroup) throw new Error(`matmul kernel: workgroup ${s.wgx}x${s.wgy} exceeds maxComputeInvocationsPerWorkgroup=${limits.maxComputeInvocationsPerWorkgroup}`);
+  if (s.dropout && (s.vecA || s.vecB || s.vecK || s.pairK)) throw new Error('matmul kernel: dropout needs the scalar load paths (no vec4 or pairK)');
+  if (s.dropout === 'B' && s.bType !== 'f32') throw new Error('matmul kernel: dropout on B needs an f32 B');
+  if (s.residual && s.accumulate) throw new Error('matmul kernel: a residual input and accumulate are exclusive');
   if (s.kind === 'tiled') {
     const bytes = 4 * s.bk * (s.wgy * s.rm + s.wgx * s.rn);
     if (bytes > limits.maxComputeWorkgroupStorageSize) throw new Error(`matmul kernel: tiles need ${bytes} bytes of workgroup memory, limit ${limits.maxComputeWorkgroupStorageSize}`);
@@ -56,7 +77,7 @@ function header(s: MatmulKernelSpec): string {
   const bDecl = s.vecB || s.vecK
     ? 'var<storage, read> B: array<vec4<f32>>;'
     : s.bType === 'f32'
-      ? 'var<storage, read> B: array<f32>;\nfn loadB(i: u32) -> f32 { return B[i]; }'
+      ? `var<storage, read> B: array<f32>;\nfn loadB(i: u32) -> f32 { return ${s.dropout === 'B' ? 'dropout(i, B[i])' : 'B[i]'}; }`
       : s.bType === 'f16'
         ? 'var<storage, read> B: array<f16>;\nfn loadB(i: u32) -> f32 { return f32(B[i]); }'
         : 'var<storage, read> B: array<u32>;\nfn loadB(i: u32) -> f32 { let w = unpack2x16float(B[i >> 1u]); return select(w.x, w.y, (i & 1u) == 1u); }';
@@ -67,11 +88,17 @@ ${s.bType === 'f16' ? 'enable f16;\n' : ''}${MATMUL_PARAMS}
 @group(0) @binding(1) var<storage, read> A: array<${s.vecA || s.vecK ? 'vec4<f32>' : 'f32'}>;
 @group(0) @binding(2) ${bDecl}
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
-`;
+${s.bias ? '@group(0) @binding(4) var<storage, read> bias: array<f32>;\n' : ''}${s.residual ? `@group(0) @binding(${s.bias ? 5 : 4}) var<storage, read> R: array<f32>;\n` : ''}${s.dropout ? DROPOUT_WGSL : ''}${s.vecA || s.vecK ? '' : `fn loadA(i: u32) -> f32 { return ${s.dropout === 'A' ? 'dropout(i, A[i])' : 'A[i]'}; }\n`}`;
 }
 
-function store(s: MatmulKernelSpec, idx: string, value: string): string {
-  return s.accumulate ? `C[${idx}] = C[${idx}] + ${value};` : `C[${idx}] = ${value};`;
+/** The epilogue for output element idx (column n): scale, dropout, then the sums the spec asks for. */
+function store(s: MatmulKernelSpec, idx: string, n: string, value: string): string {
+  let v = `p.alpha * ${value}`;
+  if (s.dropout === 'C') v = `dropout(${idx}, ${v})`;
+  if (s.accumulate) v = `C[${idx}] + ${v}`;
+  if (s.bias) v += ` + bias[${n}]`;
+  if (s.residual) v += ` + R[${idx}]`;
+  return `C[${idx}] = ${v};`;
 }
 
 export function matmulKernel(s: MatmulKernelSpec): string {
@@ -88,7 +115,7 @@ function registerMain(s: MatmulKernelSpec, body: string[]): string {
   for (let i = 0; i < rm; i++) {
     L.push(`  if (m0 + ${i}u < p.M) {`);
     L.push(`    let row = cBase + (m0 + ${i}u) * p.N;`);
-    for (let j = 0; j < rn; j++) L.push(`    if (n0 + ${j}u < p.N) { ${store(s, `row + n0 + ${j}u`, `c${i}_${j}`)} }`);
+    for (let j = 0; j < rn; j++) L.push(`    if (n0 + ${j}u < p.N) { ${store(s, `row + n0 + ${j}u`, `n0 + ${j}u`, `c${i}_${j}`)} }`);
     L.push('  }');
   }
   return `${header(s)}
@@ -132,7 +159,7 @@ function registerKernel(s: MatmulKernelSpec): string {
   L.push('  for (var k = 0u; k < p.K; k++) {');
   L.push(`    let ka = ${s.transA ? 'k * p.M' : 'k'};`);
   L.push(`    let kb = ${s.transB ? 'k' : 'k * p.N'};`);
-  for (let i = 0; i < rm; i++) L.push(`    let x${i} = A[a${i} + ka];`);
+  for (let i = 0; i < rm; i++) L.push(`    let x${i} = loadA(a${i} + ka);`);
   for (let j = 0; j < rn; j++) L.push(`    let y${j} = loadB(b${j} + kb);`);
   for (let i = 0; i < rm; i++) for (let j = 0; j < rn; j++) L.push(`    c${i}_${j} = fma(x${i}, y${j}, c${i}_${j});`);
   L.push('  }');
@@ -212,7 +239,7 @@ function tiledKernel(s: MatmulKernelSpec): string {
   for (let i = 0; i < s.rm; i++) {
     out.push(`  { let m = m0 + ty + ${i * s.wgy}u;`);
     out.push('    if (m < p.M) {');
-    for (let j = 0; j < s.rn; j++) out.push(`      { let n = n0 + tx + ${j * s.wgx}u; if (n < p.N) { ${store(s, 'cBase + m * p.N + n', `c${i}_${j}`)} } }`);
+    for (let j = 0; j < s.rn; j++) out.push(`      { let n = n0 + tx + ${j * s.wgx}u; if (n < p.N) { ${store(s, 'cBase + m * p.N + n', 'n', `c${i}_${j}`)} } }`);
     out.push('    } }');
   }
   return `${header(s)}
@@ -234,7 +261,7 @@ ${acc.join('\n')}
     for (var e = t; e < ${BM * BK}u; e += ${threads}u) {
       ${aCoord}
       var v = 0.0;
-      if (m0 + mm < p.M && k0 + kk < p.K) { v = A[${aIdx}]; }
+      if (m0 + mm < p.M && k0 + kk < p.K) { v = loadA(${aIdx}); }
       As[kk * ${BM}u + mm] = v;
     }
     for (var e = t; e < ${BN * BK}u; e += ${threads}u) {

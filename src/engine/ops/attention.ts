@@ -2,6 +2,7 @@
 import type { Engine } from '../engine.ts';
 import { words } from '../engine.ts';
 import { attentionKernel, attentionSubgroupKernel, type AttentionKernel } from '../kernels/attention-kernel.ts';
+import { attentionTiledKernel, tileKeys, TILE_ROWS, type TiledAttentionKernel } from '../kernels/attention-tiled-kernel.ts';
 import type { Tensor } from '../tensor.ts';
 import { assertDtype, assertShape, fmt } from './shape.ts';
 
@@ -33,16 +34,35 @@ export function attentionDims(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, val
   return { B, Tq, Tk, S, Hq, Hkv, D, scale: scale ?? 1 / Math.sqrt(D) };
 }
 
-/** Kernel source and rows per workgroup for this engine's attention family (subgroups need head_dim % sg == 0). */
-function kernelFor(e: Engine, which: AttentionKernel, D: number): { code: string; rowsPerGroup: number } {
-  const sg = e.fixedSubgroupSize;
-  if (e.attentionKernel === 'subgroups' && D % sg === 0 && D / sg <= 64) return { code: attentionSubgroupKernel(which, D, sg), rowsPerGroup: 64 / sg };
-  return { code: attentionKernel(which, D), rowsPerGroup: 64 };
+/**
+ * The family a call runs: 'tiled' serves training and prefill on GPUs; a call with few query rows (a decode step),
+ * where a 64-row tile would be mostly idle, uses the row kernels.
+ */
+function familyFor(e: Engine, d: AttentionDims): 'rows' | 'subgroups' | 'tiled' {
+  const sg = e.emulatedSubgroupSize || e.fixedSubgroupSize;
+  const sgOk = sg > 0 && d.D % sg === 0 && d.D / sg <= 64;
+  if (e.attentionKernel === 'tiled' && d.Tq >= e.attentionTiledMinRows) return 'tiled';
+  if (e.attentionKernel !== 'rows' && sgOk) return 'subgroups';
+  return 'rows';
 }
 
-function launch(e: Engine, which: AttentionKernel, d: AttentionDims, rows: number, buffers: GPUBuffer[]): void {
-  const k = kernelFor(e, which, d.D);
-  e.run(k.code, params(d), buffers, e.grid(Math.ceil(rows / k.rowsPerGroup)), `attention.${which}`);
+function launch(e: Engine, which: AttentionKernel, d: AttentionDims, rows: number, tensors: Tensor[]): void {
+  const emulate = e.emulatedSubgroupSize > 0;
+  const sg = e.emulatedSubgroupSize || e.fixedSubgroupSize;
+  const D = d.D;
+  const label = `attention.${which}`;
+  // The kernel is generated once per (family, kernel, head_dim, subgroup size).
+  if (familyFor(e, d) === 'subgroups') {
+    e.runKernel(`attention:sg${sg}${emulate ? 'emu' : ''}:${which}:${D}`, (a) => attentionSubgroupKernel(...a), [which, D, sg, emulate] as const, params(d), tensors, e.grid(Math.ceil(rows / (64 / sg))), label);
+  } else {
+    e.runKernel(`attention:rows:${which}:${D}`, (a) => attentionKernel(...a), [which, D] as const, params(d), tensors, e.grid(Math.ceil(rows / 64)), label);
+  }
+}
+
+function launchTiled(e: Engine, which: TiledAttentionKernel, d: AttentionDims, tensors: Tensor[]): void {
+  const bt = tileKeys(d.D, e.device.limits.maxComputeWorkgroupStorageSize);
+  const grid: [number, number, number] = which === 'backwardDkv' ? [Math.ceil(d.S / TILE_ROWS), d.Hkv, d.B] : [Math.ceil(d.Tq / TILE_ROWS), d.Hq, d.B];
+  e.runKernel(`attention:tiled:${which}:${d.D}:${bt}`, (a) => attentionTiledKernel(...a), [which, d.D, bt] as const, params(d), tensors, grid, `attention.${which}`);
 }
 
 function params(d: AttentionDims): ArrayBuffer {
@@ -53,18 +73,24 @@ function params(d: AttentionDims): ArrayBuffer {
 export function attentionForward(e: Engine, q: Tensor, k: Tensor, v: Tensor, mask: Tensor, d: AttentionDims): { out: Tensor; stats: Tensor } {
   const out = e.empty(q.shape, 'f32', 'attention');
   const stats = e.empty([d.B, d.Hq, d.Tq, 2], 'f32', 'attention.stats');
-  const rows = d.B * d.Hq * d.Tq;
-  launch(e, 'forward', d, rows, [q.buffer, k.buffer, v.buffer, mask.buffer, out.buffer, stats.buffer]);
+  if (familyFor(e, d) === 'tiled') launchTiled(e, 'forward', d, [q, k, v, mask, out, stats]);
+  else launch(e, 'forward', d, d.B * d.Hq * d.Tq, [q, k, v, mask, out, stats]);
   return { out, stats };
 }
 
 export function attentionBackward(e: Engine, q: Tensor, k: Tensor, v: Tensor, mask: Tensor, out: Tensor, stats: Tensor, dout: Tensor, d: AttentionDims): { dq: Tensor; dk: Tensor; dv: Tensor } {
   const rows = d.B * d.Hq * d.Tq;
-  launch(e, 'delta', d, rows, [out.buffer, dout.buffer, stats.buffer]);
   const dq = e.empty(q.shape, 'f32', 'attention.dq');
-  launch(e, 'backwardDq', d, rows, [q.buffer, k.buffer, v.buffer, mask.buffer, dout.buffer, stats.buffer, dq.buffer]);
   const dk = e.empty(k.shape, 'f32', 'attention.dk');
   const dv = e.empty(v.shape, 'f32', 'attention.dv');
-  launch(e, 'backwardDkv', d, d.B * d.Hkv * d.S, [q.buffer, k.buffer, v.buffer, mask.buffer, dout.buffer, stats.buffer, dk.buffer, dv.buffer]);
+  if (familyFor(e, d) === 'tiled') {
+    // The dQ pass also writes delta = rowsum(dO * O) into stats for the dK/dV pass: two dispatches.
+    launchTiled(e, 'backwardDq', d, [q, k, v, mask, dout, out, stats, dq]);
+    launchTiled(e, 'backwardDkv', d, [q, k, v, mask, dout, stats, dk, dv]);
+    return { dq, dk, dv };
+  }
+  launch(e, 'delta', d, rows, [out, dout, stats]);
+  launch(e, 'backwardDq', d, rows, [q, k, v, mask, dout, stats, dq]);
+  launch(e, 'backwardDkv', d, d.B * d.Hkv * d.S, [q, k, v, mask, dout, stats, dk, dv]);
   return { dq, dk, dv };
 }

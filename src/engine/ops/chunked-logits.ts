@@ -41,7 +41,7 @@ export function planChunks(h: Tensor, w: Tensor, targets: Tensor, chunkRows: num
 /** Copies rows [r0, r0 + n) of a (N, C) tensor into a new (n, C) tensor (one buffer copy, in command order). */
 function rowSlice(e: Engine, x: Tensor, r0: number, n: number, C: number): Tensor {
   const out = e.empty([n, C], x.dtype, `${x.label}[${r0}:${r0 + n}]`);
-  e.batch.copy(x.buffer, r0 * C * 4, out.buffer, 0, n * C * 4);
+  e.copy(x, r0 * C * 4, out, 0, n * C * 4);
   return out;
 }
 
@@ -70,7 +70,7 @@ export function chunkedLogitsForward(e: Engine, mode: ChunkedLogitsMode, h: Tens
       }
     } else {
       const lp = selectStat(e, stats, tc, V, 'logprob', [n]);
-      e.batch.copy(lp.buffer, 0, out.buffer, r0 * 4, n * 4);
+      e.copy(lp, 0, out, r0 * 4, n * 4);
       lp.release();
     }
     for (const t of [hc, tc, logits, stats]) t.release();
@@ -95,7 +95,7 @@ export function chunkedLogitsBackward(e: Engine, mode: ChunkedLogitsMode, h: Ten
     const dlogits = logitsBackward(e, mode, logits, tc, stats, g, info ?? stats); // (n, V)
     if (dh) {
       const dhc = matmulForward(e, dlogits, w); // (n, C)
-      e.batch.copy(dhc.buffer, 0, dh.buffer, r0 * C * 4, n * C * 4);
+      e.copy(dhc, 0, dh, r0 * C * 4, n * C * 4);
       dhc.release();
     }
     if (dw) matmulForward(e, dlogits, hc, { transA: true, accumulateInto: dw }); // (V, C) += dlogitsᵀ · h

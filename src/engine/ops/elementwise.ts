@@ -19,34 +19,34 @@ export function binaryForward(e: Engine, op: BinaryOp, a: Tensor, b: Tensor): Te
   const rowBroadcast = b.shape.length === 1 && b.size === last;
   if (!same && !rowBroadcast) throw new Error(`${op}: shapes ${fmt(a.shape)} and ${fmt(b.shape)} are neither equal nor (rows, C) with (C)`);
   const out = e.empty(a.shape, 'f32', op);
-  e.run(binarySrc, words({ u: a.size }, { u: Math.max(b.size, 1) }, { u: BINARY_CODE[op] }), [a.buffer, b.buffer, out.buffer], e.grid(Math.ceil(a.size / 64)), op);
+  e.run(binarySrc, words({ u: a.size }, { u: Math.max(b.size, 1) }, { u: BINARY_CODE[op] }), [a, b, out], e.grid(Math.ceil(a.size / 64)), op);
   return out;
 }
 
 export function scaleForward(e: Engine, x: Tensor, s: number): Tensor {
   assertDtype('scale', 'x', x.dtype, 'f32');
   const out = e.empty(x.shape, 'f32', 'scale');
-  e.run(unarySrc, words({ u: x.size }, { u: 0 }, { f: s }), [x.buffer, out.buffer], e.grid(Math.ceil(x.size / 64)), 'scale');
+  e.run(unarySrc, words({ u: x.size }, { u: 0 }, { f: s }), [x, out], e.grid(Math.ceil(x.size / 64)), 'scale');
   return out;
 }
 
 export function expForward(e: Engine, x: Tensor): Tensor {
   assertDtype('exp', 'x', x.dtype, 'f32');
   const out = e.empty(x.shape, 'f32', 'exp');
-  e.run(unarySrc, words({ u: x.size }, { u: 1 }, { f: 0 }), [x.buffer, out.buffer], e.grid(Math.ceil(x.size / 64)), 'exp');
+  e.run(unarySrc, words({ u: x.size }, { u: 1 }, { f: 0 }), [x, out], e.grid(Math.ceil(x.size / 64)), 'exp');
   return out;
 }
 
 /** acc += s * x, in place (gradient accumulation). */
 export function accumulate(e: Engine, acc: Tensor, x: Tensor, s = 1): void {
   if (acc.size !== x.size) throw new Error(`accumulate: ${fmt(acc.shape)} += ${fmt(x.shape)}: sizes differ`);
-  e.run(unarySrc, words({ u: x.size }, { u: 2 }, { f: s }), [x.buffer, acc.buffer], e.grid(Math.ceil(x.size / 64)), 'accumulate');
+  e.run(unarySrc, words({ u: x.size }, { u: 2 }, { f: s }), [x, acc], e.grid(Math.ceil(x.size / 64)), 'accumulate');
 }
 
 /** Sums a (…, C) tensor over every leading dim: (C). */
 export function sumRows(e: Engine, x: Tensor): Tensor {
   const [rows, cols] = rowsOf(x.shape);
   const out = e.empty([cols], 'f32', 'sumRows');
-  e.run(sumRowsSrc, words({ u: rows }, { u: cols }), [x.buffer, out.buffer], e.grid(Math.ceil(cols / 64)), 'sumRows');
+  e.run(sumRowsSrc, words({ u: rows }, { u: cols }), [x, out], e.grid(Math.ceil(cols / 64)), 'sumRows');
   return out;
 }

@@ -17,7 +17,7 @@ export function embeddingForward(e: Engine, table: Tensor, ids: Tensor): Tensor 
     }
   }
   const out = e.empty([...ids.shape, C], 'f32', 'embedding');
-  e.run(forwardSrc, words({ u: ids.size }, { u: C }, { u: V }), [table.buffer, ids.buffer, out.buffer], e.grid(Math.ceil((ids.size * C) / 64)), 'embedding');
+  e.run(forwardSrc, words({ u: ids.size }, { u: C }, { u: V }), [table, ids, out], e.grid(Math.ceil((ids.size * C) / 64)), 'embedding');
   return out;
 }
 
@@ -47,7 +47,7 @@ export function embeddingBackward(e: Engine, ids: Tensor, dy: Tensor, V: number)
   const tu = e.tensor(uniq, [uniq.length]);
   const to = e.tensor(offsets, [offsets.length]);
   const tp = e.tensor(positions, [positions.length]);
-  e.run(backwardSrc, words({ u: uniq.length }, { u: C }), [tu.buffer, to.buffer, tp.buffer, dy.buffer, dTable.buffer], e.grid(Math.ceil((uniq.length * C) / 64)), 'embeddingBackward');
+  e.run(backwardSrc, words({ u: uniq.length }, { u: C }), [tu, to, tp, dy, dTable], e.grid(Math.ceil((uniq.length * C) / 64)), 'embeddingBackward');
   for (const t of [tu, to, tp]) t.release();
   return dTable;
 }

@@ -21,14 +21,14 @@ export function logitStats(e: Engine, logits: Tensor, targets: Tensor): Tensor {
   const [rows, V] = rowsOf(logits.shape);
   if (targets.size !== rows) throw new Error(`logits: ${targets.size} targets for logits ${fmt(logits.shape)} (${rows} rows)`);
   const stats = e.empty([rows, 3], 'f32', 'logits.stats');
-  e.run(statsSrc, words({ u: rows }, { u: V }), [logits.buffer, targets.buffer, stats.buffer], e.grid(rows), 'logitStats');
+  e.run(statsSrc, words({ u: rows }, { u: V }), [logits, targets, stats], e.grid(rows), 'logitStats');
   return stats;
 }
 
 /** (2): mean loss over non-ignored rows, and their count. */
 export function crossEntropyLoss(e: Engine, stats: Tensor, targets: Tensor, V: number): Tensor {
   const out = e.empty([2], 'f32', 'crossEntropy');
-  e.run(lossSrc, words({ u: stats.shape[0] }, { u: V }), [stats.buffer, targets.buffer, out.buffer], [1], 'crossEntropyLoss');
+  e.run(lossSrc, words({ u: stats.shape[0] }, { u: V }), [stats, targets, out], [1], 'crossEntropyLoss');
   return out;
 }
 
@@ -36,7 +36,7 @@ export function crossEntropyLoss(e: Engine, stats: Tensor, targets: Tensor, V: n
 export function selectStat(e: Engine, stats: Tensor, targets: Tensor, V: number, which: 'logprob' | 'entropy', shape: readonly number[]): Tensor {
   const rows = stats.shape[0];
   const out = e.empty(shape, 'f32', which);
-  e.run(selectSrc, words({ u: rows }, { u: V }, { u: which === 'logprob' ? 0 : 1 }), [stats.buffer, targets.buffer, out.buffer], e.grid(Math.ceil(rows / 64)), which);
+  e.run(selectSrc, words({ u: rows }, { u: V }, { u: which === 'logprob' ? 0 : 1 }), [stats, targets, out], e.grid(Math.ceil(rows / 64)), which);
   return out;
 }
 
@@ -46,6 +46,6 @@ export function logitsBackward(e: Engine, mode: LogitsGradMode, logits: Tensor, 
   const d = e.empty(logits.shape, 'f32', `d${mode}`);
   const chunks = Math.ceil(V / 64);
   const [gy, gz] = e.grid(rows);
-  e.run(backwardSrc, words({ u: rows }, { u: V }, { u: MODE[mode] }), [logits.buffer, targets.buffer, stats.buffer, gout.buffer, info.buffer, d.buffer], [chunks, gy, gz], 'logitsBackward');
+  e.run(backwardSrc, words({ u: rows }, { u: V }, { u: MODE[mode] }), [logits, targets, stats, gout, info, d], [chunks, gy, gz], 'logitsBackward');
   return d;
 }

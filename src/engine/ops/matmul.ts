@@ -3,6 +3,7 @@ import type { Engine } from '../engine.ts';
 import { words } from '../engine.ts';
 import { defaultMatmulSpec, matmulKernel, TILED_LARGE, validateMatmulSpec, type MatmulBType, type MatmulKernelSpec } from '../kernels/matmul-kernel.ts';
 import type { Tensor } from '../tensor.ts';
+import { dropoutThreshold } from './dropout.ts';
 import { fmt } from './shape.ts';
 
 export interface MatmulOptions {
@@ -22,6 +23,24 @@ export interface MatmulOptions {
   dotK?: boolean;
   /** Allow vec4 loads in the register kernel when shapes permit (default true; tests turn it off to cover both). */
   vec4?: boolean;
+  /** Write the result into this tensor (overwriting it), e.g. a parameter's gradient slot. */
+  out?: Tensor;
+  /** C = alpha·op(A)·op(B) (default 1): a LoRA scale or a gradient's factor costs no separate dispatch. */
+  alpha?: number;
+  /** Added to every row of C (N): a projection's bias. */
+  bias?: Tensor;
+  /** Added to C (same shape as C): a residual connection. */
+  residual?: Tensor;
+  /** Inverted dropout on A's elements, B's elements or the product (see MatmulKernelSpec.dropout). */
+  dropout?: DropoutSpec;
+}
+
+/** Counter-based dropout: which operand, the probability, and the two seed words of its mask. */
+export interface DropoutSpec {
+  on: 'A' | 'B' | 'C';
+  p: number;
+  seed: number;
+  seed2: number;
 }
 
 export interface MatmulDims {
@@ -66,8 +85,13 @@ export function matmulForward(e: Engine, a: Tensor, b: Tensor, opts: MatmulOptio
   if (a.dtype !== 'f32') throw new Error(`matmul: A must be f32, got ${a.dtype}`);
   if (b.dtype === 'u32') throw new Error('matmul: B must be f32 or f16x2');
   const d = matmulDims(a.shape, b.shape, transA, transB);
-  const out = opts.accumulateInto ?? e.empty(d.shape, 'f32', 'matmul');
-  if (out.size !== d.batch * d.M * d.N) throw new Error(`matmul: accumulateInto has shape ${fmt(out.shape)}, expected ${fmt(d.shape)}`);
+  if (opts.accumulateInto && opts.out) throw new Error('matmul: give accumulateInto or out, not both');
+  const out = opts.accumulateInto ?? opts.out ?? e.empty(d.shape, 'f32', 'matmul');
+  if (out.size !== d.batch * d.M * d.N) throw new Error(`matmul: the output tensor has shape ${fmt(out.shape)}, expected ${fmt(d.shape)}`);
+  if (opts.bias && opts.bias.size !== d.N) throw new Error(`matmul: bias has shape ${fmt(opts.bias.shape)}, expected [${d.N}]`);
+  if (opts.residual && opts.residual.size !== out.size) throw new Error(`matmul: residual has shape ${fmt(opts.residual.shape)}, expected ${fmt(d.shape)}`);
+  const drop = opts.dropout;
+  if (drop && !(drop.p > 0 && drop.p < 1)) throw new Error(`matmul: dropout p=${drop.p} must be in (0, 1)`);
   let bType: MatmulBType = 'f32';
   if (b.dtype === 'f16x2') {
     // The unpack path with paired k (transposed B, even K) reads each word once and measured fastest on both
@@ -78,25 +102,73 @@ export function matmulForward(e: Engine, a: Tensor, b: Tensor, opts: MatmulOptio
     bType = want === 'shader-f16' ? 'f16' : 'f16x2';
   }
   const kind = opts.kernel ?? e.matmulKernel;
-  const pairK = kind === 'register' && bType === 'f16x2' && transB && d.K % 2 === 0;
+  const pairK = kind === 'register' && bType === 'f16x2' && transB && d.K % 2 === 0 && !drop;
   // GPUs: big tiles only when there are enough of them to fill the device (>= 256 workgroups), else 64x64.
   const large = kind === 'tiled' && Math.ceil(d.M / 128) * Math.ceil(d.N / 128) * d.batch >= 256;
   const tiles = { ...(large ? TILED_LARGE : defaultMatmulSpec(kind)), ...opts.tiles };
-  const vec = kind === 'register' && opts.vec4 !== false;
+  // Fused dropout reads element by element (its mask is indexed by the element's storage index).
+  const vec = kind === 'register' && opts.vec4 !== false && !drop;
   // vec4 reads need 16-byte aligned rows and batch strides: M (resp. N) a multiple of 4.
   const vecA = vec && transA && d.M % 4 === 0 && tiles.rm % 4 === 0;
   const vecB = vec && !transB && bType === 'f32' && d.N % 4 === 0 && tiles.rn % 4 === 0;
   const vecK = vec && (opts.dotK ?? e.matmulDotK) && !transA && transB && bType === 'f32' && d.K % 4 === 0;
-  const spec: MatmulKernelSpec = { kind, transA, transB, bType, accumulate: !!opts.accumulateInto, ...tiles, pairK, vecA: vecA && !vecK, vecB: vecB && !vecK, vecK };
-  validateMatmulSpec(spec, e.device.limits);
+  const spec: MatmulKernelSpec & { limits: MatmulLimits } = { limits: e.device.limits, kind, transA, transB, bType, accumulate: !!opts.accumulateInto, ...tiles, pairK, vecA: vecA && !vecK, vecB: vecB && !vecK, vecK,
+    bias: !!opts.bias, residual: !!opts.residual, dropout: drop?.on };
   if (d.M === 0 || d.N === 0) return out;
   if (d.K === 0) {
-    if (!opts.accumulateInto) e.batch.clear(out.buffer, out.bytes);
+    if (opts.bias || opts.residual) throw new Error('matmul: K = 0 with a bias or residual is not supported');
+    if (!opts.accumulateInto) e.batch.clear(out.storageBuffer, out.bytes, out.offset);
     return out;
   }
   const tileM = spec.wgy * spec.rm;
   const tileN = spec.wgx * spec.rn;
-  const uniform = words({ u: d.M }, { u: d.N }, { u: d.K }, { u: d.sharedB ? 0 : d.M * d.K }, { u: d.sharedB ? 0 : d.K * d.N }, { u: d.M * d.N });
-  e.run(matmulKernel(spec), uniform, [a.buffer, b.buffer, out.buffer], [Math.ceil(d.N / tileN), Math.ceil(d.M / tileM), d.batch], 'matmul');
+  // The uniform block is written into a module scratch buffer: the batch copies it at once (matmul is most of a
+  // step's dispatches, and a words() call allocates an object per field).
+  U32[0] = d.M;
+  U32[1] = d.N;
+  U32[2] = d.K;
+  U32[3] = d.sharedB ? 0 : d.M * d.K;
+  U32[4] = d.sharedB ? 0 : d.K * d.N;
+  U32[5] = d.M * d.N;
+  F32[6] = opts.alpha ?? 1;
+  U32[7] = drop?.seed ?? 0;
+  U32[8] = drop?.seed2 ?? 0;
+  U32[9] = drop ? dropoutThreshold(drop.p) : 0;
+  F32[10] = drop ? 1 / (1 - drop.p) : 1;
+  const bindings = [a, b, out];
+  if (opts.bias) bindings.push(opts.bias);
+  if (opts.residual) bindings.push(opts.residual);
+  e.runKernel(matmulKey(spec), generate, spec, UNIFORM, bindings, [Math.ceil(d.N / tileN), Math.ceil(d.M / tileM), d.batch], 'matmul');
   return out;
 }
+
+const UNIFORM = new ArrayBuffer(48);
+const U32 = new Uint32Array(UNIFORM);
+const F32 = new Float32Array(UNIFORM);
+
+function generate(spec: MatmulKernelSpec & { limits: MatmulLimits }): string {
+  validateMatmulSpec(spec, spec.limits);
+  return matmulKernel(spec);
+}
+
+type MatmulLimits = Parameters<typeof validateMatmulSpec>[1];
+
+/**
+ * The pipeline key of a matmul kernel: every field of its spec, packed into a number first so that the key string is
+ * built once per distinct kernel and found again by number (an interned string's hash is cached by the JS engine).
+ */
+function matmulKey(s: MatmulKernelSpec): string {
+  let flags = 0;
+  for (const f of [s.transA, s.transB, s.accumulate, s.pairK, s.vecA, s.vecB, s.vecK, s.bias, s.residual, s.kind === 'tiled']) flags = flags * 2 + (f ? 1 : 0);
+  const n = ((((((flags * 3 + B_TYPES.indexOf(s.bType)) * 4 + DROP.indexOf(s.dropout)) * 17 + s.rm) * 17 + s.rn) * 257 + s.wgx) * 257 + s.wgy) * 65 + s.bk;
+  let key = KEYS.get(n);
+  if (key === undefined) {
+    const b = (x: boolean | undefined) => (x ? 1 : 0);
+    key = `matmul:${s.kind}:${b(s.transA)}${b(s.transB)}${b(s.accumulate)}:${s.bType}:${s.rm}x${s.rn}:${s.wgx}x${s.wgy}:${s.bk}:${b(s.pairK)}${b(s.vecA)}${b(s.vecB)}${b(s.vecK)}:${b(s.bias)}${b(s.residual)}${s.dropout ?? '-'}`;
+    KEYS.set(n, key);
+  }
+  return key;
+}
+const KEYS = new Map<number, string>();
+const B_TYPES: MatmulBType[] = ['f32', 'f16x2', 'f16'];
+const DROP = [undefined, 'A', 'B', 'C'];

@@ -10,12 +10,12 @@ import { fmt } from './shape.ts';
 export function maskedMeanForward(e: Engine, x: Tensor, w: Tensor): Tensor {
   if (x.size !== w.size) throw new Error(`maskedMean: x ${fmt(x.shape)} and weights ${fmt(w.shape)} differ in size`);
   const out = e.empty([2], 'f32', 'maskedMean');
-  e.run(forwardSrc, words({ u: x.size }), [x.buffer, w.buffer, out.buffer], [1], 'maskedMean');
+  e.run(forwardSrc, words({ u: x.size }), [x, w, out], [1], 'maskedMean');
   return out;
 }
 
 export function maskedMeanBackward(e: Engine, w: Tensor, gout: Tensor, info: Tensor, shape: readonly number[]): Tensor {
   const dx = e.empty(shape, 'f32', 'maskedMean.dx');
-  e.run(backwardSrc, words({ u: w.size }), [w.buffer, gout.buffer, info.buffer, dx.buffer], e.grid(Math.ceil(w.size / 64)), 'maskedMeanBackward');
+  e.run(backwardSrc, words({ u: w.size }), [w, gout, info, dx], e.grid(Math.ceil(w.size / 64)), 'maskedMeanBackward');
   return dx;
 }

@@ -13,20 +13,22 @@ export function rmsnormForward(e: Engine, x: Tensor, w: Tensor, eps: number): { 
   assertShape('rmsnorm', 'weight', w.shape, [C]);
   const y = e.empty(x.shape, 'f32', 'rmsnorm');
   const rstd = e.empty([rows], 'f32', 'rmsnorm.rstd');
-  e.run(forwardSrc, words({ u: rows }, { u: C }, { f: eps }), [x.buffer, w.buffer, y.buffer, rstd.buffer], e.grid(rows), 'rmsnorm');
+  e.run(forwardSrc, words({ u: rows }, { u: C }, { f: eps }), [x, w, y, rstd], e.grid(rows), 'rmsnorm');
   return { y, rstd };
 }
 
-export function rmsnormBackwardInput(e: Engine, x: Tensor, w: Tensor, dy: Tensor, rstd: Tensor): Tensor {
+/** dx, or dx added into `accumulateInto` (x's gradient so far) without a separate dispatch. */
+export function rmsnormBackwardInput(e: Engine, x: Tensor, w: Tensor, dy: Tensor, rstd: Tensor, accumulateInto?: Tensor): Tensor {
   const [rows, C] = rowsOf(x.shape);
-  const dx = e.empty(x.shape, 'f32', 'rmsnorm.dx');
-  e.run(backwardSrc, words({ u: rows }, { u: C }), [x.buffer, w.buffer, dy.buffer, rstd.buffer, dx.buffer], e.grid(rows), 'rmsnormBackward');
+  if (accumulateInto && accumulateInto.size !== x.size) throw new Error(`rmsnorm backward: accumulateInto has ${accumulateInto.size} elements, x ${x.size}`);
+  const dx = accumulateInto ?? e.empty(x.shape, 'f32', 'rmsnorm.dx');
+  e.run(backwardSrc, words({ u: rows }, { u: C }, { u: accumulateInto ? 1 : 0 }), [x, w, dy, rstd, dx], e.grid(rows), 'rmsnormBackward');
   return dx;
 }
 
 export function rmsnormBackwardWeight(e: Engine, x: Tensor, dy: Tensor, rstd: Tensor): Tensor {
   const [rows, C] = rowsOf(x.shape);
   const dw = e.empty([C], 'f32', 'rmsnorm.dw');
-  e.run(dweightSrc, words({ u: rows }, { u: C }), [x.buffer, dy.buffer, rstd.buffer, dw.buffer], e.grid(Math.ceil(C / 64)), 'rmsnormDweight');
+  e.run(dweightSrc, words({ u: rows }, { u: C }), [x, dy, rstd, dw], e.grid(Math.ceil(C / 64)), 'rmsnormDweight');
   return dw;
 }

@@ -1,4 +1,5 @@
 // Launcher and cos/sin tables for rotary position embedding (Qwen's rotate-half layout).
+import ropePairSrc from '../../../shaders/rope_pair.wgsl?raw';
 import ropeSrc from '../../../shaders/rope.wgsl?raw';
 import type { Engine } from '../engine.ts';
 import { words } from '../engine.ts';
@@ -35,7 +36,8 @@ export function ropeTables(e: Engine, maxPositions: number, headDim: number, the
 }
 
 /** x (…, H, D) with one position per (…) row: positions (…) u32. sign -1 is the inverse rotation (backward). */
-export function ropeApply(e: Engine, x: Tensor, positions: Tensor, tables: RopeTables, sign: 1 | -1): Tensor {
+/** Heads and token count of x (…, H, D), checked against the tables and the positions. */
+function ropeShape(x: Tensor, positions: Tensor, tables: RopeTables): { H: number; D: number; tokens: number } {
   assertDtype('rope', 'positions', positions.dtype, 'u32');
   if (x.shape.length < 2) throw new Error(`rope: x must be (…, heads, head_dim), got ${fmt(x.shape)}`);
   const D = x.shape[x.shape.length - 1];
@@ -43,12 +45,30 @@ export function ropeApply(e: Engine, x: Tensor, positions: Tensor, tables: RopeT
   const tokens = x.size / (H * D);
   if (D !== tables.headDim) throw new Error(`rope: x head_dim ${D} but the tables were made for ${tables.headDim}`);
   if (positions.size !== tokens) throw new Error(`rope: ${positions.size} positions for ${tokens} tokens of x ${fmt(x.shape)}`);
-  if (positions.host) {
+  if (positions.host && !checked.has(positions.host)) {
     for (let i = 0; i < positions.host.length; i++) {
       if (positions.host[i] >= tables.maxPositions) throw new Error(`rope: position ${positions.host[i]} at index ${i} exceeds the table size ${tables.maxPositions}`);
     }
+    checked.add(positions.host); // u32 host copies are never changed after upload: each is checked once
   }
+  return { H, D, tokens };
+}
+const checked = new WeakSet<Uint32Array>();
+
+export function ropeApply(e: Engine, x: Tensor, positions: Tensor, tables: RopeTables, sign: 1 | -1): Tensor {
+  const { H, D, tokens } = ropeShape(x, positions, tables);
   const out = e.empty(x.shape, 'f32', 'rope');
-  e.run(ropeSrc, words({ u: tokens }, { u: H }, { u: D }, { f: sign }), [x.buffer, tables.cos.buffer, tables.sin.buffer, positions.buffer, out.buffer], e.grid(Math.ceil((tokens * H * (D / 2)) / 64)), 'rope');
+  e.run(ropeSrc, words({ u: tokens }, { u: H }, { u: D }, { f: sign }), [x, tables.cos, tables.sin, positions, out], e.grid(Math.ceil((tokens * H * (D / 2)) / 64)), 'rope');
   return out;
+}
+
+/** Rotates a (…, Ha, D) and b (…, Hb, D) at the same positions in one dispatch (a layer's queries and keys). */
+export function ropePairApply(e: Engine, a: Tensor, b: Tensor, positions: Tensor, tables: RopeTables, sign: 1 | -1): [Tensor, Tensor] {
+  const sa = ropeShape(a, positions, tables);
+  const sb = ropeShape(b, positions, tables);
+  const outA = e.empty(a.shape, 'f32', 'rope');
+  const outB = e.empty(b.shape, 'f32', 'rope');
+  const n = sa.tokens * (sa.H + sb.H) * (sa.D / 2);
+  e.run(ropePairSrc, words({ u: sa.tokens }, { u: sa.H }, { u: sb.H }, { u: sa.D }, { f: sign }), [a, b, tables.cos, tables.sin, positions, outA, outB], e.grid(Math.ceil(n / 64)), 'ropePair');
+  return [outA, outB];
 }

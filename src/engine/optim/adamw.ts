@@ -2,7 +2,8 @@
 import adamwSrc from '../../../shaders/adamw.wgsl?raw';
 import type { Engine } from '../engine.ts';
 import { words } from '../engine.ts';
-import type { Tensor } from '../tensor.ts';
+import { Tensor } from '../tensor.ts';
+import { ParamArena, type ArenaGroup } from './param-arena.ts';
 import { gradNormInfo } from './grad-norm.ts';
 
 export interface AdamWConfig {
@@ -31,8 +32,11 @@ export class AdamW {
   readonly config: AdamWConfig;
   /** Steps taken (bias correction uses t; a step skipped on the GPU for NaN/Inf still counts). */
   t = 0;
+  /** First and second moments per parameter (views of the arena's flat moments, in `params` order). */
   readonly m: Tensor[];
   readonly v: Tensor[];
+  /** The parameters, their gradient slots and moments in a few shared buffers (one norm + one update per buffer). */
+  readonly arena: ParamArena;
 
   constructor(
     private readonly engine: Engine,
@@ -41,38 +45,65 @@ export class AdamW {
   ) {
     this.config = { ...ADAMW_DEFAULTS, ...config };
     validateAdamW(this.config);
-    this.m = params.map((p) => engine.zeros(p.shape, `${p.label}.adam_m`));
-    this.v = params.map((p) => engine.zeros(p.shape, `${p.label}.adam_v`));
+    this.arena = new ParamArena(engine, params);
+    this.m = this.arena.m;
+    this.v = this.arena.v;
   }
 
   /**
-   * Records one update of every parameter that has a gradient (nothing is submitted here).
+   * Records one update of every parameter that has a gradient (nothing is submitted here): the global gradient norm
+   * over all arenas, then one AdamW dispatch per arena (or per run of parameters with gradients, when some have none:
+   * those are left unchanged, as PyTorch leaves a parameter whose grad is None).
    * Returns info (4): [grad norm before clipping, clip coefficient, non-finite flag, 0]; the caller owns it.
    */
   step(lr = this.config.lr): Tensor {
     const e = this.engine;
     const c = this.config;
     this.t++;
-    const withGrad = this.params.map((p, i) => ({ p, i })).filter(({ p }) => p.grad);
-    const info = gradNormInfo(e, withGrad.map(({ p }) => p.grad!), { maxNorm: c.maxGradNorm });
+    const ranges: Array<{ group: ArenaGroup; from: number; to: number }> = [];
+    for (const group of this.arena.groups) {
+      let from = -1;
+      group.params.forEach((p, i) => {
+        if (p.grad && p.grad !== p.gradSlot) {
+          // A gradient set by hand (not by backward): it joins the arena by a copy.
+          e.copy(p.grad, 0, p.gradSlot!, 0, p.bytes);
+          p.grad.release();
+          p.grad = p.gradSlot;
+        }
+        if (!p.grad) {
+          // No gradient this step: its slot may hold an old one, which must not count in the norm.
+          e.batch.clear(group.grad.storageBuffer, p.bytes, group.offsets[i]);
+          if (from >= 0) ranges.push({ group, from, to: i });
+          from = -1;
+        } else if (from < 0) from = i;
+      });
+      if (from >= 0) ranges.push({ group, from, to: group.params.length });
+    }
+    const info = gradNormInfo(e, this.arena.groups.map((g) => g.grad), { maxNorm: c.maxGradNorm });
     const bc1 = 1 - Math.pow(c.beta1, this.t);
     const bc2 = 1 - Math.pow(c.beta2, this.t);
-    for (const { p, i } of withGrad) {
-      const u = words({ u: p.size }, { f: lr }, { f: c.beta1 }, { f: c.beta2 }, { f: c.eps }, { f: c.weightDecay }, { f: bc1 }, { f: bc2 });
-      e.run(adamwSrc, u, [p.buffer, p.grad!.buffer, this.m[i].buffer, this.v[i].buffer, info.buffer], e.grid(Math.ceil(p.size / 64)), 'adamw');
+    for (const { group, from, to } of ranges) {
+      const whole = from === 0 && to === group.params.length;
+      const start = group.offsets[from] / 4;
+      const end = to === group.params.length ? group.size : group.offsets[to] / 4;
+      const range = (t: Tensor) => (whole ? t : new Tensor(e, [end - start], 'f32', t.storage, t.label, group.offsets[from]));
+      const [w, g, m, v] = [group.flat, group.grad, group.m, group.v].map(range);
+      const u = words({ u: end - start }, { f: lr }, { f: c.beta1 }, { f: c.beta2 }, { f: c.eps }, { f: c.weightDecay }, { f: bc1 }, { f: bc2 });
+      e.run(adamwSrc, u, [w, g, m, v, info], e.grid(Math.ceil((end - start) / 64)), 'adamw');
     }
     return info;
   }
 
-  /** Releases every parameter's gradient (call after step, before the next accumulation). */
+  /** Forgets every parameter's gradient (call after step, before the next accumulation); the slots are overwritten. */
   zeroGrad(): void {
     for (const p of this.params) {
-      p.grad?.release();
+      if (p.grad !== p.gradSlot) p.grad?.release();
       p.grad = null;
     }
   }
 
+  /** Frees the moments and gives the parameters their own buffers back. */
   dispose(): void {
-    for (const t of [...this.m, ...this.v]) t.release();
+    this.arena.dispose();
   }
 }

@@ -33,10 +33,10 @@ export function gradNormInfo(e: Engine, tensors: Tensor[], opts: GradNormOptions
   for (const t of tensors) {
     if (t.dtype !== 'f32') throw new Error(`gradNormInfo: ${t.label || 'tensor'} has dtype ${t.dtype}`);
     const parts = partsFor(t.size);
-    e.run(useSub ? sumsqSubgroupSrc : sumsqSrc, words({ u: t.size }, { u: slot }, { u: parts }), [t.buffer, partials.buffer], [parts], 'sumsq');
+    e.run(useSub ? sumsqSubgroupSrc : sumsqSrc, words({ u: t.size }, { u: slot }, { u: parts }), [t, partials], [parts], 'sumsq');
     slot += parts;
   }
-  e.run(finalizeSrc, words({ u: Math.max(slots, 1) }, { f: opts.maxNorm }), [partials.buffer, info.buffer], [1], 'gradNormFinalize');
+  e.run(finalizeSrc, words({ u: Math.max(slots, 1) }, { f: opts.maxNorm }), [partials, info], [1], 'gradNormFinalize');
   partials.release();
   return info;
 }

@@ -1,6 +1,6 @@
 // A small Qwen-style decoder (GQA attention with RoPE, optional q/k norm and qkv bias, SwiGLU MLP) built
 // from the engine's differentiable ops: the end-to-end check of the autograd and the benchmark's training step.
-import { add, attention, checkpoint, crossEntropy, embedding, linear, reshape, rmsnorm, rope, swiglu } from '../autograd/functions.ts';
+import { attention, checkpoint, crossEntropy, embedding, linear, projection, reshape, rmsnorm, ropePair, swiglu } from '../autograd/functions.ts';
 import type { Engine } from '../engine.ts';
 import { ropeTables, type RopeTables } from '../ops/rope.ts';
 import type { Tensor } from '../tensor.ts';
@@ -31,19 +31,19 @@ export class ToyTransformer {
     const c = this.config;
     const P = (n: string) => this.p(`l${l}.${n}`);
     const h = rmsnorm(x, P('ln1'), c.eps);
-    let q = reshape(linear(h, P('wq'), c.qkvBias ? P('bq') : undefined), [B, T, c.heads, c.headDim]);
-    let k = reshape(linear(h, P('wk'), c.qkvBias ? P('bk') : undefined), [B, T, c.kvHeads, c.headDim]);
-    const v = reshape(linear(h, P('wv'), c.qkvBias ? P('bv') : undefined), [B, T, c.kvHeads, c.headDim]);
+    // Bias and residual ride in the projections' matmuls, and q/k rotate in one dispatch (the fused ops the model uses).
+    let q = reshape(projection(h, P('wq'), { bias: c.qkvBias ? P('bq') : undefined }), [B, T, c.heads, c.headDim]);
+    let k = reshape(projection(h, P('wk'), { bias: c.qkvBias ? P('bk') : undefined }), [B, T, c.kvHeads, c.headDim]);
+    const v = reshape(projection(h, P('wv'), { bias: c.qkvBias ? P('bv') : undefined }), [B, T, c.kvHeads, c.headDim]);
     if (c.qkNorm) {
       q = rmsnorm(q, P('qn'), c.eps);
       k = rmsnorm(k, P('kn'), c.eps);
     }
-    q = rope(q, positions, this.rope);
-    k = rope(k, positions, this.rope);
+    [q, k] = ropePair(q, k, positions, this.rope);
     const a = reshape(attention(q, k, v, mask), [B * T, c.heads * c.headDim]);
-    const x1 = add(x, linear(a, P('wo')));
+    const x1 = projection(a, P('wo'), { residual: x });
     const h2 = rmsnorm(x1, P('ln2'), c.eps);
-    return add(x1, linear(swiglu(linear(h2, P('wg')), linear(h2, P('wu'))), P('wd')));
+    return projection(swiglu(linear(h2, P('wg')), linear(h2, P('wu'))), P('wd'), { residual: x1 });
   }
 
   /** Mean cross-entropy of the batch (1). With recompute, each layer's activations are rebuilt in backward. */

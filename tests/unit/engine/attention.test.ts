@@ -34,16 +34,21 @@ describe('attention float64 reference', () => {
 });
 
 describe.each(testAdapters())('attention on %s', (adapter) => {
-  const cases: AttentionRefShape[] = [
+  const cases: Array<AttentionRefShape & { only?: string[] }> = [
     { B: 1, T: 1, Hq: 1, Hkv: 1, D: 1 },
     { B: 1, T: 3, Hq: 2, Hkv: 1, D: 128 }, // Qwen3's head_dim: the largest unrolled kernels
 
     { B: 2, T: 7, Hq: 4, Hkv: 2, D: 8 },
     { B: 2, T: 13, Hq: 6, Hkv: 2, D: 5 },
     { B: 1, T: 33, Hq: 2, Hkv: 1, D: 16 },
+    { B: 2, T: 70, Hq: 3, Hkv: 1, D: 8 }, // two 64-row blocks and several key tiles (tiled); left and right padding
+    // One and two elements per lane with 32-lane subgroups (64: Qwen2.5's head_dim); also the tiled family at 64.
+    { B: 2, T: 9, Hq: 4, Hkv: 2, D: 32, only: ['subgroups32'] },
+    { B: 1, T: 21, Hq: 3, Hkv: 1, D: 64, only: ['subgroups32', 'tiled'] },
   ];
   // D=8 and D=16 are multiples of both adapters' subgroup sizes (8, 4): the subgroup kernels run on them.
-  for (const kernel of ['rows', 'subgroups'] as const)
+  // 'subgroups32': the kernels a GPU with 32-lane subgroups (NVIDIA) runs for decode, with the reductions emulated.
+  for (const kernel of ['rows', 'subgroups', 'subgroups32', 'tiled'] as const)
   for (const s of cases) {
     it(`${kernel}: B=${s.B} T=${s.T} Hq=${s.Hq} Hkv=${s.Hkv} D=${s.D}`, async (ctx) => {
       const probe = await testEngine(adapter);
@@ -51,7 +56,10 @@ describe.each(testAdapters())('attention on %s', (adapter) => {
       // lavapipe's LLVM needs minutes (cold shader cache) to compile the row kernels at head_dim 128; lavapipe uses
       // the subgroup kernels for it, so the row family is checked at 128 on the other adapters only.
       if (kernel === 'rows' && s.D > 64 && probe.report.name === 'llvmpipe') return ctx.skip();
-      const e = await testEngine(adapter, { attentionKernel: kernel });
+      if (kernel === 'subgroups32' && s.D % 32 !== 0) return ctx.skip();
+      if (s.only && !s.only.includes(kernel)) return ctx.skip(); // each generated variant is a cold LLVM compile on lavapipe
+      if (kernel === 'tiled' && s.D > 64 && probe.report.name === 'llvmpipe') return ctx.skip(); // minutes of LLVM, as rows
+      const e = await testEngine(adapter, kernel === 'subgroups32' ? { attentionKernel: 'subgroups', emulateAttentionSubgroups: 32 } : { attentionKernel: kernel, attentionTiledMinRows: 1 });
       const rng = new Rng(s.T * 31 + s.D);
       const { B, T, Hq, Hkv, D } = s;
       const q = randomData(rng, B * T * Hq * D);
@@ -72,8 +80,9 @@ describe.each(testAdapters())('attention on %s', (adapter) => {
     });
   }
 
-  it('a query against a longer KV cache matches the last rows of full attention', async () => {
-    const e = await testEngine(adapter);
+  for (const kernel of ['rows', 'tiled'] as const)
+  it(`${kernel}: a query against a longer KV cache matches the last rows of full attention`, async () => {
+    const e = await testEngine(adapter, { attentionKernel: kernel, attentionTiledMinRows: 1 });
     const rng = new Rng(9);
     const s: AttentionRefShape = { B: 1, T: 6, Hq: 2, Hkv: 1, D: 4 };
     const q = randomData(rng, 6 * 2 * 4);

@@ -66,4 +66,38 @@ describe.each(testAdapters())('optimizer on %s', (adapter) => {
     const after = await Promise.all(params.map((p) => p.read()));
     after.forEach((a, i) => expect(Array.from(a)).toEqual(Array.from(before[i])));
   });
+
+  it('updates many parameters in a few dispatches (one arena), and leaves a parameter without a gradient unchanged', async () => {
+    const e = await testEngine(adapter);
+    const rng = new Rng(8);
+    const cfg = { lr: 0.02, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.05, maxGradNorm: 1 };
+    const sizes = [5, 67, 1, 300, 33, 64, 2, 129];
+    const w0 = sizes.map((n) => randomData(rng, n));
+    const params = w0.map((d, i) => e.param(d.f32, [sizes[i]], `p${i}`));
+    const opt = new AdamW(e, params, cfg);
+    expect(opt.arena.groups).toHaveLength(1);
+    const w = w0.map((d) => d.f64.slice());
+    const m = sizes.map((n) => new Float64Array(n));
+    const v = sizes.map((n) => new Float64Array(n));
+    for (let t = 1; t <= 2; t++) {
+      const g = sizes.map((n) => randomData(rng, n));
+      // Parameter 3 gets no gradient in step 2: PyTorch leaves it (and its moments) as they are.
+      params.forEach((p, i) => (p.grad = t === 2 && i === 3 ? null : e.tensor(g[i].f32, [sizes[i]])));
+      e.resetCounters();
+      opt.step().release();
+      // Step 1: one norm (sumsq + finalize) and one update; step 2: the update splits around parameter 3.
+      expect(e.stats.dispatches).toBe(t === 1 ? 3 : 4);
+      opt.zeroGrad();
+      const live = sizes.map((_, i) => !(t === 2 && i === 3));
+      const { clip } = gradNormRef(g.filter((_, i) => live[i]).map((x) => x.f64), cfg.maxGradNorm);
+      w.forEach((wi, i) => live[i] && adamwStepRef(wi, g[i].f64, m[i], v[i], t, cfg, clip));
+    }
+    for (let i = 0; i < sizes.length; i++) expect(relErr(await params[i].read(), w[i]), `p${i}`).toBeLessThan(1e-5);
+    // Disposing the optimizer gives each parameter its own buffer back, with its values.
+    opt.dispose();
+    for (let i = 0; i < sizes.length; i++) {
+      expect(params[i].offset).toBe(0);
+      expect(relErr(await params[i].read(), w[i])).toBeLessThan(1e-5);
+    }
+  });
 });

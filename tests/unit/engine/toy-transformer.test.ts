@@ -53,7 +53,7 @@ describe.each(testAdapters())('toy transformer on %s', (adapter) => {
     expect(relErr(ana, num)).toBeLessThan(1e-4);
   });
 
-  it('AdamW drives the loss down on a fixed batch; recomputation gives the same gradients; one submit, no new memory per step', async () => {
+  it('AdamW drives the loss down on a fixed batch; recomputation gives the same gradients; one submit, no new memory, bind groups or kernels per step', async () => {
     const e = await testEngine(adapter, { poison: false });
     const weights = toyInitWeights(cfg, 2, 0.1);
     const model = new ToyTransformer(e, cfg, weights, 16);
@@ -61,9 +61,10 @@ describe.each(testAdapters())('toy transformer on %s', (adapter) => {
     const opt = new AdamW(e, params, { lr: 1e-2, weightDecay: 0, maxGradNorm: 1 });
     const tb = model.upload(batch);
     const losses: number[] = [];
-    const stepStats: Array<{ submits: number; dispatches: number; bytesAllocated: number }> = [];
+    const stepStats: Array<{ submits: number; dispatches: number; bytesAllocated: number; bindGroups: number; kernels: number; pipelines: number }> = [];
     for (let step = 0; step < 40; step++) {
       e.resetCounters();
+      const { kernelsGenerated, pipelinesCompiled } = e.stats;
       const tape = startTape(e);
       const loss = model.loss(tb, step % 2 === 1);
       tape.backward(loss);
@@ -74,13 +75,17 @@ describe.each(testAdapters())('toy transformer on %s', (adapter) => {
       opt.zeroGrad();
       e.flush();
       losses.push((await lp)[0]);
-      stepStats.push({ submits: e.stats.submits, dispatches: e.stats.dispatches, bytesAllocated: e.stats.bytesAllocated });
+      const s = e.stats;
+      stepStats.push({ submits: s.submits, dispatches: s.dispatches, bytesAllocated: s.bytesAllocated, bindGroups: s.bindGroups, kernels: s.kernelsGenerated - kernelsGenerated, pipelines: s.pipelinesCompiled - pipelinesCompiled });
     }
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses[39]).toBeLessThan(losses[0] * 0.5);
     for (const s of stepStats) expect(s.submits).toBe(1);
     // Steps 3 and later reuse pooled buffers only (recomputed and plain steps alternate, both warmed up).
-    for (const s of stepStats.slice(3)) expect(s.bytesAllocated).toBe(0);
+    // They also get the same buffers back in the same places, so every bind group is a cached one, and no kernel
+    // source is generated or compiled again.
+    for (const s of stepStats.slice(3)) expect(s).toMatchObject({ bytesAllocated: 0, bindGroups: 0, kernels: 0, pipelines: 0 });
+    expect(stepStats[0].bindGroups).toBeGreaterThan(50);
     expect(stepStats[0].dispatches).toBeGreaterThan(50);
 
     // Recomputation: same gradients as the plain tape.
