@@ -1,9 +1,18 @@
-// `npm run eval`: score predictions. Two modes:
+// `npm run eval`: score predictions, or preference pairs with a reward model. Three modes:
 //   --gold GOLD.jsonl --pred PRED.jsonl [--tools TOOLS.json|openapi.yaml] [--report OUT.json] [--no-exec]
 //   --bfcl DIR --category simple_python[,multiple,...] --pred PRED.jsonl [--report OUT.json] [--underscore-to-dot]
-// Prints a table (or BFCL's summary) and writes the JSON report.
+//   --reward-model DIR --data PAIRS.jsonl [--base MODEL_DIR] [--report OUT.json]
+// Prints a table (or BFCL's summary, or pair accuracy) and writes the JSON report.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { Engine } from '../engine/index.ts';
+import { openNodeDevice } from '../gpu/node-gpu.ts';
+import { folderProvider } from '../model/node-files.ts';
+import { evaluatePreferences, loadRewardModel } from '../train/rm-score.ts';
+import { modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
+import { formatPreferenceReport } from './rm-report.ts';
 import { readBfclCases, readBfclIds } from '../eval/bfcl/bfcl-data.ts';
 import { readBfclPredictions, scoreBfcl, scoreBfclIrrelevance } from '../eval/bfcl/score-bfcl.ts';
 import { scoreRecords } from '../eval/metrics.ts';
@@ -15,7 +24,10 @@ import { loadToolSet } from '../tools/tool-set.ts';
 
 const USAGE = `usage:
   npm run eval -- --gold GOLD.jsonl --pred PRED.jsonl [--tools TOOLS.json|OPENAPI.yaml] [--report OUT.json] [--no-exec]
-  npm run eval -- --bfcl DIR --category simple_python[,multiple,parallel,parallel_multiple,irrelevance] --pred PRED.jsonl [--report OUT.json] [--underscore-to-dot]`;
+  npm run eval -- --bfcl DIR --category simple_python[,multiple,parallel,parallel_multiple,irrelevance] --pred PRED.jsonl [--report OUT.json] [--underscore-to-dot]
+  npm run eval -- --reward-model DIR --data PAIRS.jsonl [--base MODEL_DIR] [--report OUT.json]
+    DIR: what \`npm run train -- rm\` wrote (a SEQ_CLS adapter or a full reward model), or any PEFT SEQ_CLS adapter
+    folder (then --base names its base model folder unless its adapter_config.json names a local one)`;
 
 function parseArgs(argv: string[]): Map<string, string | true> {
   const out = new Map<string, string | true>();
@@ -83,12 +95,60 @@ function runGold(args: Map<string, string | true>): void {
   console.log(`\nreport: ${reportFile}`);
 }
 
-try {
+/** Settings a train output folder records in config.resolved.yaml (absent for adapters made elsewhere). */
+function trainedWith(dir: string): Record<string, unknown> {
+  const f = join(dir, 'config.resolved.yaml');
+  return existsSync(f) ? ((parseYaml(readFileSync(f, 'utf8')) as Record<string, unknown>) ?? {}) : {};
+}
+
+async function runRewardModel(args: Map<string, string | true>): Promise<void> {
+  const dir = str(args, 'reward-model')!;
+  const dataFile = str(args, 'data');
+  if (!dataFile) throw new Error(`--reward-model needs --data PAIRS.jsonl\n${USAGE}`);
+  if (!existsSync(dir)) throw new Error(`--reward-model ${dir}: no such folder (train one with npm run train -- rm, or npm run demo:rm)`);
+  const trained = trainedWith(dir);
+  const tools = readTools(str(args, 'tools') ?? (typeof trained.tools_file === 'string' ? trained.tools_file : 'public/tools/enterprise_tools.json'));
+  const data = readDatasets([dataFile], tools, (l) => console.error(l));
+  let base: string | undefined = str(args, 'base');
+  if (!base && existsSync(join(dir, 'adapter_config.json'))) {
+    const named = typeof trained.model_name === 'string' ? trained.model_name : JSON.parse(readFileSync(join(dir, 'adapter_config.json'), 'utf8')).base_model_name_or_path;
+    base = modelFolderFor(String(named ?? ''));
+  }
+  const ctx = await openNodeDevice();
+  const engine = new Engine(ctx);
+  const rm = await loadRewardModel(
+    engine,
+    { rm: folderProvider(dir), base: base ? folderProvider(base) : undefined, label: dir },
+    { tools, promptTools: trained.prompt_tools === 'none' ? 'none' : 'listed', chatTemplate: trained.chat_template === 'compact' ? 'compact' : 'model' },
+  );
+  console.error(`reward model: ${dir}${base ? ` on ${base}` : ''} (${ctx.report.name})`);
+  const t0 = performance.now();
+  const report = await evaluatePreferences(rm, data, {
+    margin: typeof trained.margin === 'number' ? trained.margin : 0,
+    centerCoef: typeof trained.center_rewards_coefficient === 'number' ? trained.center_rewards_coefficient : 0,
+  });
+  console.log(formatPreferenceReport(report));
+  console.error(`${report.pairs.length} pairs scored in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const reportFile = str(args, 'report');
+  if (reportFile) {
+    writeFileSync(reportFile, JSON.stringify({ rewardModel: dir, base: base ?? null, data: dataFile, ...report }, null, 1));
+    console.log(`\nreport: ${reportFile}`);
+  }
+  ctx.device.destroy();
+}
+
+async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  if (args.has('bfcl')) runBfcl(args);
+  if (args.has('reward-model')) await runRewardModel(args);
+  else if (args.has('bfcl')) runBfcl(args);
   else if (args.has('gold')) runGold(args);
   else throw new Error(USAGE);
-} catch (e) {
-  console.error((e as Error).message);
-  process.exit(1);
 }
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error((e as Error).message);
+    process.exit(1);
+  },
+);

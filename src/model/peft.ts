@@ -2,7 +2,10 @@
 // here load in PyTorch/PEFT, TRL and vLLM and back. Key names follow PEFT's saved state dict:
 //   base_model.model.model.layers.<l>.self_attn.q_proj.lora_A.weight   (r, in)
 //   base_model.model.model.layers.<l>.self_attn.q_proj.lora_B.weight   (out, r)
-//   base_model.model.score.weight                                        (1, C)  value head (modules_to_save)
+//   base_model.model.score.weight                                        (1, C)  score head of a SEQ_CLS adapter
+// The score head is what PEFT saves for a `modules_to_save` module: its ModulesToSaveWrapper holds the trained copy
+// as `score.modules_to_save.default.weight`, and get_peft_model_state_dict saves it as `score.weight` (the wrapper's
+// adapter_state_dict drops `modules_to_save.<adapter>`); set_peft_model_state_dict maps it back on load.
 
 import { readText, type FileProvider } from './byte-source.ts';
 import type { QwenConfig } from './config.ts';
@@ -48,7 +51,7 @@ export function peftKey(layer: number, target: LoraTarget, factor: 'A' | 'B'): s
   return `base_model.model.model.layers.${layer}.${targetModulePath(target)}.lora_${factor}.weight`;
 }
 
-export const VALUE_HEAD_KEY = 'base_model.model.score.weight';
+export const SCORE_HEAD_KEY = 'base_model.model.score.weight';
 
 /** (in, out) of each target's base projection. */
 export function targetDims(cfg: QwenConfig, target: LoraTarget): { inDim: number; outDim: number } {
@@ -81,8 +84,11 @@ export interface Adapter {
   metadata?: Record<string, string>;
 }
 
-/** adapter_config.json as PEFT writes it for our LoRA config. */
-export function peftConfigJson(lora: LoraConfig, baseModel: string, withValueHead: boolean): Record<string, unknown> {
+/**
+ * adapter_config.json as PEFT writes it for our LoRA config. With the score head it is a SEQ_CLS adapter:
+ * PeftModelForSequenceClassification adds ["classifier", "score"] to modules_to_save, and that list is what it saves.
+ */
+export function peftConfigJson(lora: LoraConfig, baseModel: string, withScoreHead: boolean): Record<string, unknown> {
   return {
     alpha_pattern: {},
     auto_mapping: null,
@@ -95,13 +101,13 @@ export function peftConfigJson(lora: LoraConfig, baseModel: string, withValueHea
     layers_to_transform: null,
     lora_alpha: lora.alpha,
     lora_dropout: lora.dropout,
-    modules_to_save: withValueHead ? ['score'] : null,
+    modules_to_save: withScoreHead ? ['classifier', 'score'] : null,
     peft_type: 'LORA',
     r: lora.r,
     rank_pattern: {},
     revision: null,
     target_modules: [...lora.targets],
-    task_type: withValueHead ? 'SEQ_CLS' : 'CAUSAL_LM',
+    task_type: withScoreHead ? 'SEQ_CLS' : 'CAUSAL_LM',
     use_dora: false,
     use_rslora: false,
   };
@@ -177,7 +183,7 @@ export async function loadAdapter(files: FileProvider, model?: QwenConfig): Prom
 }
 
 /**
- * Every (layer, target) has A (r, in) and B (out, r); nothing else except an optional value head. Each kind of
+ * Every (layer, target) has A (r, in) and B (out, r); nothing else except an optional score head. Each kind of
  * disagreement is an AdapterMismatchError that names it: a module the config does not list (target modules), a
  * factor whose rank is not `r` (rank), a layer the model does not have (layers), in/out widths of another model
  * (shape), a missing factor (target modules).
@@ -185,7 +191,7 @@ export async function loadAdapter(files: FileProvider, model?: QwenConfig): Prom
 export function checkAdapterShapes(adapter: Adapter, model: QwenConfig): void {
   const { r, targets } = adapter.lora;
   for (const [key, t] of adapter.tensors) {
-    if (key === VALUE_HEAD_KEY) {
+    if (key === SCORE_HEAD_KEY) {
       if (t.shape.length !== 2 || t.shape[0] !== 1 || t.shape[1] !== model.hiddenSize) {
         throw new AdapterMismatchError('shape', `adapter_model.safetensors: tensor "${key}" (the score head) has shape ${JSON.stringify(t.shape)}, expected [1,${model.hiddenSize}] (hidden_size ${model.hiddenSize} of this base model)`);
       }
@@ -244,9 +250,9 @@ export function checkAdapterFits(adapter: Adapter, model: QwenConfig, opts: { ba
   if (task !== 'CAUSAL_LM' && task !== 'SEQ_CLS') {
     throw new AdapterMismatchError('task_type', `adapter_config.json: field "task_type" is ${JSON.stringify(task)}; supported: CAUSAL_LM (chat, SFT, RL) and SEQ_CLS (reward model with a score head)`);
   }
-  const hasHead = adapter.tensors.has(VALUE_HEAD_KEY);
+  const hasHead = adapter.tensors.has(SCORE_HEAD_KEY);
   if (task === 'SEQ_CLS' && !hasHead) {
-    throw new AdapterMismatchError('task_type', `adapter_config.json says task_type SEQ_CLS but adapter_model.safetensors has no "${VALUE_HEAD_KEY}" (the score head PEFT saves under modules_to_save)`);
+    throw new AdapterMismatchError('task_type', `adapter_config.json says task_type SEQ_CLS but adapter_model.safetensors has no "${SCORE_HEAD_KEY}" (the score head PEFT saves under modules_to_save)`);
   }
   const saved = adapter.configJson.base_model_name_or_path;
   if (opts.baseModel !== null && typeof saved === 'string' && saved !== '' && baseModelKey(saved) !== baseModelKey(opts.baseModel)) {

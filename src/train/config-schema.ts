@@ -190,3 +190,25 @@ function editDistance(a: string, b: string): number {
   }
   return row[b.length];
 }
+
+/** A trainer's config: its table and its rules across keys, validated in one place for form, YAML and CLI alike. */
+export interface TrainerConfigSpec<T extends ConfigTable> {
+  table: T;
+  defaults(): ConfigOf<T>;
+  validate(raw: unknown, source?: string): ConfigOf<T>;
+  parseYaml(text: string, source?: string): ConfigOf<T>;
+}
+
+export function trainerConfig<T extends ConfigTable>(table: T, crossChecks: (c: ConfigOf<T>) => ConfigProblem[]): TrainerConfigSpec<T> {
+  const checked = (c: ConfigOf<T>, source: string) => {
+    const problems = crossChecks(c);
+    if (problems.length) throw new ConfigError(source, problems);
+    return c;
+  };
+  return {
+    table,
+    defaults: () => defaultsOf(table),
+    validate: (raw, source = 'config') => checked(validateConfig(table, raw, source), source),
+    parseYaml: (text, source = 'config.yaml') => checked(parseConfigYaml(table, text, source), source),
+  };
+}

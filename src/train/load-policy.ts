@@ -40,16 +40,16 @@ export async function loadPolicy(e: Engine, files: FileProvider, o: PolicyOption
     checkAdapterShapes(o.startAdapter, model.cfg);
     model.addLora(o.startAdapter.lora, rng, o.startAdapter);
     // The start adapter's own scalar head (if any) goes with the merge's bookkeeping: keep it for the critic.
-    const startHead = model.valueHead;
-    model.valueHead = null;
+    const startHead = model.scoreHead;
+    model.scoreHead = null;
     model.mergeLora();
     model.addLora({ r: o.lora.r, alpha: o.lora.alpha, dropout: o.lora.dropout, targets: o.lora.target_modules as LoraTarget[] }, rng);
-    model.valueHead = startHead;
+    model.scoreHead = startHead;
   }
-  if (o.critic && !model.valueHead) model.addValueHead(rng);
-  if (!o.critic && model.valueHead) {
-    model.valueHead.release();
-    model.valueHead = null;
+  if (o.critic && !model.scoreHead) model.addScoreHead(rng);
+  if (!o.critic && model.scoreHead) {
+    model.scoreHead.release();
+    model.scoreHead = null;
   }
   return loaded;
 }

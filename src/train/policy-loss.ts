@@ -34,8 +34,8 @@ export function policyForward(model: QwenModel, batch: RlBatch, temperature: num
   const logp = linearTokenLogprobs(h, model.lmHead ?? model.embed, targets);
   let values: Tensor | undefined;
   if (withValues) {
-    if (!model.valueHead) throw new Error('PPO needs the scalar head on the policy (the critic): call addValueHead first');
-    values = reshape(linear(hidden, model.valueHead), [N]);
+    if (!model.scoreHead) throw new Error('PPO needs the scalar head on the policy (the critic): call addScoreHead first');
+    values = reshape(linear(hidden, model.scoreHead), [N]);
   }
   return { logp, hidden, values };
 }

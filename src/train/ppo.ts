@@ -156,7 +156,7 @@ export function explainedVariance(values: readonly number[], returns: readonly n
 export function runPpo(inp: RlRunInputs<PpoConfig>): Promise<RlOutcome> {
   const c = inp.config;
   const lossConfig: PpoLossConfig = { cliprange: c.cliprange, cliprangeValue: c.cliprange_value, vfCoef: c.vf_coef, temperature: c.temperature };
-  if (!inp.model.valueHead) throw new Error('PPO: the policy has no scalar head for the critic (load it with loadPolicy(..., { critic: true }))');
+  if (!inp.model.scoreHead) throw new Error('PPO: the policy has no scalar head for the critic (load it with loadPolicy(..., { critic: true }))');
   return runRl(inp, (ctx) => ({
     method: ppoMethod(inp.model, c, ctx.weights),
     stepsPerRollout: c.num_ppo_epochs * c.num_mini_batches,

@@ -6,6 +6,7 @@ import { runSelfTest } from '../gpu/selftest.ts';
 import { toWireError, type EngineMessage, type EngineRequest } from './protocol.ts';
 import { TrainSessions } from './train-session.ts';
 import { ChatSession } from './chat-session.ts';
+import { RewardSession } from './reward-session.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -31,6 +32,7 @@ function device(): Promise<GpuContext> {
 
 const training = new TrainSessions(device, post);
 const chat = new ChatSession(device);
+const reward = new RewardSession(device);
 
 async function handle(req: EngineRequest): Promise<EngineMessage> {
   switch (req.type) {
@@ -50,7 +52,7 @@ async function handle(req: EngineRequest): Promise<EngineMessage> {
       training.control(req.runId, req.action);
       return { type: 'train-control-ok', id: req.id };
     case 'export-adapter': {
-      const { files, step } = await training.exportAdapter(req.runId);
+      const { files, step } = await training.exportAdapter(req.runId, req.hub ?? null);
       return { type: 'export-adapter-ok', id: req.id, files, step };
     }
     case 'chat-load':
@@ -62,6 +64,10 @@ async function handle(req: EngineRequest): Promise<EngineMessage> {
     case 'chat-stop':
       chat.stop();
       return { type: 'chat-stop-ok', id: req.id };
+    case 'reward-load':
+      return { type: 'reward-load-ok', id: req.id, info: await reward.load(req.runId, req.hub) };
+    case 'reward-score':
+      return { type: 'reward-score-ok', id: req.id, scores: await reward.score(req.items) };
   }
 }
 

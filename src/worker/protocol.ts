@@ -4,11 +4,28 @@
 import type { GpuReport } from '../gpu/gpu-report.ts';
 import type { SelfTestResult } from '../gpu/selftest.ts';
 import type { EvalMetrics, RunStatus, StepMetrics } from '../train/metrics.ts';
+import type { RmConfig } from '../train/rm-config.ts';
 import type { SftConfig } from '../train/sft-config.ts';
 import type { HubSettings } from '../model/hub.ts';
-import type { Conversation } from '../data/conversation.ts';
+import type { Conversation, Turn } from '../data/conversation.ts';
 import type { ToolDefinition } from '../tools/types.ts';
 import type { ChatModelInfo } from './chat-session.ts';
+
+/** The config of each training method the studio runs (the RL methods add one entry each). */
+export interface TrainConfigs {
+  sft: SftConfig;
+  rm: RmConfig;
+}
+export type TrainMethod = keyof TrainConfigs;
+/** A method with its config, as a run starts with it. */
+export type TrainMethodConfig = { [M in TrainMethod]: { method: M; config: TrainConfigs[M] } }[TrainMethod];
+
+/** A reward model loaded for the reward inspector. */
+export interface RewardModelInfo {
+  runId: string;
+  label: string;
+  step: number;
+}
 
 /** Where a training run takes its examples: datasets saved in the studio, or the sample files shipped with it. */
 export type DataSource = { kind: 'stored'; ids: string[] } | { kind: 'sample'; files: string[] };
@@ -26,16 +43,20 @@ export interface WireError {
 export type EngineRequest =
   | { type: 'init'; id: number }
   | { type: 'selftest'; id: number; n: number; seed: number }
-  /** Starts (or, with resume, continues from its newest checkpoint) an SFT run; progress comes as events. */
-  | { type: 'train-start'; id: number; runId: string; name: string; config: SftConfig; train: DataSource; eval: DataSource | null; resume: boolean; hub: HubSettings }
+  /** Starts (or, with resume, continues from its newest checkpoint) a run of any method; progress comes as events. */
+  | ({ type: 'train-start'; id: number; runId: string; name: string; train: DataSource; eval: DataSource | null; resume: boolean; hub: HubSettings } & TrainMethodConfig)
   | { type: 'train-control'; id: number; runId: string; action: 'pause' | 'stop' }
-  /** The run's newest checkpoint as PEFT adapter files. */
-  | { type: 'export-adapter'; id: number; runId: string }
+  /** The run's newest checkpoint as PEFT adapter files (a full reward model also gets its config.json, from the hub settings' model). */
+  | { type: 'export-adapter'; id: number; runId: string; hub?: HubSettings }
   /** Loads the model the Chat page talks to: the tiny base model (runId null) or a run's newest checkpoint. */
   | { type: 'chat-load'; id: number; runId: string | null; hub: HubSettings }
   /** Generates the next assistant turn; text streams as chat-text events. */
   | { type: 'chat-reply'; id: number; conversation: Conversation; tools: ToolDefinition[]; maxNewTokens: number; temperature: number; seed: number }
-  | { type: 'chat-stop'; id: number };
+  | { type: 'chat-stop'; id: number }
+  /** Loads a reward-model run's newest checkpoint for the reward inspector. */
+  | { type: 'reward-load'; id: number; runId: string; hub: HubSettings }
+  /** Scores (prompt, response) items with the loaded reward model, rendered as its training rendered them. */
+  | { type: 'reward-score'; id: number; items: Array<{ prompt: Conversation; response: Turn[] }> };
 
 // ---- worker -> UI ----------------------------------------------------------------------------------
 
@@ -49,6 +70,8 @@ export type EngineReply =
   | { type: 'chat-load-ok'; id: number; info: ChatModelInfo }
   | { type: 'chat-reply-ok'; id: number; text: string; tokensPerSecond: number; finish: 'stop' | 'length' | 'aborted' }
   | { type: 'chat-stop-ok'; id: number }
+  | { type: 'reward-load-ok'; id: number; info: RewardModelInfo }
+  | { type: 'reward-score-ok'; id: number; scores: number[] }
   | { type: 'error'; id: number; error: WireError };
 
 export type EngineEvent =

@@ -76,7 +76,8 @@ test('drop samples and a broken file, see the report, save, and keep the dataset
   expect(download.suggestedFilename()).toBe('rm_data.trl.jsonl');
   const exported = readFileSync((await download.path())!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   expect(exported).toHaveLength(600);
-  expect(Object.keys(exported[0])).toEqual(['prompt', 'chosen', 'rejected']);
+  // TRL's three columns, and the pair's rejection kind, kept for per-kind reward-model accuracy.
+  expect(Object.keys(exported[0])).toEqual(['prompt', 'chosen', 'rejected', 'rejection_kind']);
   expect(exported[0].prompt[0].role).toBe('system');
 
   // Dropping a file again says its examples are already stored.

@@ -4,6 +4,7 @@ import { binaryForward, scaleForward, sumRows } from '../ops/elementwise.ts';
 import { chunkedLogitsBackward } from '../ops/chunked-logits.ts';
 import { embeddingBackward } from '../ops/embedding.ts';
 import { logitsBackward } from '../ops/logits.ts';
+import { logSigmoidBackward } from '../ops/log-sigmoid.ts';
 import { matmulForward } from '../ops/matmul.ts';
 import { affineClampBackward, minmaxBackward } from '../ops/pointwise.ts';
 import { maskedMeanBackward } from '../ops/reduce.ts';
@@ -138,6 +139,10 @@ export const BACKWARD_RULES: BackwardRules = {
     const [a, b] = node.inputs;
     const e = dy.engine;
     return [needs[0] ? minmaxBackward(e, node.attrs.op, a, b, dy) : null, needs[1] ? minmaxBackward(e, node.attrs.op, b, a, dy) : null];
+  },
+
+  logSigmoid(node, dy) {
+    return [logSigmoidBackward(dy.engine, node.inputs[0], dy)];
   },
 
   attention(node, dout, needs) {

@@ -6,6 +6,7 @@ import { binaryForward, expForward, scaleForward } from '../ops/elementwise.ts';
 import { embeddingForward } from '../ops/embedding.ts';
 import { chunkedLogitsForward, planChunks } from '../ops/chunked-logits.ts';
 import { crossEntropyLoss, IGNORE_TARGET, logitStats, selectStat } from '../ops/logits.ts';
+import { logSigmoidForward } from '../ops/log-sigmoid.ts';
 import { matmulForward, type MatmulOptions } from '../ops/matmul.ts';
 import { affineClampForward, minmaxForward, NO_BOUND } from '../ops/pointwise.ts';
 import { maskedMeanForward } from '../ops/reduce.ts';
@@ -129,6 +130,12 @@ export function minimum(a: Tensor, b: Tensor): Tensor {
 export function maximum(a: Tensor, b: Tensor): Tensor {
   const e = engineOf(a, b);
   return record(e, 'minmax', [a, b], { op: 'maximum' }, NONE, minmaxForward(e, 'maximum', a, b));
+}
+
+/** log σ(x) elementwise, stable for any x (the reward model's pairwise loss is −log σ(r_chosen − r_rejected)). */
+export function logSigmoid(x: Tensor): Tensor {
+  const e = engineOf(x);
+  return record(e, 'logSigmoid', [x], NONE, NONE, logSigmoidForward(e, x));
 }
 
 /** The same data with another shape (no copy). */

@@ -44,6 +44,7 @@ export interface OpRecords {
   reshape: { inputs: [x: Tensor]; attrs: None; saved: None };
   affineClamp: { inputs: [x: Tensor]; attrs: AffineClamp; saved: None };
   minmax: { inputs: [a: Tensor, b: Tensor]; attrs: { op: MinMaxOp }; saved: None };
+  logSigmoid: { inputs: [x: Tensor]; attrs: None; saved: None };
   attention: { inputs: [q: Tensor, k: Tensor, v: Tensor, mask: Tensor]; attrs: { dims: AttentionDims }; saved: { stats: Tensor } };
   crossEntropy: { inputs: [logits: Tensor, targets: Tensor]; attrs: None; saved: { stats: Tensor; info: Tensor } };
   tokenLogprobs: { inputs: [logits: Tensor, targets: Tensor]; attrs: None; saved: { stats: Tensor } };

@@ -47,7 +47,8 @@ export class ChatState {
     this.unsubscribe ??= studio.engine?.onEvent((ev) => {
       if (ev.type === 'chat-text') this.streaming += ev.text;
     }) ?? null;
-    this.runs = (await new RunStore().list()).filter((r) => r.step > 0);
+    // Chat talks to generative runs; a reward model scores, it does not write (the Reward page inspects it).
+    this.runs = (await new RunStore().list()).filter((r) => r.step > 0 && (r.method ?? 'sft') === 'sft');
     if (!this.tools.length) this.tools = await (await fetch(publicUrl('tools/enterprise_tools.json'))).json();
   }
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/util/rng.ts';
 import { mapProvider } from '../../../src/model/byte-source.ts';
 import {
-  AdapterMismatchError, baseModelKey, checkAdapterFits, loadAdapterFor, peftConfigJson, peftKey, saveAdapter, targetDims, VALUE_HEAD_KEY,
+  AdapterMismatchError, baseModelKey, checkAdapterFits, loadAdapterFor, peftConfigJson, peftKey, saveAdapter, targetDims, SCORE_HEAD_KEY,
   type Adapter, type AdapterMismatch, type LoraConfig,
 } from '../../../src/model/peft.ts';
 import type { QwenConfig } from '../../../src/model/config.ts';
@@ -20,7 +20,7 @@ function adapterFor(cfg: QwenConfig, lora: LoraConfig, opts: { head?: boolean; b
       tensors.set(peftKey(l, t, 'B'), { shape: [outDim, lora.r], values: rng.floats(outDim * lora.r), dtype: 'F32' });
     }
   }
-  if (opts.head) tensors.set(VALUE_HEAD_KEY, { shape: [1, cfg.hiddenSize], values: rng.floats(cfg.hiddenSize), dtype: 'F32' });
+  if (opts.head) tensors.set(SCORE_HEAD_KEY, { shape: [1, cfg.hiddenSize], values: rng.floats(cfg.hiddenSize), dtype: 'F32' });
   const configJson = { ...peftConfigJson(lora, opts.base ?? 'Qwen/Qwen3-0.6B', !!opts.head), ...(opts.task ? { task_type: opts.task } : {}) };
   return { lora, configJson, tensors };
 }
@@ -51,7 +51,7 @@ describe('adapter import: named mismatches', () => {
     expect(a.lora).toEqual(lora);
     const rm = await loadAdapterFor(files(adapterFor(cfg, lora, { head: true })), cfg, { baseModel: '/models/Qwen3-0.6B/' });
     expect(rm.configJson.task_type).toBe('SEQ_CLS');
-    expect(rm.tensors.get(VALUE_HEAD_KEY)!.shape).toEqual([1, cfg.hiddenSize]);
+    expect(rm.tensors.get(SCORE_HEAD_KEY)!.shape).toEqual([1, cfg.hiddenSize]);
   });
 
   it('names a different base model (by name), and skips the name check when asked', async () => {
@@ -69,7 +69,7 @@ describe('adapter import: named mismatches', () => {
     await expect(loadAdapterFor(p, cfg, { baseModel: null })).rejects.toThrow(/layers\.0\.self_attn\.q_proj\.lora_A\.weight" has shape \[4,32\], expected \[4,24\]/);
     // A score head of another width is a shape mismatch too.
     const head = adapterFor(cfg, lora, { head: true });
-    head.tensors.set(VALUE_HEAD_KEY, { shape: [1, 32], values: new Float32Array(32), dtype: 'F32' });
+    head.tensors.set(SCORE_HEAD_KEY, { shape: [1, 32], values: new Float32Array(32), dtype: 'F32' });
     expect(await mismatchOf(loadAdapterFor(files(head), cfg, { baseModel: null }))).toBe('shape');
   });
 
