@@ -173,7 +173,13 @@ export class ArgumentValidator {
     }
     const v = this.compile(call.name);
     if (typeof v !== 'function') return { valid: false, errors: [v] };
-    const errors = v(call.arguments);
+    let errors: ErrorObject[];
+    try {
+      errors = v(call.arguments);
+    } catch (err) {
+      // A schema that compiles but cannot finish (a $ref to itself: "#/") must not take the caller down.
+      return { valid: false, errors: [{ kind: 'bad_schema', tool: call.name, path: '', message: `${call.name}: its parameter schema cannot be checked: ${(err as Error).message}` }] };
+    }
     return errors.length ? { valid: false, errors: errors.map((e) => describe(call.name, e)) } : { valid: true, errors: [] };
   }
 }
