@@ -174,7 +174,9 @@ export class DatasetValidator {
   private report(problems: Problem[], badLine = problems[0]?.line ?? 0): void {
     for (const p of problems) {
       this.counts[p.kind] = (this.counts[p.kind] ?? 0) + 1;
-      if (this.problems.length < this.maxListed) this.problems.push(p);
+      // Messages quote the data (tool names, keys, values): a 1 MB value must not make a 1 MB message,
+      // ten thousand times over in the problem list.
+      if (this.problems.length < this.maxListed) this.problems.push({ ...p, field: cap(p.field, MAX_FIELD_CHARS), message: cap(p.message, MAX_MESSAGE_CHARS) });
     }
     if (badLine > 0) {
       this.invalidRecords++;
@@ -195,6 +197,14 @@ export class DatasetValidator {
       toolsUsed: this.usage.report(),
     };
   }
+}
+
+/** Longest problem message and field path kept in a report (the rest becomes "…"). */
+export const MAX_MESSAGE_CHARS = 400;
+export const MAX_FIELD_CHARS = 200;
+
+function cap(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
 function contentKey(example: DatasetExample): string {
