@@ -10,6 +10,8 @@ import { urlFolderProvider } from '../model/load.ts';
 import type { FileProvider } from '../model/byte-source.ts';
 import { IdbCheckpointStore } from '../store/checkpoints.ts';
 import { DatasetStore } from '../store/datasets.ts';
+import { StorageQuotaError } from '../store/idb.ts';
+import type { CheckpointStore } from '../train/checkpoint.ts';
 import { RunStore } from '../store/runs.ts';
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import type { ToolDefinition } from '../tools/types.ts';
@@ -114,9 +116,10 @@ export class TrainSessions {
       log(`model ${config.model_name} on ${ctx.report.name}: ${model.trainableParams().length} trainable tensors`);
       phase('training');
       let pendingRows: StepMetrics[] = [];
+      const faults = watchFaults(this.checkpoints, ctx);
       const result = await runSft({
         runId, engine, model, tokenizer, config, train, eval: evalData, tools, environment: enterpriseEnvironment(),
-        store: this.checkpoints, resume: req.resume,
+        store: faults.store, resume: req.resume,
         hooks: {
           onLog: log,
           control: () => this.controls.get(runId) ?? 'stop',
@@ -150,7 +153,11 @@ export class TrainSessions {
       // Give the GPU memory back: the next run (or a chat) loads its own model.
       for (const t of new Set([...model.baseTensors().map(([, x]) => x), ...model.trainableParams()])) t.release();
       engine.pool.trim();
-      if (o.status === 'failed') {
+      const pause = o.status === 'failed' ? await faults.pauseReason(runId) : null;
+      if (pause) {
+        log(`paused: ${pause.message}`);
+        await setStatus('paused', pause.step, pause.message);
+      } else if (o.status === 'failed') {
         log(`failed: ${o.error}`);
         await setStatus('failed', o.step, o.error);
       } else {
@@ -163,4 +170,34 @@ export class TrainSessions {
       await setStatus('failed', record.step, msg);
     }
   }
+}
+
+// ---- Faults that pause a run instead of failing it (docs/reliability.md; tests/e2e/reliability-disk.spec.ts and
+// reliability-gpu.spec.ts). A full disk during a checkpoint write and a lost GPU device leave the previous
+// checkpoint intact: the run is marked paused there, with what happened and what to do, and Resume continues.
+function watchFaults(checkpoints: IdbCheckpointStore, ctx: GpuContext) {
+  let quota: StorageQuotaError | null = null;
+  const store: CheckpointStore = {
+    save: (c, keep) => checkpoints.save(c, keep).catch((e: unknown) => {
+      if (e instanceof StorageQuotaError) quota = e;
+      throw e;
+    }),
+    latest: (id) => checkpoints.latest(id),
+    list: (id) => checkpoints.list(id),
+    load: (id, step) => checkpoints.load(id, step),
+  };
+  return {
+    store,
+    /** Why a failed run should be paused instead (null: it really failed). */
+    async pauseReason(runId: string): Promise<{ step: number; message: string } | null> {
+      // The device's lost promise settles just after the failed readback that a loss causes.
+      const lost = ctx.isLost() ? await ctx.lost : await Promise.race([ctx.lost, new Promise<null>((r) => setTimeout(() => r(null), 200))]);
+      if (!lost && !quota) return null;
+      const step = (await checkpoints.list(runId)).at(-1)?.step ?? 0;
+      const where = step > 0 ? `its last checkpoint (step ${step})` : 'the start (no checkpoint was saved yet)';
+      return lost
+        ? { step, message: `${lost.message} The run is paused at ${where}: once the GPU is back ("Try again"), Resume continues from there.` }
+        : { step, message: `${quota!.message} The run is paused at ${where}: make room, then Resume continues from there.` };
+    },
+  };
 }

@@ -231,3 +231,12 @@ describe('IdbCheckpointStore', () => {
     expect((await store.latest('run-a'))?.step).toBe(10);
   });
 });
+
+describe('storageQuotaMessage', () => {
+  it('names what needs how many MB and what is free; says so when the browser reports room yet refused', async () => {
+    const { storageQuotaMessage } = await import('../../../src/store/idb.ts');
+    expect(storageQuotaMessage('x', 3.4 * 2 ** 20, 0.2 * 2 ** 20, 'Intact.')).toBe('Not enough browser storage to save x: it needs about 3.4 MB, and 0.2 MB are free. Intact. Delete datasets, checkpoints or cached models to make room.');
+    expect(storageQuotaMessage('x', 3.4 * 2 ** 20, 10 * 2 ** 30, 'Intact.')).toContain('it needs about 3.4 MB; the browser reports 10240.0 MB free but refused the write. Intact.');
+    expect(storageQuotaMessage('x', 2 ** 20, undefined, 'Intact.')).toContain('it needs about 1.0 MB. Intact.');
+  });
+});
