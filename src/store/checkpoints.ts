@@ -25,6 +25,7 @@ export class IdbCheckpointStore implements CheckpointStore {
         try {
           os.put(ckpt, dataKey(ckpt.runId, ckpt.step));
           os.put(index, indexKey(ckpt.runId));
+          holdWriteOpenForTests(ckpt.step);
         } catch (e) {
           // A put that throws (quota, clone error) must not let the data put commit without its index entry.
           os.transaction.abort();
@@ -91,5 +92,22 @@ export class IdbCheckpointStore implements CheckpointStore {
       for (const k of stored) if (/^\d+$/.test(k.slice(prefix.length))) os.delete(k);
       return promisify(os.transaction);
     });
+  }
+}
+
+/**
+ * Fault point for tests/e2e/reliability-killed-tab.spec.ts, inert unless a test sets
+ * `self.__studioFaults = { holdCheckpointWrite: true }` in the engine worker: the next write is held open with
+ * its puts issued and not committed (the worker spins, so the transaction cannot commit) and says so on the
+ * console, so that the test can kill the tab inside a checkpoint write. It lets go after 30 s.
+ */
+function holdWriteOpenForTests(step: number): void {
+  const faults = (globalThis as { __studioFaults?: { holdCheckpointWrite?: boolean } }).__studioFaults;
+  if (!faults?.holdCheckpointWrite) return;
+  faults.holdCheckpointWrite = false;
+  console.log(`[fault] checkpoint write of step ${step} held open`);
+  const until = Date.now() + 30_000;
+  while (Date.now() < until) {
+    // the test kills the tab here
   }
 }
