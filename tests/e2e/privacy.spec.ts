@@ -64,7 +64,7 @@ const PIPELINE: { name: string; run: (page: Page) => Promise<void> }[] = [
     },
   },
   {
-    name: 'chat with the trained run',
+    name: 'chat (the tiny model answers in the engine worker)',
     run: async (page) => {
       await page.getByTestId('nav-chat').click();
       await page.getByTestId('chat-load').click();
