@@ -249,7 +249,20 @@ export function expectedParams(cfg: QwenConfig): ParamSpec[] {
   return out;
 }
 
-/** Number of parameters of the base model. */
+/**
+ * Number of parameters of the base model, from the config alone (no tensor list is built, so a config that
+ * claims a billion layers costs nothing to count). Equal to the sum over expectedParams (tested).
+ */
 export function paramCount(cfg: QwenConfig): number {
-  return expectedParams(cfg).reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+  const C = cfg.hiddenSize;
+  const F = cfg.intermediateSize;
+  const q = cfg.numHeads * cfg.headDim;
+  const kv = cfg.numKvHeads * cfg.headDim;
+  const perLayer = 2 * C + q * C + 2 * kv * C + (cfg.attentionBias ? q + 2 * kv : 0) + (cfg.qkNorm ? 2 * cfg.headDim : 0) + C * q + 3 * F * C;
+  return cfg.vocabSize * C * (cfg.tieWordEmbeddings ? 1 : 2) + cfg.numLayers * perLayer + C;
+}
+
+/** Number of tensors expectedParams lists, without listing them. */
+export function paramTensorCount(cfg: QwenConfig): number {
+  return 2 + (cfg.tieWordEmbeddings ? 0 : 1) + cfg.numLayers * (9 + (cfg.attentionBias ? 3 : 0) + (cfg.qkNorm ? 2 : 0));
 }

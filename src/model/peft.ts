@@ -144,6 +144,7 @@ export async function loadAdapter(files: FileProvider, model?: QwenConfig): Prom
   } catch (e) {
     throw new AdapterError(`adapter_config.json is not valid JSON (${(e as Error).message})`);
   }
+  if (cj === null || typeof cj !== 'object' || Array.isArray(cj)) throw new AdapterError(`adapter_config.json must be a JSON object, got ${Array.isArray(cj) ? 'a list' : JSON.stringify(cj)}`);
   if (cj.peft_type !== 'LORA') throw new AdapterError(`adapter_config.json: field "peft_type" is ${JSON.stringify(cj.peft_type)}; only LORA adapters are supported`);
   if (!Number.isInteger(cj.r) || (cj.r as number) <= 0) throw new AdapterError(`adapter_config.json: field "r" must be a positive integer, got ${JSON.stringify(cj.r)}`);
   if (typeof cj.lora_alpha !== 'number') throw new AdapterError(`adapter_config.json: field "lora_alpha" must be a number, got ${JSON.stringify(cj.lora_alpha)}`);

@@ -1,7 +1,7 @@
 // The engine worker: owns the GPU device, so no GPU work ever runs on the UI thread.
 /// <reference lib="webworker" />
 import { openDevice, type GpuContext } from '../gpu/device.ts';
-import { BROWSER_HELP } from '../gpu/errors.ts';
+import { BROWSER_HELP, DeviceLostError } from '../gpu/errors.ts';
 import { runSelfTest } from '../gpu/selftest.ts';
 import { toWireError, type EngineMessage, type EngineRequest } from './protocol.ts';
 import { TrainSessions } from './train-session.ts';
@@ -29,6 +29,18 @@ function device(): Promise<GpuContext> {
   gpu.catch(() => (gpu = null));
   return gpu;
 }
+
+// ---- Fault hook for tests/e2e/reliability-gpu.spec.ts (not part of the protocol; a test calls it through the
+// DevTools protocol with worker.evaluate). It loses the device as a driver reset or a GPU process crash does:
+// in-flight work fails, the page is told with the same event and message, and the next request opens a fresh
+// device. destroy() alone would look like our own release, which device.ts does not report.
+(self as unknown as { __studioLoseDevice?: () => Promise<void> }).__studioLoseDevice = async () => {
+  const ctx = await gpu;
+  if (!ctx) throw new Error('no GPU device is open');
+  gpu = null;
+  ctx.device.destroy();
+  post({ type: 'device-lost', error: toWireError(new DeviceLostError('unknown', 'lost while in use (a test hook destroyed it)')) });
+};
 
 const training = new TrainSessions(device, post);
 const chat = new ChatSession(device);

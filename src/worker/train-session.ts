@@ -13,6 +13,7 @@ import { urlFolderProvider } from '../model/load.ts';
 import type { QwenModel } from '../model/qwen.ts';
 import { IdbCheckpointStore } from '../store/checkpoints.ts';
 import { DatasetStore } from '../store/datasets.ts';
+import { StorageQuotaError } from '../store/idb.ts';
 import { RunStore } from '../store/runs.ts';
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import type { ToolDefinition } from '../tools/types.ts';
@@ -180,8 +181,9 @@ export class TrainSessions {
       log(`model ${config.model_name} on ${ctx.report.name}: ${model.trainableParams().length} trainable tensors`);
       phase('training');
       let pendingRows: StepMetrics[] = [];
+      const faults = watchFaults(this.checkpoints, ctx);
       const result = await trainer.run({
-        runId, engine, model, tokenizer, config, train, eval: evalData, tools, store: this.checkpoints, resume: req.resume,
+        runId, engine, model, tokenizer, config, train, eval: evalData, tools, store: faults.store, resume: req.resume,
         hooks: {
           onLog: log,
           control: () => this.controls.get(runId) ?? 'stop',
@@ -217,7 +219,11 @@ export class TrainSessions {
       // Give the GPU memory back: the next run (or a chat) loads its own model.
       for (const t of new Set([...model.baseTensors().map(([, x]) => x), ...model.trainableParams()])) t.release();
       engine.pool.trim();
-      if (o.status === 'failed') {
+      const pause = o.status === 'failed' ? await faults.pauseReason(runId) : null;
+      if (pause) {
+        log(`paused: ${pause.message}`);
+        await setStatus('paused', pause.step, pause.message);
+      } else if (o.status === 'failed') {
         log(`failed: ${o.error}`);
         await setStatus('failed', o.step, o.error);
       } else {
@@ -236,4 +242,34 @@ export class TrainSessions {
 function describeSources(train: DataSource, evalSrc: DataSource | null): string {
   const one = (s: DataSource) => (s.kind === 'sample' ? s.files.map((f) => f.split('/').pop()).join(' + ') : `${s.ids.length} stored dataset${s.ids.length === 1 ? '' : 's'}`);
   return `${one(train)}${evalSrc ? `; eval: ${one(evalSrc)}` : ''}`;
+}
+
+// ---- Faults that pause a run instead of failing it (docs/reliability.md; tests/e2e/reliability-disk.spec.ts and
+// reliability-gpu.spec.ts). A full disk during a checkpoint write and a lost GPU device leave the previous
+// checkpoint intact: the run is marked paused there, with what happened and what to do, and Resume continues.
+function watchFaults(checkpoints: IdbCheckpointStore, ctx: GpuContext) {
+  let quota: StorageQuotaError | null = null;
+  const store: CheckpointStore = {
+    save: (c, keep) => checkpoints.save(c, keep).catch((e: unknown) => {
+      if (e instanceof StorageQuotaError) quota = e;
+      throw e;
+    }),
+    latest: (id) => checkpoints.latest(id),
+    list: (id) => checkpoints.list(id),
+    load: (id, step) => checkpoints.load(id, step),
+  };
+  return {
+    store,
+    /** Why a failed run should be paused instead (null: it really failed). */
+    async pauseReason(runId: string): Promise<{ step: number; message: string } | null> {
+      // The device's lost promise settles just after the failed readback that a loss causes.
+      const lost = ctx.isLost() ? await ctx.lost : await Promise.race([ctx.lost, new Promise<null>((r) => setTimeout(() => r(null), 200))]);
+      if (!lost && !quota) return null;
+      const step = (await checkpoints.list(runId)).at(-1)?.step ?? 0;
+      const where = step > 0 ? `its last checkpoint (step ${step})` : 'the start (no checkpoint was saved yet)';
+      return lost
+        ? { step, message: `${lost.message} The run is paused at ${where}: once the GPU is back ("Try again"), Resume continues from there.` }
+        : { step, message: `${quota!.message} The run is paused at ${where}: make room, then Resume continues from there.` };
+    },
+  };
 }

@@ -12,6 +12,8 @@ test('drop samples and a broken file, see the report, save, and keep the dataset
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto('/#/datasets');
   await expect(page.getByTestId('no-datasets')).toBeVisible();
+  // Check the calls against the sample tool set (the default checks structure only).
+  await page.getByTestId('check-tool-set').selectOption('sample');
 
   await page.getByTestId('dataset-file-input').setInputFiles([...SAMPLES.map((f) => path(`public/data/${f}`)), path('tests/fixtures/data/sft_bad.jsonl')]);
   const cards = page.getByTestId('import-card');

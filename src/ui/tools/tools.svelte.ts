@@ -57,6 +57,15 @@ export class ToolsState {
     }
   }
 
+  /** Adds a tool set drafted (and edited) elsewhere, e.g. from a dataset's calls on the Datasets page. */
+  addDrafted(title: string, tools: ToolDefinition[]): ToolSetEntry {
+    const file = `${title}.tools.json`;
+    const entry: ToolSetEntry = { source: 'definitions', title, tools, errors: [], warnings: [], id: nextId++, file };
+    this.sets = [...this.sets.filter((s) => s.file !== file), entry];
+    this.select(entry.id, tools[0]?.function.name ?? null);
+    return entry;
+  }
+
   async addFiles(files: File[]): Promise<void> {
     for (const f of files) this.addText(await f.text(), f.name);
   }
@@ -127,3 +136,6 @@ function exampleArgs(tool: ToolDefinition | undefined): string {
   }
   return JSON.stringify(out, null, 2);
 }
+
+/** One state for the studio: loaded tool sets stay while the user visits other sections (the Datasets page checks against them). */
+export const toolsState = new ToolsState();
