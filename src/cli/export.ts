@@ -8,6 +8,9 @@ import { parse as parseYaml } from 'yaml';
 import { buildExport } from '../export/build.ts';
 import { EXPORT_METHODS, EXPORT_TARGETS, ExportError, type ExportMethod, type ExportRun, type ExportTarget } from '../export/run.ts';
 import { COMPACT_CHAT_TEMPLATE } from '../tokenizer/compact-template.ts';
+import { parseRewardConfig, REWARD_PRESETS } from '../eval/reward.ts';
+import { parseGrpoYaml } from '../train/grpo-config.ts';
+import { parsePpoYaml } from '../train/ppo-config.ts';
 import { parseSftYaml } from '../train/sft-config.ts';
 import { buildOnnxFolder, readFolderWeights } from '../export/onnx/onnx-folder.ts';
 import { mapProvider } from '../model/byte-source.ts';
@@ -41,12 +44,15 @@ function methodOf(text: string, flag: string): ExportMethod {
   return 'sft';
 }
 
-/** Reads the config (validated for SFT; the RM/GRPO/PPO tables validate theirs once they exist), data, tools, template. */
+/** Config parsers with validation (the RM table validates its own once it lands on main). */
+const PARSERS: Partial<Record<ExportMethod, (text: string, source: string) => unknown>> = { sft: parseSftYaml, grpo: parseGrpoYaml, ppo: parsePpoYaml };
+
+/** Reads the config (validated by its method's table), data, tools, template, and a reward YAML an RL config names. */
 export function loadRun(configPath: string, methodFlag: string, runDir?: string): ExportRun {
   if (!existsSync(configPath)) throw new ExportError(`${configPath} does not exist${runDir ? ' (is this a `npm run train` output_dir?)' : ''}`);
   const text = readFileSync(configPath, 'utf8');
   const method = methodOf(text, methodFlag);
-  const config = (method === 'sft' ? parseSftYaml(text, configPath) : parseYaml(text)) as Record<string, unknown>;
+  const config = (PARSERS[method] ? PARSERS[method](text, configPath) : parseYaml(text)) as Record<string, unknown>;
   const str = (k: string, d: string) => (typeof config[k] === 'string' ? (config[k] as string) : d);
   const list = (k: string): string[] => (Array.isArray(config[k]) ? (config[k] as string[]) : typeof config[k] === 'string' ? [config[k] as string] : []);
   const tools = readTools(str('tools_file', 'public/tools/enterprise_tools.json'));
@@ -70,7 +76,13 @@ export function loadRun(configPath: string, methodFlag: string, runDir?: string)
   if (runDir && existsSync(join(runDir, 'adapter_config.json'))) {
     adapter = Object.fromEntries(['adapter_config.json', 'adapter_model.safetensors'].map((f) => [f, readFileSync(join(runDir, f))]));
   }
-  return { method, config, train, eval: evalData, tools, chatTemplate, baseModel: modelName, modelFiles, adapter };
+  const rule = (config.reward as { rule?: unknown } | undefined)?.rule;
+  let ruleFile: ExportRun['ruleFile'];
+  if ((method === 'grpo' || method === 'ppo') && typeof rule === 'string' && rule !== '' && rule !== 'none' && !(rule in REWARD_PRESETS)) {
+    if (!existsSync(rule)) throw new ExportError(`${configPath}: reward.rule "${rule}" is not a preset (${Object.keys(REWARD_PRESETS).join(', ')}) and no such file exists`);
+    ruleFile = parseRewardConfig(readFileSync(rule, 'utf8'), rule);
+  }
+  return { method, config, train, eval: evalData, tools, chatTemplate, baseModel: modelName, modelFiles, adapter, ruleFile };
 }
 
 /** The model of a run with its adapter merged, as ONNX for transformers.js, with the tokenizer and the run's chat template. */

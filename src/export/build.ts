@@ -6,7 +6,7 @@ import { toTrlJsonl } from '../data/trl-export.ts';
 import { ENTERPRISE_TOOLS } from '../tools/enterprise/tool-set.ts';
 import { DEFAULT_WORLD } from '../tools/enterprise/world.ts';
 import type { JsonSchema, ToolDefinition } from '../tools/types.ts';
-import { peftLora, runReward, trlArgs, unmappedKeys, verlOverrides } from './methods.ts';
+import { peftLora, pyRewardConfig, rlConfigOf, runReward, trlArgs, trlComments, verlComments, verlOverrides, type ExportReward } from './methods.ts';
 import { writeParquet, pq, type ParquetType } from './parquet.ts';
 import { pyKwargs, pyLiteral } from './py-literal.ts';
 import { fillTemplate, SHARED_PYTHON, TRL_PYTHON, VERL_PYTHON } from './python-sources.ts';
@@ -49,7 +49,7 @@ function trlFiles(run: ExportRun): ExportFiles {
     `MODEL = ${modelExpr(run)}`,
     `LORA = ${pyLiteral(lora)}`,
   ];
-  const argsBlock = (name: string) => [...unmappedKeys(run).map((k) => `# studio ${k}: no TRL counterpart mapped yet (value ${JSON.stringify(c[k])})`), `${name} = dict(`, pyKwargs(trlArgs(run)), ')'];
+  const argsBlock = (name: string) => [...trlComments(run), `${name} = dict(`, pyKwargs(trlArgs(run)), ')'];
   let code: string[];
   switch (run.method) {
     case 'sft': {
@@ -68,16 +68,12 @@ function trlFiles(run: ExportRun): ExportFiles {
     }
     case 'grpo':
     case 'ppo': {
-      const { prompts, skipped } = rlPrompts(run.train);
-      if (prompts.length === 0) throw new ExportError(`no RL prompts: every example lacks a reference answer (${skipped} left out)`);
+      const prompts = rlTrainPrompts(run);
       files['data/prompts_train.jsonl'] = prompts.map((p) => JSON.stringify({ prompt: p.messages, ground_truth: groundTruth(p) }) + '\n').join('');
       files['trl_env.py'] = fillTemplate(TRL_PYTHON.env, envMethods(run.tools), 'trl_env.py');
       const reward = runReward(run);
-      const rewardPy = `REWARD = ${pyLiteral({ name: reward.name, weights: reward.weights, require_think: reward.requireThink })}`;
-      code = run.method === 'grpo'
-        ? [...head, `TRAIN_FILES = ["data/prompts_train.jsonl"]`, rewardPy, ...argsBlock('GRPO_ARGS')]
-        : [...head, `TRAIN_FILES = ["data/prompts_train.jsonl"]`, `REWARD_MODEL = ${pyLiteral((c.reward as { model?: string } | undefined)?.model ?? null)}`,
-          `PROMPT_TOOLS = ${pyLiteral(c.prompt_tools !== 'none')}`, rewardPy, ...argsBlock('PPO_ARGS')];
+      code = [...head, `TRAIN_FILES = ["data/prompts_train.jsonl"]`, ...rewardLines(reward), `PROMPT_TOOLS = ${pyLiteral(c.prompt_tools !== 'none')}`,
+        ...argsBlock(run.method === 'grpo' ? 'GRPO_ARGS' : 'PPO_ARGS')];
       break;
     }
   }
@@ -87,6 +83,21 @@ function trlFiles(run: ExportRun): ExportFiles {
   files['requirements.txt'] = ['torch', 'transformers>=4.56', 'trl>=0.26', 'peft>=0.17', 'accelerate>=1.10', 'datasets>=3.0', 'deepspeed>=0.17', ''].join('\n');
   files['README.md'] = trlReadme(run);
   return files;
+}
+
+/** The reward as Python: the rule config (reward.py's form), the component weights, the reward model path. */
+function rewardLines(r: ExportReward): string[] {
+  return [`REWARD_RULE = ${pyLiteral(pyRewardConfig(r.rule))}`, `REWARD_WEIGHTS = ${pyLiteral(r.weights)}`, `REWARD_MODEL = ${pyLiteral(r.rewardModel || null)}`];
+}
+
+/** The run's RL prompts; an error when none of them can be rewarded. */
+function rlTrainPrompts(run: ExportRun): RlPrompt[] {
+  const prompts = rlPrompts(run.train);
+  const reward = runReward(run);
+  if (!prompts.some((p) => p.steps.length > 0) && !(reward.rewardModel && reward.weights.reward_model !== 0)) {
+    throw new ExportError(`no RL prompt has a reference answer for the rule and chain rewards (${prompts.length} prompts), and no reward model is set`);
+  }
+  return prompts;
 }
 
 function sftRows(run: ExportRun): { files: ExportFiles; train: string[]; eval: string | null } {
@@ -213,55 +224,42 @@ function trlReadme(run: ExportRun): string {
 
 // ------------------------------------------------------------------------------------------------ verl
 
-/** verl's RL dataset schema: data_source, prompt (chat messages), ability, reward_model, extra_info with tools_kwargs. */
-export function verlSchema(toolNames: readonly string[]): [string, ParquetType][] {
+/** verl's RL dataset schema: data_source, prompt (chat messages), ability, reward_model, extra_info. */
+export function verlSchema(): [string, ParquetType][] {
   return [
     ['data_source', pq.string],
     ['prompt', pq.list(pq.struct([['role', pq.string], ['content', pq.string]]))],
     ['ability', pq.string],
     ['reward_model', pq.struct([['style', pq.string], ['ground_truth', pq.string]])],
-    ['extra_info', pq.struct([
-      ['split', pq.string],
-      ['index', pq.int64],
-      ['line', pq.int64],
-      ['need_tools_kwargs', pq.bool],
-      ['tools_kwargs', pq.struct(toolNames.map((n) => [n, pq.struct([['create_kwargs', pq.struct([['prefix', pq.string]])]])]))],
-    ])],
+    ['extra_info', pq.struct([['split', pq.string], ['index', pq.int64], ['id', pq.string], ['line', pq.int64]])],
   ];
 }
 
 export function verlRows(run: ExportRun, prompts: readonly RlPrompt[], split: string): Record<string, unknown>[] {
-  return prompts.map((p, index) => {
-    const prefix = JSON.stringify(p.prefix);
-    return {
-      data_source: `tool-use-rl-studio/${run.method}`,
-      prompt: p.messages,
-      ability: 'tool_use',
-      reward_model: { style: 'rule', ground_truth: groundTruth(p) },
-      extra_info: {
-        split, index, line: p.line, need_tools_kwargs: true,
-        tools_kwargs: Object.fromEntries(run.tools.map((t) => [t.function.name, { create_kwargs: { prefix } }])),
-      },
-    };
-  });
+  return prompts.map((p, index) => ({
+    data_source: `tool-use-rl-studio/${run.method}`,
+    prompt: p.messages,
+    ability: 'tool_use',
+    reward_model: { style: 'rule', ground_truth: groundTruth(p) },
+    extra_info: { split, index, id: p.id, line: p.line },
+  }));
 }
 
 function verlFiles(run: ExportRun): ExportFiles {
-  const train = rlPrompts(run.train);
-  if (train.prompts.length === 0) throw new ExportError(`no RL prompts: every example lacks a reference answer (${train.skipped} left out)`);
-  const held = rlPrompts(run.eval).prompts;
-  const val = held.length ? held : train.prompts.slice(0, Math.min(32, train.prompts.length));
-  const schema = verlSchema(run.tools.map((t) => t.function.name));
-  const reward = runReward(run);
-  const overrides = verlOverrides(run, train.prompts.length);
+  const train = rlTrainPrompts(run);
+  const { config } = rlConfigOf(run);
+  const held = rlPrompts(run.eval).slice(0, config.eval_max_examples);
+  const val = held.length ? held : train.slice(0, Math.min(32, train.length));
+  const schema = verlSchema();
+  const overrides = verlOverrides(run, train.length);
   return {
-    'data/train.parquet': writeParquet(schema, verlRows(run, train.prompts, 'train')),
+    'data/train.parquet': writeParquet(schema, verlRows(run, train, 'train')),
     'data/val.parquet': writeParquet(schema, verlRows(run, val, held.length ? 'val' : 'train-sample')),
-    'verl_reward.py': fillTemplate(VERL_PYTHON.reward, `REWARD = ${pyLiteral({ name: reward.name, weights: reward.weights, require_think: reward.requireThink })}`, 'verl_reward.py'),
+    'verl_reward.py': fillTemplate(VERL_PYTHON.reward, rewardLines(runReward(run)).join('\n'), 'verl_reward.py'),
     'verl_tools.py': VERL_PYTHON.tools,
     'tool_config.yaml': yamlStringify({ tools: run.tools.map((t) => ({ class_name: 'verl_tools.EnterpriseTool', config: { type: 'native' }, tool_schema: t })) }, { lineWidth: 0 }),
     'run_verl.sh': verlScript(run, overrides),
-    'README.md': verlReadme(run, train.prompts.length, val.length, held.length > 0),
+    'README.md': verlReadme(run, train.length, val.length, held.length > 0),
   };
 }
 
@@ -287,6 +285,7 @@ function verlScript(run: ExportRun, overrides: ReturnType<typeof verlOverrides>)
     '  custom_reward_function.path="$HERE/verl_reward.py"',
     '  custom_reward_function.name=compute_score',
     ...overrides.map((o) => `  ${o.key}=${quote(o.value)}   # ${o.from}`),
+    ...verlComments(run).map((l) => `  ${l}`),
     '  trainer.n_gpus_per_node="${GPUS:-8}"',
     '  trainer.nnodes="${NNODES:-1}"',
     "  trainer.logger='[console]'",

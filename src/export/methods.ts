@@ -1,11 +1,15 @@
 // One entry per training method: how its config becomes TRL keyword arguments and verl Hydra overrides. SFT maps
-// key for key (sft-to-trl.ts). The RM / GRPO / PPO tables use TRL's key names (num_generations, beta, epsilon,
-// kl_coef, cliprange, ...), so their keys pass through by name; `RL_KEYS` lists the ones each TRL config knows and
-// VERL_KEYS where verl puts them. Keys outside these lists are named in the generated script, not dropped silently.
+// key for key (sft-to-trl.ts), GRPO and PPO too (rl-to-engines.ts: both engines, exhaustive by type). The RM table
+// uses TRL's key names, so its keys pass through by name (RM_KEYS); keys outside it are named in the generated
+// script, not dropped silently. An SFT or RM run exported to verl trains with the studio's GRPO defaults.
 import { REWARD_PRESETS, type RewardConfig } from '../eval/reward.ts';
+import { defaultGrpoConfig, validateGrpoConfig, type GrpoConfig } from '../train/grpo-config.ts';
+import { validatePpoConfig, type PpoConfig } from '../train/ppo-config.ts';
+import type { RlRewardWeights } from '../train/rl-reward.ts';
 import type { SftConfig } from '../train/sft-config.ts';
+import { rlEngineArgs } from './rl-to-engines.ts';
 import { sftTrlArgs } from './sft-to-trl.ts';
-import type { ExportMethod, ExportRun } from './run.ts';
+import { ExportError, type ExportRun } from './run.ts';
 
 export interface TrlArg {
   key: string;
@@ -13,20 +17,10 @@ export interface TrlArg {
   comment: string;
 }
 
-/** TRL config keys each method's studio table shares by name (TRL's GRPOConfig / PPOConfig / RewardConfig fields). */
-export const RL_KEYS: Record<Exclude<ExportMethod, 'sft'>, readonly string[]> = {
-  rm: ['center_rewards_coefficient', 'max_length', 'disable_dropout'],
-  grpo: [
-    'num_generations', 'max_completion_length', 'beta', 'epsilon', 'epsilon_high', 'loss_type', 'scale_rewards', 'num_iterations',
-    'temperature', 'top_p', 'top_k', 'steps_per_generation', 'mask_truncated_completions', 'importance_sampling_level', 'generation_batch_size',
-  ],
-  ppo: [
-    'kl_coef', 'cliprange', 'cliprange_value', 'vf_coef', 'gamma', 'lam', 'num_ppo_epochs', 'num_mini_batches', 'response_length',
-    'temperature', 'whiten_rewards', 'kl_estimator', 'missing_eos_penalty', 'local_rollout_forward_batch_size',
-  ],
-};
+/** TRL RewardConfig keys the RM table shares by name. */
+const RM_KEYS = ['center_rewards_coefficient', 'max_length', 'disable_dropout'] as const;
 
-/** Keys every method shares with SFT (same meaning, same TRL key through SFT_TO_TRL). */
+/** Keys the RM table shares with SFT (same meaning, same TRL key through SFT_TO_TRL). */
 const COMMON_KEYS = [
   'output_dir', 'num_train_epochs', 'max_steps', 'learning_rate', 'batch_size', 'gradient_accumulation_steps', 'lr_scheduler_type',
   'warmup_steps', 'weight_decay', 'adam_beta1', 'adam_beta2', 'adam_epsilon', 'max_grad_norm', 'seed', 'logging_steps', 'save_every',
@@ -41,19 +35,53 @@ const HANDLED = new Set(['model_name', 'train_file', 'tools_file', 'eval_file', 
 export function trlArgs(run: ExportRun): TrlArg[] {
   const c = run.config;
   if (run.method === 'sft') return sftTrlArgs(c as SftConfig);
+  if (run.method === 'grpo' || run.method === 'ppo') {
+    const { config } = rlConfigOf(run);
+    return [...rlEngineArgs(run.method, config, 'trl').args, { key: 'report_to', value: 'none', comment: 'add wandb / tensorboard here' }];
+  }
   const filled = { ...defaultsForCommon(), ...c } as unknown as SftConfig;
   const common = sftTrlArgs(filled).filter((a) => COMMON_KEYS.some((k) => a.comment.startsWith(`studio: ${k}`)) || a.key === 'report_to');
-  const own = RL_KEYS[run.method].filter((k) => c[k] !== undefined).map((k) => ({ key: k, value: c[k], comment: `studio: ${k}` }));
-  if (run.method === 'ppo' && c.max_seq_len !== undefined && c.response_length === undefined) own.push({ key: 'response_length', value: c.max_seq_len, comment: 'studio: max_seq_len' });
-  if (run.method === 'rm' && c.max_seq_len !== undefined) own.push({ key: 'max_length', value: c.max_seq_len, comment: 'studio: max_seq_len' });
+  const own = RM_KEYS.filter((k) => c[k] !== undefined).map((k) => ({ key: k, value: c[k], comment: `studio: ${k}` }));
+  if (c.max_seq_len !== undefined) own.push({ key: 'max_length', value: c.max_seq_len, comment: 'studio: max_seq_len' });
   return [...common, ...own];
 }
 
-/** Config keys no TRL argument and no export file covers (named in the script as a comment). */
+/** Comment lines for the generated script: the config keys handled by the exported files, or by neither engine. */
+export function trlComments(run: ExportRun): string[] {
+  if (run.method === 'grpo' || run.method === 'ppo') {
+    return rlEngineArgs(run.method, rlConfigOf(run).config, 'trl').comments.map((l) => `# ${l}`);
+  }
+  return unmappedKeys(run).map((k) => `# studio ${k}: no TRL counterpart mapped yet (value ${JSON.stringify(run.config[k])})`);
+}
+
+/** RM config keys no TRL argument and no export file covers (named in the script as a comment). */
 export function unmappedKeys(run: ExportRun): string[] {
-  if (run.method === 'sft') return [];
-  const known = new Set<string>([...COMMON_KEYS, ...RL_KEYS[run.method], ...HANDLED]);
+  if (run.method !== 'rm') return [];
+  const known = new Set<string>([...COMMON_KEYS, ...RM_KEYS, ...HANDLED]);
   return Object.keys(run.config).filter((k) => !known.has(k));
+}
+
+/**
+ * The RL config an export trains with: a GRPO or PPO run's own (validated), or for an SFT or RM run the studio's
+ * GRPO defaults with the run's model, tools, template and LoRA (`fromRun` lists the keys taken from the run).
+ */
+export function rlConfigOf(run: ExportRun): { method: 'grpo' | 'ppo'; config: GrpoConfig | PpoConfig; fromRun: Set<string> | null } {
+  if (run.method === 'grpo') return { method: 'grpo', config: validateGrpoConfig(run.config, 'the GRPO run\'s config'), fromRun: null };
+  if (run.method === 'ppo') return { method: 'ppo', config: validatePpoConfig(run.config, 'the PPO run\'s config'), fromRun: null };
+  const c = run.config;
+  const config = defaultGrpoConfig();
+  const taken = new Set<string>();
+  for (const k of ['model_name', 'tools_file', 'chat_template', 'prompt_tools', 'seed', 'gradient_checkpointing', 'finetune'] as const) {
+    if (c[k] !== undefined) {
+      (config as Record<string, unknown>)[k] = c[k];
+      taken.add(k);
+    }
+  }
+  if (c.lora && typeof c.lora === 'object') {
+    config.lora = { ...config.lora, ...(c.lora as GrpoConfig['lora']) };
+    taken.add('lora');
+  }
+  return { method: 'grpo', config: validateGrpoConfig(config, `GRPO defaults for the ${run.method.toUpperCase()} run`), fromRun: taken };
 }
 
 function defaultsForCommon(): Record<string, unknown> {
@@ -64,19 +92,29 @@ function defaultsForCommon(): Record<string, unknown> {
   };
 }
 
-/**
- * The rule reward a run trains with: its `reward` section (a preset name, weights, require_think) or, for runs
- * without one (SFT, RM), the ToolRL preset. Weights keep the preset's order (the weighted sum adds in that order).
- */
-export function runReward(run: ExportRun): RewardConfig {
-  const section = run.config.reward as { preset?: string; weights?: Record<string, number>; require_think?: boolean; name?: string } | undefined;
-  const base = structuredClone(REWARD_PRESETS[(section?.preset as keyof typeof REWARD_PRESETS) ?? 'toolrl'] ?? REWARD_PRESETS.toolrl);
-  if (!section) return base;
-  return {
-    name: section.name ?? base.name,
-    weights: { ...base.weights, ...(section.weights ?? {}) },
-    requireThink: section.require_think ?? base.requireThink,
-  };
+/** The reward an export trains with: the rule reward's config (null: none), the component weights, the reward model. */
+export interface ExportReward {
+  rule: RewardConfig | null;
+  weights: RlRewardWeights;
+  rewardModel: string;
+}
+
+/** The run's reward section (an SFT or RM run: the GRPO defaults' pipeline rule reward). */
+export function runReward(run: ExportRun): ExportReward {
+  const c = rlConfigOf(run).config;
+  const weights = { rule: c.reward.rule_weight, chain: c.reward.chain_weight, reward_model: c.reward.reward_model_weight };
+  const name = c.reward.rule;
+  let rule: RewardConfig | null;
+  if (name === 'none' || name === '') rule = null;
+  else if (name in REWARD_PRESETS) rule = structuredClone(REWARD_PRESETS[name as keyof typeof REWARD_PRESETS]);
+  else if (run.ruleFile) rule = run.ruleFile;
+  else throw new ExportError(`reward.rule "${name}" is not a preset (${Object.keys(REWARD_PRESETS).join(', ')}) and its file was not read`);
+  return { rule, weights, rewardModel: c.reward_model };
+}
+
+/** A rule reward config as the Python port reads it. */
+export function pyRewardConfig(r: RewardConfig | null): Record<string, unknown> | null {
+  return r && { name: r.name, weights: r.weights, require_think: r.requireThink };
 }
 
 /** LoRA settings in peft's names, or null for full fine-tuning. */
@@ -86,63 +124,49 @@ export function peftLora(run: ExportRun): Record<string, unknown> | null {
   return { r: l.r, lora_alpha: l.alpha, lora_dropout: l.dropout, target_modules: [...l.target_modules] };
 }
 
-const num = (c: Record<string, unknown>, k: string, fallback: number) => (typeof c[k] === 'number' ? (c[k] as number) : fallback);
+/** verl's prompt limit: the studio has none (prompts are rendered whole), so a generous one, overlong prompts dropped. */
+const VERL_MAX_PROMPT = 4096;
 
 /**
- * verl Hydra overrides for the run (algorithm, optimizer, batch, rollout, LoRA), each with the studio key it comes
- * from. An SFT or RM run has no RL settings: its GRPO overrides take TRL's GRPOConfig defaults, said as such.
+ * verl Hydra overrides for the run, each with the studio key it comes from: the fixed ones (advantage estimator,
+ * multi-turn SGLang rollouts, LoRA on the critic too) and every key of GRPO_TO_ENGINES / PPO_TO_ENGINES.
  */
 export function verlOverrides(run: ExportRun, prompts: number): { key: string; value: string; from: string }[] {
-  const c = run.config;
-  const ppo = run.method === 'ppo';
-  const rl = run.method === 'grpo' || ppo;
-  const from = (k: string, dflt: string) => (c[k] !== undefined && rl ? `studio: ${k}` : dflt);
-  const trlDefault = 'TRL GRPOConfig default (the run has no RL settings)';
+  const { method, config, fromRun } = rlConfigOf(run);
+  const ppo = method === 'ppo';
+  const fmt = (v: unknown) => (Array.isArray(v) ? `[${v.join(',')}]` : typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v));
   const out: { key: string; value: string; from: string }[] = [];
-  const add = (key: string, value: unknown, why: string) => out.push({ key, value: Array.isArray(value) ? `[${value.join(',')}]` : String(value), from: why });
-  const batch = num(c, 'batch_size', 4) * num(c, 'gradient_accumulation_steps', 1);
+  const add = (key: string, value: unknown, from: string) => out.push({ key, value: fmt(value), from });
   add('algorithm.adv_estimator', ppo ? 'gae' : 'grpo', ppo ? 'PPO: GAE advantages with a critic' : 'GRPO: group-relative advantages');
-  add('data.train_batch_size', Math.max(1, Math.min(batch, prompts)), 'studio: batch_size x gradient_accumulation_steps (prompts per step)');
-  add('data.max_prompt_length', num(c, 'max_seq_len', 512), 'studio: max_seq_len');
-  add('data.max_response_length', ppo ? num(c, 'response_length', 256) : num(c, 'max_completion_length', 256), rl ? from(ppo ? 'response_length' : 'max_completion_length', 'default 256') : trlDefault);
-  add('data.return_raw_chat', 'True', 'multi-turn rollouts need the chat messages');
-  add('actor_rollout_ref.actor.optim.lr', rl ? num(c, 'learning_rate', 1e-6) : 1e-6, rl ? 'studio: learning_rate' : trlDefault);
-  add('actor_rollout_ref.actor.ppo_mini_batch_size', Math.max(1, Math.min(batch, prompts)), 'one optimizer step per rollout batch (studio: batch_size)');
-  add('actor_rollout_ref.actor.ppo_micro_batch_size_per_gpu', num(c, 'batch_size', 4), 'studio: batch_size');
-  add('actor_rollout_ref.actor.ppo_epochs', ppo ? num(c, 'num_ppo_epochs', 4) : num(c, 'num_iterations', 1), rl ? from(ppo ? 'num_ppo_epochs' : 'num_iterations', 'default') : trlDefault);
-  add('actor_rollout_ref.actor.clip_ratio_low', ppo ? num(c, 'cliprange', 0.2) : num(c, 'epsilon', 0.2), rl ? from(ppo ? 'cliprange' : 'epsilon', 'default 0.2') : trlDefault);
-  add('actor_rollout_ref.actor.clip_ratio_high', ppo ? num(c, 'cliprange', 0.2) : num(c, 'epsilon_high', num(c, 'epsilon', 0.2)), rl ? from(ppo ? 'cliprange' : 'epsilon_high', 'epsilon') : trlDefault);
-  add('actor_rollout_ref.actor.grad_clip', num(c, 'max_grad_norm', 1), 'studio: max_grad_norm');
-  if (!ppo) {
-    const beta = num(c, 'beta', 0);
-    add('actor_rollout_ref.actor.use_kl_loss', beta > 0 ? 'True' : 'False', rl ? from('beta', 'default 0') : trlDefault);
-    add('actor_rollout_ref.actor.kl_loss_coef', beta, rl ? from('beta', 'default 0') : trlDefault);
-    add('actor_rollout_ref.actor.kl_loss_type', 'low_var_kl', 'the k3 estimator TRL uses for beta');
-    add('actor_rollout_ref.actor.loss_agg_mode', c.loss_type === 'grpo' ? 'seq-mean-token-mean' : 'token-mean', rl ? from('loss_type', 'token-mean') : trlDefault);
-  } else {
-    add('algorithm.use_kl_in_reward', 'True', 'PPO: KL penalty in the reward, as TRL');
-    add('algorithm.kl_ctrl.kl_coef', num(c, 'kl_coef', 0.05), from('kl_coef', 'TRL PPOConfig default'));
-    add('algorithm.gamma', num(c, 'gamma', 1), from('gamma', 'TRL PPOConfig default'));
-    add('algorithm.lam', num(c, 'lam', 0.95), from('lam', 'TRL PPOConfig default'));
-    add('critic.optim.lr', num(c, 'learning_rate', 1e-6), 'studio: learning_rate');
-    add('critic.cliprange_value', num(c, 'cliprange_value', 0.2), from('cliprange_value', 'TRL PPOConfig default'));
-    add('critic.ppo_micro_batch_size_per_gpu', num(c, 'batch_size', 4), 'studio: batch_size');
-  }
-  add('actor_rollout_ref.rollout.n', ppo ? 1 : num(c, 'num_generations', 8), ppo ? 'PPO: one rollout per prompt' : rl ? from('num_generations', 'default 8') : trlDefault);
-  add('actor_rollout_ref.rollout.temperature', num(c, 'temperature', 1), rl ? from('temperature', 'default 1') : trlDefault);
+  add('data.max_prompt_length', VERL_MAX_PROMPT, 'the studio renders prompts whole: longer ones are dropped (data.filter_overlong_prompts)');
+  add('data.filter_overlong_prompts', true, 'see data.max_prompt_length');
+  add('data.return_raw_chat', true, 'multi-turn rollouts need the chat messages');
   add('actor_rollout_ref.rollout.name', 'sglang', 'multi-turn tool rollouts');
-  add('actor_rollout_ref.rollout.multi_turn.enable', 'True', 'tool calls run between turns');
-  add('actor_rollout_ref.rollout.multi_turn.max_assistant_turns', 5, 'a chain has at most 4 calls and an answer');
-  const lora = peftLora(run);
-  if (lora) {
-    add('actor_rollout_ref.model.lora_rank', lora.r, 'studio: lora.r');
-    add('actor_rollout_ref.model.lora_alpha', lora.lora_alpha, 'studio: lora.alpha');
-    add('actor_rollout_ref.model.target_modules', lora.target_modules, 'studio: lora.target_modules');
+  add('actor_rollout_ref.rollout.multi_turn.enable', true, 'tool calls run between turns');
+  if (ppo) add('actor_rollout_ref.rollout.n', 1, 'PPO: one rollout per prompt');
+  const { args } = rlEngineArgs(method, config, 'verl');
+  for (const a of args) {
+    const studioKey = /^studio: (\w+)/.exec(a.comment)?.[1] ?? '';
+    const from = fromRun && !fromRun.has(studioKey) ? `studio GRPO default of ${studioKey} (an ${run.method.toUpperCase()} run has no RL settings)` : a.comment;
+    if (a.key === 'data.train_batch_size' && typeof a.value === 'number' && a.value > prompts) {
+      add(a.key, prompts, `${from}; cut to the ${prompts} prompts there are`);
+      continue;
+    }
+    if (a.key === 'actor_rollout_ref.actor.ppo_mini_batch_size' && typeof a.value === 'number' && a.value > prompts) {
+      add(a.key, prompts, `${from}; cut to the ${prompts} prompts there are`);
+      continue;
+    }
+    add(a.key, a.value, from);
   }
-  add('actor_rollout_ref.model.enable_gradient_checkpointing', c.gradient_checkpointing ? 'True' : 'False', 'studio: gradient_checkpointing');
-  add('trainer.total_epochs', Math.max(1, Math.ceil(num(c, 'num_train_epochs', 1))), 'studio: num_train_epochs');
-  if (num(c, 'max_steps', -1) > 0) add('trainer.total_training_steps', num(c, 'max_steps', -1), 'studio: max_steps');
-  add('trainer.save_freq', num(c, 'save_every', 0) > 0 ? num(c, 'save_every', 0) : -1, 'studio: save_every');
-  add('trainer.test_freq', num(c, 'eval_every', 0) > 0 ? num(c, 'eval_every', 0) : -1, 'studio: eval_every');
+  if (ppo) {
+    const lora = args.filter((a) => a.key.startsWith('actor_rollout_ref.model.lora_') || a.key === 'actor_rollout_ref.model.target_modules');
+    for (const a of lora) add(a.key.replace('actor_rollout_ref.model.', 'critic.model.'), a.value, 'the studio\'s value head shares the policy\'s LoRA model; verl\'s critic is a second model with the same LoRA');
+  }
   return out;
+}
+
+/** Comment lines for run_verl.sh: the keys the exported files handle, or verl does not have. */
+export function verlComments(run: ExportRun): string[] {
+  const { method, config } = rlConfigOf(run);
+  return rlEngineArgs(method, config, 'verl').comments.map((l) => `# ${l}`);
 }

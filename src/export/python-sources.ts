@@ -5,6 +5,7 @@ import mockWorld from './python/mock_world.py?raw';
 import toolCalls from './python/tool_calls.py?raw';
 import bfclMatch from './python/bfcl_match.py?raw';
 import reward from './python/reward.py?raw';
+import rlReward from './python/rl_reward.py?raw';
 import trlData from './python/trl_data.py?raw';
 import trlSft from './python/trl_sft.py?raw';
 import trlEnv from './python/trl_env.py?raw';
@@ -15,12 +16,13 @@ import verlReward from './python/verl_reward.py?raw';
 import verlTools from './python/verl_tools.py?raw';
 import mergeAdapter from './python/merge_adapter.py?raw';
 
-/** Modules every export needs: the reward port and the mock world behind the tools. */
+/** Modules every export needs: the reward ports (rule reward, RL episode reward) and the mock world behind the tools. */
 export const SHARED_PYTHON: Record<string, string> = {
   'mock_world.py': mockWorld,
   'tool_calls.py': toolCalls,
   'bfcl_match.py': bfclMatch,
   'reward.py': reward,
+  'rl_reward.py': rlReward,
 };
 
 export const TRL_PYTHON = { data: trlData, sft: trlSft, env: trlEnv, grpo: trlGrpo, rm: trlRm, ppo: trlPpo, merge: mergeAdapter };

@@ -1,8 +1,10 @@
 // What an export starts from: one run (or a config plus datasets) in memory, whatever produced it (the studio's
 // IndexedDB, a CLI output_dir, a YAML config). DOM-free, so the CLI and the worker build the same folders.
-import type { DatasetExample, Turn } from '../data/conversation.ts';
+import type { Conversation, DatasetExample, Turn } from '../data/conversation.ts';
 import type { GoldCall } from '../eval/match.ts';
-import type { ToolCall, ToolDefinition } from '../tools/types.ts';
+import type { RewardConfig } from '../eval/reward.ts';
+import type { ToolDefinition } from '../tools/types.ts';
+import { referenceSteps, rlPrompts as trainerPrompts } from '../train/rl-prompts.ts';
 
 export const EXPORT_METHODS = ['sft', 'rm', 'grpo', 'ppo'] as const;
 export type ExportMethod = (typeof EXPORT_METHODS)[number];
@@ -24,6 +26,8 @@ export interface ExportRun {
   modelFiles?: Record<string, Uint8Array>;
   /** The run's trained weights (PEFT adapter files), carried as adapter/ so training can continue from them. */
   adapter?: Record<string, Uint8Array>;
+  /** The rule reward when an RL config's reward.rule names a reward YAML file (read by whoever read the config). */
+  ruleFile?: RewardConfig;
 }
 
 /** Folder contents: relative path -> text or bytes. */
@@ -39,24 +43,26 @@ export interface PlainMessage {
   content: string;
 }
 
-/** One RL prompt: the conversation up to an assistant step, the calls that step should make, and the calls before it. */
-export interface RlPrompt {
-  messages: PlainMessage[];
-  expected: GoldCall[];
-  prefix: ToolCall[];
-  /** 1-based line of the example in its file. */
-  line: number;
-}
-
 /** An assistant turn as Qwen's templates write it: text, then one <tool_call> block per call. */
 export function assistantText(turn: Extract<Turn, { role: 'assistant' }>): string {
   const calls = turn.calls.map((c) => `<tool_call>\n${JSON.stringify({ name: c.name, arguments: c.arguments })}\n</tool_call>`);
   return [turn.content ?? turn.unparsed ?? '', ...calls].filter((s) => s !== '').join('\n');
 }
 
-function plain(turns: readonly Turn[]): PlainMessage[] {
-  const out: PlainMessage[] = [];
-  for (const t of turns) {
+/** One RL prompt: the conversation up to the first assistant turn, and the gold calls of each reference turn. */
+export interface RlPrompt {
+  messages: PlainMessage[];
+  /** Gold calls of each reference assistant turn, in order ([] for an answer); empty when no reference is known. */
+  steps: GoldCall[][];
+  /** `line-N`, as the studio's RL prompts and completions.jsonl call it. */
+  id: string;
+  /** 1-based line of the example in its file. */
+  line: number;
+}
+
+function plain(conv: Conversation): PlainMessage[] {
+  const out: PlainMessage[] = conv.system !== undefined ? [{ role: 'system', content: conv.system }] : [];
+  for (const t of conv.turns) {
     if (t.role === 'user') out.push({ role: 'user', content: t.content });
     else if (t.role === 'tool') for (const r of t.results) out.push({ role: 'tool', content: r.content });
     else out.push({ role: 'assistant', content: assistantText(t) });
@@ -65,37 +71,19 @@ function plain(turns: readonly Turn[]): PlainMessage[] {
 }
 
 /**
- * RL prompts from any example: every assistant step of an SFT or conversational example (with the calls of the
- * steps before it as its prefix), the chosen side of a preference pair, a PPO prompt with its reference. A PPO
- * prompt without a reference has nothing for a rule reward to compare with and is left out (counted in `skipped`).
+ * The prompts the studio's GRPO / PPO draw from these examples (src/train/rl-prompts.ts: ppo rows, sft and
+ * conversational rows split at their first assistant turn, the rest being the reference), plus each preference
+ * pair's prompt with its chosen side as the reference (so an RM run's data exports too).
  */
-export function rlPrompts(examples: readonly DatasetExample[]): { prompts: RlPrompt[]; skipped: number } {
-  const prompts: RlPrompt[] = [];
-  let skipped = 0;
+export function rlPrompts(examples: readonly DatasetExample[]): RlPrompt[] {
+  const out: RlPrompt[] = trainerPrompts(examples).map((p) => ({ messages: plain(p.prompt), steps: referenceSteps(p.reference), id: p.id, line: Number(p.id.slice(5)) }));
   for (const ex of examples) {
-    const conv = ex.kind === 'sft' || ex.kind === 'conversational' ? ex.conversation : ex.prompt;
-    const head: PlainMessage[] = conv.system !== undefined ? [{ role: 'system', content: conv.system }] : [];
-    const gold = (t: Turn[]) => t.flatMap((x) => (x.role === 'assistant' ? x.calls : [])).map((c) => ({ name: c.name, arguments: c.arguments }));
-    if (ex.kind === 'rm' || ex.kind === 'ppo') {
-      const reference = ex.kind === 'rm' ? ex.chosen : ex.reference;
-      if (!reference) {
-        skipped++;
-        continue;
-      }
-      prompts.push({ messages: [...head, ...plain(conv.turns)], expected: gold(reference), prefix: [], line: ex.line });
-      continue;
-    }
-    const prefix: ToolCall[] = [];
-    conv.turns.forEach((t, i) => {
-      if (t.role !== 'assistant') return;
-      prompts.push({ messages: [...head, ...plain(conv.turns.slice(0, i))], expected: gold([t]), prefix: [...prefix], line: ex.line });
-      prefix.push(...t.calls.map((c) => ({ name: c.name, arguments: c.arguments })));
-    });
+    if (ex.kind === 'rm') out.push({ messages: plain(ex.prompt), steps: referenceSteps(ex.chosen), id: `line-${ex.line}`, line: ex.line });
   }
-  return { prompts, skipped };
+  return out;
 }
 
 /** The ground truth a reward function reads (a JSON string, so every row has the same column type). */
 export function groundTruth(p: RlPrompt): string {
-  return JSON.stringify({ expected: p.expected, prefix: p.prefix });
+  return JSON.stringify({ steps: p.steps });
 }

@@ -265,6 +265,15 @@ class EnterpriseWorld:
         """A new world at the start state (the reference data is shared, never mutated)."""
         return EnterpriseWorld(self.data, [{"function": {"name": n, "parameters": s}} for n, s in self.schemas.items()])
 
+    def snapshot(self) -> dict:
+        """The state two chains are compared by, as ToolWorld.snapshot: the records, not the id counters (two chains
+        that reach the same records are equivalent). Compare snapshots with bfcl_match.json_equal."""
+        return {
+            "leaveBalance": self.leave_balance, "leaveRequests": self.leave_requests, "bookings": self.bookings,
+            "events": self.events, "orders": [{"id": o["id"], "status": o["status"]} for o in self.orders],
+            "tickets": self.tickets, "expenses": self.expenses,
+        }
+
     def next_id(self, prefix: str) -> str:
         self.counters[prefix] += 1
         return f"{prefix}-{self.counters[prefix]:04d}"

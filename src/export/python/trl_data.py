@@ -105,23 +105,31 @@ def sft_examples(chat: ChatTokens, rows: list, tools: list, max_seq_len: int, pr
     return out, stats
 
 
-def completion_text(completion: Any) -> str:
-    """The text of a completion's first assistant turn, with its tool calls written back as <tool_call> blocks (what
-    the studio's reward reads). TRL hands conversational completions as message lists with parsed tool_calls."""
+def message_text(m: dict) -> str:
+    """An assistant message as the studio's reward reads it: its text, then one <tool_call> block per parsed call
+    (TRL hands conversational completions as message lists with parsed tool_calls)."""
+    parts = [m.get("content") or ""]
+    for call in m.get("tool_calls") or []:
+        fn = call.get("function", call)
+        args = fn.get("arguments", {})
+        if isinstance(args, str):
+            try:
+                args = json.loads(args)
+            except ValueError:
+                pass
+        parts.append("<tool_call>\n" + json.dumps({"name": fn.get("name"), "arguments": args}, ensure_ascii=False) + "\n</tool_call>")
+    return "\n".join(p for p in parts if p)
+
+
+def completion_turns(completion: Any) -> list:
+    """The text of every assistant turn of a completion (a multi-turn tool rollout holds several, with tool messages
+    between them); a plain-text completion is one turn."""
     if isinstance(completion, str):
-        return completion
-    for m in completion:
-        if m.get("role") != "assistant":
-            continue
-        parts = [m.get("content") or ""]
-        for call in m.get("tool_calls") or []:
-            fn = call.get("function", call)
-            args = fn.get("arguments", {})
-            if isinstance(args, str):
-                try:
-                    args = json.loads(args)
-                except ValueError:
-                    pass
-            parts.append("<tool_call>\n" + json.dumps({"name": fn.get("name"), "arguments": args}, ensure_ascii=False) + "\n</tool_call>")
-        return "\n".join(p for p in parts if p)
-    return ""
+        return [completion]
+    return [message_text(m) for m in completion if m.get("role") == "assistant"]
+
+
+def completion_text(completion: Any) -> str:
+    """The text of a completion's first assistant turn."""
+    turns = completion_turns(completion)
+    return turns[0] if turns else ""

@@ -4,6 +4,9 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { configToYaml } from '../../../src/train/config-schema.ts';
+import { defaultGrpoConfig, GRPO_TABLE } from '../../../src/train/grpo-config.ts';
+import { defaultPpoConfig, PPO_TABLE } from '../../../src/train/ppo-config.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'export-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -32,6 +35,54 @@ describe('npm run export', () => {
     expect(script).toContain('learning_rate=0.001,');
     copyFileSync(join(out, 'train_sft.py'), join(tmp, 'compiled.py'));
     execFileSync('python3', ['-m', 'py_compile', join(tmp, 'compiled.py')]);
+  }, 120_000);
+
+  it('--run DIR of a GRPO and a PPO run (resolved config with its header, adapter): TRL and verl folders with the run\'s settings; a reward YAML as rule', () => {
+    const lines = readFileSync('public/data/chains_data.jsonl', 'utf8').split('\n').slice(0, 12).join('\n') + '\n';
+    writeFileSync(join(tmp, 'chains.jsonl'), lines);
+    for (const method of ['grpo', 'ppo'] as const) {
+      const run = join(tmp, `run-${method}`);
+      execFileSync('mkdir', ['-p', run]);
+      const c = method === 'grpo'
+        ? { ...defaultGrpoConfig(), model_name: 'builtin:tiny', train_file: [join(tmp, 'chains.jsonl')], chat_template: 'compact', num_generations: 4, per_device_train_batch_size: 4, max_turns: 4, reward: { rule: 'configs/reward.yaml', rule_weight: 1, chain_weight: 0.5, reward_model_weight: 0 } }
+        : { ...defaultPpoConfig(), model_name: 'builtin:tiny', train_file: [join(tmp, 'chains.jsonl')], chat_template: 'compact', kl_coef: 0.1, max_turns: 4 };
+      const table = method === 'grpo' ? GRPO_TABLE : PPO_TABLE;
+      writeFileSync(join(run, 'config.resolved.yaml'), configToYaml(table, c as never, `resolved ${method.toUpperCase()} config (2026-12-01T00:00:00.000Z)`));
+      writeFileSync(join(run, 'adapter_config.json'), '{"peft_type": "LORA"}');
+      writeFileSync(join(run, 'adapter_model.safetensors'), new Uint8Array(16));
+      for (const to of ['trl', 'verl'] as const) {
+        const out = join(tmp, `${method}-${to}`);
+        const r = cli(['--run', run, '--to', to, '--out', out]);
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(new RegExp(`${method} run -> ${to}: \\d+ files`));
+        for (const f of ['rl_reward.py', 'adapter/adapter_config.json', 'model/config.json', ...(to === 'trl' ? [`train_${method}.py`, 'data/prompts_train.jsonl'] : ['run_verl.sh', 'data/train.parquet', 'verl_reward.py'])]) {
+          expect(existsSync(join(out, f)), `${method} ${to} ${f}`).toBe(true);
+        }
+        if (to === 'trl') {
+          const rows = readFileSync(join(out, 'data/prompts_train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+          expect(rows).toHaveLength(12);
+          expect(JSON.parse(rows[0].ground_truth).steps.length).toBeGreaterThan(1);
+        }
+      }
+    }
+    const grpo = readFileSync(join(tmp, 'grpo-trl', 'train_grpo.py'), 'utf8');
+    // configs/reward.yaml: the pipeline weights plus format 0, in the file's order.
+    expect(grpo).toContain('"name": "pipeline"');
+    expect(grpo).toContain('"format": 0');
+    expect(grpo).toContain('max_tool_calling_iterations=3,');
+    expect(readFileSync(join(tmp, 'grpo-verl', 'run_verl.sh'), 'utf8')).toContain('actor_rollout_ref.rollout.multi_turn.max_assistant_turns=4');
+    expect(readFileSync(join(tmp, 'ppo-verl', 'run_verl.sh'), 'utf8')).toContain('algorithm.kl_ctrl.kl_coef=0.1');
+    expect(readFileSync(join(tmp, 'ppo-trl', 'train_ppo.py'), 'utf8')).toContain('kl_coef=0.1,');
+  }, 180_000);
+
+  it('a GRPO config is validated by GRPO_TABLE: problems named by key and line', () => {
+    writeFileSync(join(tmp, 'bad-grpo.yaml'), '# resolved GRPO config\nnum_generations: 3\nper_device_train_batch_size: 4\nbeta: -1\n');
+    const r = cli(['--config', join(tmp, 'bad-grpo.yaml'), '--to', 'trl', '--out', join(tmp, 'never')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/beta \(line 4\): /);
+    writeFileSync(join(tmp, 'bad-rule.yaml'), 'reward:\n  rule: no-such-reward.yaml\n');
+    expect(cli(['--config', join(tmp, 'bad-rule.yaml'), '--method', 'ppo', '--to', 'verl', '--out', join(tmp, 'never')]).stderr).toMatch(/reward.rule "no-such-reward.yaml" is not a preset .* and no such file exists/);
+    expect(existsSync(join(tmp, 'never'))).toBe(false);
   }, 120_000);
 
   it('errors name the problem: no options, a missing run folder, a bad config key', () => {

@@ -11,6 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildExport } from '../../../src/export/build.ts';
 import { writeParquet, pq, ParquetError } from '../../../src/export/parquet.ts';
 import { groundTruth, rlPrompts, EXPORT_METHODS, type ExportMethod } from '../../../src/export/run.ts';
+import { GRPO_TO_ENGINES, PPO_TO_ENGINES } from '../../../src/export/rl-to-engines.ts';
+import { defaultGrpoConfig, GRPO_TABLE } from '../../../src/train/grpo-config.ts';
+import { defaultPpoConfig, PPO_TABLE } from '../../../src/train/ppo-config.ts';
 import { SFT_TO_TRL } from '../../../src/export/sft-to-trl.ts';
 import { SFT_TABLE } from '../../../src/train/sft-config.ts';
 import { sampleExamples, sampleRun, writeFiles } from './helpers.ts';
@@ -24,11 +27,18 @@ const tmp = () => {
 };
 
 const DATA: Record<ExportMethod, string[]> = { sft: ['sft_data', 'chains_data'], rm: ['rm_data'], grpo: ['ppo_data', 'chains_data'], ppo: ['ppo_data'] };
+const LORA = { r: 8, alpha: 16, dropout: 0, target_modules: ['q_proj', 'v_proj'] };
+const CONFIGS: Record<ExportMethod, Record<string, unknown>> = {
+  sft: sampleRun().config,
+  rm: { learning_rate: 1e-6, batch_size: 2, lora: LORA },
+  grpo: { ...defaultGrpoConfig(), learning_rate: 2e-6, per_device_train_batch_size: 4, gradient_accumulation_steps: 2, num_generations: 4, beta: 0.04, epsilon_high: 0.28, max_turns: 3, top_k: 20, lora: LORA, reward: { rule: 'toolrl', rule_weight: 1, chain_weight: 0.5, reward_model_weight: 0 } },
+  ppo: { ...defaultPpoConfig(), per_device_train_batch_size: 2, num_mini_batches: 2, kl_coef: 0.05, kl_estimator: 'k3', max_steps: 40, max_turns: 2, lora: LORA },
+};
 const runFor = (method: ExportMethod) => sampleRun({
   method,
   train: DATA[method].flatMap((f) => sampleExamples(f).slice(0, 60)),
   eval: method === 'sft' ? sampleExamples('eval_data').slice(0, 10) : [],
-  config: method === 'sft' ? sampleRun().config : { learning_rate: 1e-6, batch_size: 2, num_generations: 4, beta: 0.04, kl_coef: 0.05, lora: { r: 8, alpha: 16, dropout: 0, target_modules: ['q_proj', 'v_proj'] }, reward: { preset: 'toolrl' } },
+  config: CONFIGS[method],
   adapter: { 'adapter_config.json': new TextEncoder().encode('{}'), 'adapter_model.safetensors': new Uint8Array(8) },
 });
 
@@ -72,11 +82,25 @@ describe('export folders', () => {
     expect(script).toContain('# studio max_nonfinite_steps: not in TRL');
   });
 
+  it('every GRPO and PPO key says where it goes in TRL and in verl; the scripts carry the run\'s values', () => {
+    expect(Object.keys(GRPO_TO_ENGINES).sort()).toEqual(Object.keys(GRPO_TABLE).sort());
+    expect(Object.keys(PPO_TO_ENGINES).sort()).toEqual(Object.keys(PPO_TABLE).sort());
+    const grpo = buildExport(runFor('grpo'), 'trl')['train_grpo.py'] as string;
+    for (const line of ['num_generations=4,', 'beta=0.04,', 'epsilon_high=0.28,', 'steps_per_generation=2,  # studio: steps_per_generation', 'max_tool_calling_iterations=2,',
+      'learning_rate=0.000002,', 'per_device_train_batch_size=4,', 'loss_type="dapo",', 'scale_rewards="group",', 'top_k=20,',
+      'REWARD_RULE = {', '"correctness": 1', 'REWARD_WEIGHTS = {', '"chain": 0.5', '# studio max_tool_turn_tokens: not in TRL:']) expect(grpo).toContain(line);
+    const ppo = buildExport(runFor('ppo'), 'trl')['train_ppo.py'] as string;
+    // max_steps 40 / (4 epochs x 2 mini-batches) = 5 rollouts of 2 x 1 x 2 episodes
+    for (const line of ['total_episodes=20,', 'kl_estimator="k3",', 'num_mini_batches=2,', 'response_length=53,', 'vf_coef=0.1,', '# studio top_k: not in TRL:', '# studio reward: not in TRL:']) expect(ppo).toContain(line);
+    // A config that is not a valid table is refused with the table's message, not exported.
+    expect(() => buildExport(sampleRun({ method: 'grpo', train: sampleExamples('ppo_data').slice(0, 8), config: { per_device_train_batch_size: 3, num_generations: 2 } }), 'trl')).toThrow(/num_generations/);
+  });
+
   it('verl parquet reads back with hyparquet: verl\'s schema, every prompt, tools_kwargs for every tool', async () => {
     const run = runFor('grpo');
     const files = buildExport(run, 'verl');
     const { rows, metadata } = await readParquet(files['data/train.parquet'] as Uint8Array);
-    const { prompts } = rlPrompts(run.train);
+    const prompts = rlPrompts(run.train);
     expect(rows.length).toBe(prompts.length);
     expect(Number(metadata.num_rows)).toBe(prompts.length);
     const top = parquetSchema(metadata).children.map((c) => c.element.name);
@@ -86,13 +110,10 @@ describe('export folders', () => {
       expect(r.ability).toBe('tool_use');
       expect(r.prompt).toEqual(prompts[i].messages);
       expect(r.reward_model).toEqual({ style: 'rule', ground_truth: groundTruth(prompts[i]) });
-      expect(r.extra_info.index).toBe(BigInt(i));
-      expect(r.extra_info.need_tools_kwargs).toBe(true);
-      expect(Object.keys(r.extra_info.tools_kwargs)).toEqual(run.tools.map((t) => t.function.name));
-      expect(r.extra_info.tools_kwargs.queryWeather).toEqual({ create_kwargs: { prefix: JSON.stringify(prompts[i].prefix) } });
+      expect(r.extra_info).toEqual({ split: 'train', index: BigInt(i), id: prompts[i].id, line: BigInt(prompts[i].line) });
     });
-    // Chains give prompts with earlier calls and tool results.
-    expect(prompts.some((p) => p.prefix.length > 0 && p.messages.some((m) => m.role === 'tool'))).toBe(true);
+    // Chains give prompts with several reference turns (the multi-turn reward's steps).
+    expect(prompts.some((p) => p.steps.length >= 3)).toBe(true);
     const val = await readParquet(files['data/val.parquet'] as Uint8Array);
     expect(val.rows.length).toBeGreaterThan(0);
     const config = parseYaml(files['tool_config.yaml'] as string);
@@ -100,8 +121,14 @@ describe('export folders', () => {
     expect(config.tools[0]).toMatchObject({ class_name: 'verl_tools.EnterpriseTool', config: { type: 'native' } });
     const sh = files['run_verl.sh'] as string;
     for (const o of ['algorithm.adv_estimator=grpo', 'actor_rollout_ref.rollout.n=4', 'actor_rollout_ref.actor.kl_loss_coef=0.04', 'actor_rollout_ref.model.lora_rank=8',
-      'actor_rollout_ref.model.target_modules=[q_proj,v_proj]', 'actor_rollout_ref.rollout.multi_turn.enable=True', 'custom_reward_function.name=compute_score']) expect(sh).toContain(o);
-    expect(buildExport(runFor('ppo'), 'verl')['run_verl.sh']).toContain('algorithm.adv_estimator=gae');
+      'actor_rollout_ref.model.target_modules=[q_proj,v_proj]', 'actor_rollout_ref.rollout.multi_turn.enable=True', 'custom_reward_function.name=compute_score',
+      'actor_rollout_ref.actor.clip_ratio_high=0.28', 'actor_rollout_ref.rollout.top_k=20', 'actor_rollout_ref.rollout.multi_turn.max_assistant_turns=3',
+      // 4 episodes x 2 micro-batches per rollout / 4 per group = 2 prompts per rollout; max_completion_length 256 x 3 turns + 2 tool results x 512
+      'data.train_batch_size=2', 'actor_rollout_ref.actor.ppo_mini_batch_size=2', 'data.max_response_length=1792', 'actor_rollout_ref.actor.optim.lr=0.000002']) expect(sh).toContain(o);
+    const ppo = buildExport(runFor('ppo'), 'verl')['run_verl.sh'] as string;
+    for (const o of ['algorithm.adv_estimator=gae', 'algorithm.kl_penalty=low_var_kl', 'algorithm.kl_ctrl.kl_coef=0.05', 'data.train_batch_size=4', 'actor_rollout_ref.actor.ppo_mini_batch_size=2',
+      'trainer.total_training_steps=5', 'critic.model.lora_rank=8', 'critic.optim.lr=0.000003']) expect(ppo).toContain(o);
+    expect(ppo).toContain("# studio whiten_rewards: not in verl:");
   });
 
   it('the parquet writer: nested lists and structs, empty lists, every primitive, read back by hyparquet', async () => {
@@ -128,7 +155,7 @@ describe('export folders', () => {
 import json, sys, inspect
 sys.path.insert(0, sys.argv[1])
 from trl_env import EnterpriseToolEnv
-from trl_data import assistant_spans, completion_text
+from trl_data import assistant_spans, completion_text, completion_turns
 env = EnterpriseToolEnv()
 sig = inspect.signature(EnterpriseToolEnv.searchMeetingRooms)
 assert list(sig.parameters)[:4] == ["self", "date", "startTime", "endTime"], sig
@@ -145,14 +172,17 @@ out = json.loads(env.queryWeather(city="北京", date="2025-06-03"))
 assert out["city"] == "Beijing", out
 assert completion_text([{"role": "assistant", "content": "", "tool_calls": [{"type": "function", "function": {"name": "queryWeather", "arguments": {"city": "北京"}}}]}]) == '<tool_call>\\n{"name": "queryWeather", "arguments": {"city": "北京"}}\\n</tool_call>'
 assert assistant_spans([5, 1, 9, 2, 7, 7, 3, 5, 1, 2, 8, 3], 1, 3, [9], [2]) == [(4, 7)]
+assert completion_turns([{"role": "assistant", "content": "a"}, {"role": "tool", "content": "{}"}, {"role": "assistant", "content": "b"}]) == ["a", "b"]
 sys.path.insert(0, sys.argv[2])
 import verl_reward
-gt = json.dumps({"expected": [{"name": "queryWeather", "arguments": {"city": "北京"}}], "prefix": []})
+assert verl_reward.assistant_turns("x\\nuser\\n<tool_response>\\n{}\\n</tool_response>\\n<tool_response>\\n[]\\n</tool_response>\\nassistant\\ny") == ["x", "y"]
+assert verl_reward.assistant_turns("<tool_call>\\n{}\\n</tool_call>\\nuser\\n<tool_response>\\n{}\\n</tool_response>\\n") == ["<tool_call>\\n{}\\n</tool_call>"]
+gt = json.dumps({"steps": [[{"name": "queryWeather", "arguments": {"city": "北京"}}], []]})
 decoded = '<tool_call>\\n{"name": "queryWeather", "arguments": {"city": "北京"}}\\n</tool_call>\\nuser\\n<tool_response>\\n{}\\n</tool_response>\\nassistant\\n北京晴'
 s = verl_reward.compute_score("tool-use-rl-studio/grpo", decoded, gt, {})
-assert s["score"] == 4 and s["format"] == 1 and s["correctness"] == 3, s
+assert s["score"] == 4 + 0.5 and s["rule"] == 4 and s["chain"] == 1 and s["turns"] == 2, s
 w = verl_reward.compute_score("x", "It is sunny.", gt, {})
-assert w["score"] == -3 and w["intent"] == 0, w
+assert w["score"] == (-3 + 3) / 2 and w["rule"] == 0 and w["chain"] == 0, w  # a missing turn: empty text, no format point
 print("ok")
 `;
     expect(execFileSync('python3', ['-c', script, dir, verl], { encoding: 'utf8' }).trim()).toBe('ok');
