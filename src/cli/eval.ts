@@ -12,10 +12,12 @@ import { formatProblem, joinRecords, readGold, readPredictions } from '../eval/r
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import { ENTERPRISE_TOOLS } from '../tools/enterprise/tool-set.ts';
 import { loadToolSet } from '../tools/tool-set.ts';
+import { MODEL_USAGE, runModelEval } from './eval-model.ts';
 
 const USAGE = `usage:
   npm run eval -- --gold GOLD.jsonl --pred PRED.jsonl [--tools TOOLS.json|OPENAPI.yaml] [--report OUT.json] [--no-exec]
-  npm run eval -- --bfcl DIR --category simple_python[,multiple,parallel,parallel_multiple,irrelevance] --pred PRED.jsonl [--report OUT.json] [--underscore-to-dot]`;
+  npm run eval -- --bfcl DIR --category simple_python[,multiple,parallel,parallel_multiple,irrelevance] --pred PRED.jsonl [--report OUT.json] [--underscore-to-dot]
+${MODEL_USAGE}`;
 
 function parseArgs(argv: string[]): Map<string, string | true> {
   const out = new Map<string, string | true>();
@@ -85,7 +87,13 @@ function runGold(args: Map<string, string | true>): void {
 
 try {
   const args = parseArgs(process.argv.slice(2));
-  if (args.has('bfcl')) runBfcl(args);
+  // A model to run (generation, then scoring): its own file, src/cli/eval-model.ts.
+  if (args.has('model')) {
+    runModelEval(args).then(() => process.exit(0), (e) => {
+      console.error((e as Error).message);
+      process.exit(1);
+    });
+  } else if (args.has('bfcl')) runBfcl(args);
   else if (args.has('gold')) runGold(args);
   else throw new Error(USAGE);
 } catch (e) {

@@ -1,0 +1,54 @@
+// `npm run eval -- --model` end to end (real processes, the real tiny model on Dawn): the figures it prints and writes
+// for a small file are the figures `--gold FILE --pred` gives when it scores the predictions the run wrote, for
+// multi-step chains (free-running: the model's own calls and their results) and for single-step rows.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const dir = mkdtempSync(join(tmpdir(), 'eval-model-cli-'));
+const run = (args: string[]) => execFileSync('npx', ['tsx', '--import', './scripts/raw-loader.mjs', 'src/cli/eval.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const firstLines = (file: string, n: number) => readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(0, n).join('\n') + '\n';
+const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`);
+
+describe('npm run eval -- --model', () => {
+  for (const [name, source, n] of [['chains', 'public/data/eval_chains.jsonl', 3], ['single', 'public/data/eval_data.jsonl', 5]] as const) {
+    it(`${name}: the printed figures equal scoring the written predictions with --gold/--pred`, () => {
+      const data = join(dir, `${name}.jsonl`);
+      writeFileSync(data, firstLines(source, n));
+      const pred = join(dir, `${name}-pred.jsonl`);
+      const report = join(dir, `${name}-report.json`);
+      const out = run(['--model', 'builtin:tiny', '--data', data, '--pred-out', pred, '--report', report, '--max-new-tokens', '12']);
+      const evaluation = JSON.parse(readFileSync(report, 'utf8')).evaluations[0];
+      expect(evaluation.mode).toBe('free');
+      expect(evaluation.report.counts.records).toBe(n);
+      const m = evaluation.report.metrics;
+      expect(out).toContain(`tool-level accuracy: ${pct(m.toolAccuracy)}`);
+      expect(out).toContain(`chain-level success: ${pct(m.chainSuccess)}`);
+      expect(out).toContain(`format validity: ${pct(m.formatValidity)}`);
+      // One line per example, one text per turn the model took.
+      const preds = readFileSync(pred, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      expect(preds.map((p) => p.id)).toEqual(evaluation.outputs.map((o: { id: string }) => o.id));
+      if (name === 'chains') expect(evaluation.report.counts.steps).toBeGreaterThan(n);
+
+      const gold = join(dir, `${name}-gold-report.json`);
+      run(['--gold', data, '--pred', pred, '--report', gold]);
+      const scored = JSON.parse(readFileSync(gold, 'utf8'));
+      expect(scored.missing).toEqual([]);
+      expect(scored.metrics).toEqual(m);
+      expect(scored.counts).toEqual(evaluation.report.counts);
+      expect(scored.records.map((r: { chainSuccess: boolean }) => r.chainSuccess)).toEqual(evaluation.report.records.map((r: { chainSuccess: boolean }) => r.chainSuccess));
+    });
+  }
+
+  it('names what is wrong with a model folder', () => {
+    let err = '';
+    try {
+      run(['--model', dir, '--data', 'public/data/eval_data.jsonl']);
+    } catch (e) {
+      err = String((e as { stderr?: string }).stderr);
+    }
+    expect(err).toContain('has neither config.json (a model folder) nor adapter_config.json (a PEFT adapter)');
+  });
+});
