@@ -42,6 +42,8 @@ export interface StepResult {
   correct: boolean;
   /** Gold calls matched by a fully correct predicted call. */
   matched: number;
+  /** Which gold calls (indices into `expected`) those are. */
+  matchedGold: number[];
   errors: string[];
 }
 
@@ -290,7 +292,7 @@ export function scoreRecords(records: readonly EvalRecord[], opts: ScoreOptions 
         if (pred.length === 0) c.noToolRight++;
       }
       if ((gold.length === 0) === (pred.length === 0)) c.intentRight++;
-      stepResults.push({ expected: gold, predicted: pred, format, ...(formatError ? { formatError } : {}), correct, matched: full.length, errors });
+      stepResults.push({ expected: gold, predicted: pred, format, ...(formatError ? { formatError } : {}), correct, matched: full.length, matchedGold: full.map(([g]) => g).sort((a, b) => a - b), errors });
     }
 
     // Execution: the predicted chain on a fresh world (success per call), and the reference chain on another.
