@@ -15,7 +15,7 @@ import { Engine } from '../engine/index.ts';
 import { openNodeDevice } from '../gpu/node-gpu.ts';
 import { folderProvider } from '../model/node-files.ts';
 import { formatReport } from '../eval/format-report.ts';
-import { headlineLines, type EvalMode, type ModelEvaluation } from '../eval/model-evaluation.ts';
+import { evaluationFile, headlineLines, type EvalMode, type ModelEvaluation } from '../eval/model-evaluation.ts';
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import { ENTERPRISE_TOOLS } from '../tools/enterprise/tool-set.ts';
 import { loadToolSet } from '../tools/tool-set.ts';
@@ -167,7 +167,7 @@ async function runDataEval(args: Args): Promise<void> {
     console.log(`\npredictions (${evaluations[0].mode}): ${predOut}  (npm run eval -- --gold ${dataFile} --pred ${predOut} scores them)`);
   }
   const reportFile = str(args, 'report') ?? 'eval-model-report.json';
-  writeFileSync(reportFile, JSON.stringify({ evaluations }, null, 1));
+  writeFileSync(reportFile, JSON.stringify(evaluationFile(evaluations), null, 1));
   console.log(`report: ${resolve(reportFile)}`);
 }
 

@@ -6,6 +6,7 @@ import { runSelfTest } from '../gpu/selftest.ts';
 import { toWireError, type EngineMessage, type EngineRequest } from './protocol.ts';
 import { TrainSessions } from './train-session.ts';
 import { ChatSession } from './chat-session.ts';
+import { EvalSessions } from './eval-session.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -31,6 +32,7 @@ function device(): Promise<GpuContext> {
 
 const training = new TrainSessions(device, post);
 const chat = new ChatSession(device);
+const evaluations = new EvalSessions(device, post);
 
 async function handle(req: EngineRequest): Promise<EngineMessage> {
   switch (req.type) {
@@ -62,6 +64,13 @@ async function handle(req: EngineRequest): Promise<EngineMessage> {
     case 'chat-stop':
       chat.stop();
       return { type: 'chat-stop-ok', id: req.id };
+    case 'eval-run': {
+      const { id: _, type: __, ...run } = req;
+      return { type: 'eval-run-ok', id: req.id, evaluations: await evaluations.run(run) };
+    }
+    case 'eval-cancel':
+      evaluations.cancel(req.evalId);
+      return { type: 'eval-cancel-ok', id: req.id };
   }
 }
 

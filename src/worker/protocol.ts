@@ -9,6 +9,8 @@ import type { HubSettings } from '../model/hub.ts';
 import type { Conversation } from '../data/conversation.ts';
 import type { ToolDefinition } from '../tools/types.ts';
 import type { ChatModelInfo } from './chat-session.ts';
+import type { EvalRunRequest } from './eval-session.ts';
+import type { EvalMode, ModelEvaluation } from '../eval/model-evaluation.ts';
 
 /** Where a training run takes its examples: datasets saved in the studio, or the sample files shipped with it. */
 export type DataSource = { kind: 'stored'; ids: string[] } | { kind: 'sample'; files: string[] };
@@ -35,7 +37,10 @@ export type EngineRequest =
   | { type: 'chat-load'; id: number; runId: string | null; hub: HubSettings }
   /** Generates the next assistant turn; text streams as chat-text events. */
   | { type: 'chat-reply'; id: number; conversation: Conversation; tools: ToolDefinition[]; maxNewTokens: number; temperature: number; seed: number }
-  | { type: 'chat-stop'; id: number };
+  | { type: 'chat-stop'; id: number }
+  /** Evaluates models on a dataset (progress as eval-progress events); answered when every evaluation is done. */
+  | ({ type: 'eval-run'; id: number } & EvalRunRequest)
+  | { type: 'eval-cancel'; id: number; evalId: string };
 
 // ---- worker -> UI ----------------------------------------------------------------------------------
 
@@ -49,6 +54,8 @@ export type EngineReply =
   | { type: 'chat-load-ok'; id: number; info: ChatModelInfo }
   | { type: 'chat-reply-ok'; id: number; text: string; tokensPerSecond: number; finish: 'stop' | 'length' | 'aborted' }
   | { type: 'chat-stop-ok'; id: number }
+  | { type: 'eval-run-ok'; id: number; evaluations: ModelEvaluation[] }
+  | { type: 'eval-cancel-ok'; id: number }
   | { type: 'error'; id: number; error: WireError };
 
 export type EngineEvent =
@@ -61,7 +68,9 @@ export type EngineEvent =
   | { type: 'train-phase'; runId: string; phase: string; done: number; total: number }
   | { type: 'train-status'; runId: string; status: RunStatus; step: number; error?: string }
   /** A piece of the assistant text being generated for the pending chat-reply (one at a time). */
-  | { type: 'chat-text'; text: string };
+  | { type: 'chat-text'; text: string }
+  /** How far an evaluation is: model `model` of `models`, loading or generating (done / total examples). */
+  | { type: 'eval-progress'; evalId: string; model: number; models: number; label: string; mode: EvalMode; phase: string; done: number; total: number; etaSeconds: number | null };
 
 export type EngineMessage = EngineReply | EngineEvent;
 
