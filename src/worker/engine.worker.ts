@@ -31,7 +31,7 @@ function device(): Promise<GpuContext> {
 }
 
 const training = new TrainSessions(device, post);
-const chat = new ChatSession(device);
+const chat = new ChatSession(device, post);
 const evaluations = new EvalSessions(device, post);
 
 async function handle(req: EngineRequest): Promise<EngineMessage> {
@@ -56,13 +56,19 @@ async function handle(req: EngineRequest): Promise<EngineMessage> {
       return { type: 'export-adapter-ok', id: req.id, files, step };
     }
     case 'chat-load':
-      return { type: 'chat-load-ok', id: req.id, info: await chat.load(req.runId, req.hub) };
+      return { type: 'chat-load-ok', id: req.id, slot: req.slot, info: await chat.load(req.slot, req.choice, req.hub) };
     case 'chat-reply': {
-      const r = await chat.reply(req.conversation, req.tools, req, (text) => post({ type: 'chat-text', text }));
-      return { type: 'chat-reply-ok', id: req.id, ...r };
+      const { id: _, type: __, ...reply } = req;
+      return { type: 'chat-reply-ok', id: req.id, ...(await chat.reply(reply)) };
     }
+    case 'chat-tool-result':
+      chat.toolResult(req.callId, req.result);
+      return { type: 'chat-tool-result-ok', id: req.id };
+    case 'chat-reset':
+      chat.reset(req.slot);
+      return { type: 'chat-reset-ok', id: req.id };
     case 'chat-stop':
-      chat.stop();
+      chat.stop(req.slot);
       return { type: 'chat-stop-ok', id: req.id };
     case 'eval-run': {
       const { id: _, type: __, ...run } = req;
