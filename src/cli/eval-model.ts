@@ -4,7 +4,8 @@
 //     teacher-forced: every step from the reference history. Prints tool-level accuracy, chain-level success and
 //     format validity; --pred-out writes the outputs as a predictions file `--gold FILE --pred P` scores identically.
 //   --model M --bfcl DIR --category C[,C...]: BFCL's questions and function docs rendered with the model's chat
-//     template, its calls decoded and scored by our BFCL checker (src/eval/bfcl/generate-bfcl.ts).
+//     template (src/eval/bfcl/bfcl-prompts.ts), one greedy turn each (src/train/bfcl-generation.ts), its calls decoded
+//     and scored by our BFCL checker.
 // M is builtin:tiny, a model folder (config.json + weights + tokenizer: a hub download, a full fine-tuning output),
 // or a PEFT adapter folder (a LoRA output) whose adapter_config.json names its base (or --base DIR); an adapter whose
 // base is itself an adapter folder (RL on a LoRA SFT output) is merged after it.
@@ -19,6 +20,9 @@ import { evaluationFile, headlineLines, type EvalMode, type ModelEvaluation } fr
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import { ENTERPRISE_TOOLS } from '../tools/enterprise/tool-set.ts';
 import { loadToolSet } from '../tools/tool-set.ts';
+import { readBfclCases, readBfclQuestions } from '../eval/bfcl/bfcl-data.ts';
+import { decodeBfclOutput, scoreBfcl, scoreBfclIrrelevance, type BfclReport } from '../eval/bfcl/score-bfcl.ts';
+import { answerBfcl } from '../train/bfcl-generation.ts';
 import { loadInferenceModel } from '../train/load-eval-model.ts';
 import { evaluateModel, predictionLines } from '../train/model-eval.ts';
 import type { LoadedModel } from '../model/load.ts';
@@ -29,7 +33,7 @@ type Args = Map<string, string | true>;
 export const MODEL_USAGE = `  npm run eval -- --model DIR|builtin:tiny --data FILE.jsonl [--mode free|teacher-forced|both] [--report OUT.json] [--pred-out PRED.jsonl]
                  [--base DIR] [--tools T.json|OPENAPI.yaml] [--no-exec] [--limit N] [--batch N] [--max-new-tokens N]
                  [--prompt-tools listed|none] [--chat-template model|compact]
-  npm run eval -- --model DIR|builtin:tiny --bfcl DIR --category simple_python[,multiple,parallel,parallel_multiple,irrelevance] [--report OUT.json] [--limit N]`;
+  npm run eval -- --model DIR|builtin:tiny --bfcl DIR --category simple_python[,multiple,parallel,parallel_multiple,irrelevance] [--report OUT.json] [--limit N] [--underscore-to-dot]`;
 
 function str(args: Args, key: string): string | undefined {
   const v = args.get(key);
@@ -171,7 +175,44 @@ async function runDataEval(args: Args): Promise<void> {
   console.log(`report: ${resolve(reportFile)}`);
 }
 
+/** BFCL on a model: generate for each category's questions, decode, score with our BFCL checker. */
+async function runBfclEval(args: Args): Promise<void> {
+  const dir = str(args, 'bfcl')!;
+  const categories = (str(args, 'category') ?? '').split(',').filter(Boolean);
+  if (!categories.length) throw new Error(`--bfcl needs --category\n${MODEL_USAGE}`);
+  const limit = args.has('limit') ? int(args, 'limit', 1) : Infinity;
+  const inputs = categories.map((cat) => {
+    const q = join(dir, `BFCL_v4_${cat}.json`);
+    if (!existsSync(q)) throw new Error(`${q} does not exist (categories: simple_python, multiple, parallel, parallel_multiple, irrelevance)`);
+    const questions = readBfclQuestions(readFileSync(q, 'utf8'), q).slice(0, limit);
+    const a = join(dir, 'possible_answer', `BFCL_v4_${cat}.json`);
+    const cases = cat === 'irrelevance' ? null : readBfclCases(readFileSync(q, 'utf8'), readFileSync(a, 'utf8'), q, a).slice(0, limit);
+    return { cat, questions, cases };
+  });
+  const results = await withModel(args, async ({ model, tokenizer }) => {
+    const out: { category: string; report: BfclReport; outputs: Record<string, string> }[] = [];
+    for (const { cat, questions, cases } of inputs) {
+      const texts = await answerBfcl(model, tokenizer, questions, {
+        batchSize: int(args, 'batch', 8), maxNewTokens: int(args, 'max-new-tokens', 256),
+        onProgress: (d, t) => process.stderr.write(`\r${cat}: ${d}/${t}   `),
+      });
+      process.stderr.write('\n');
+      const predictions = new Map([...texts].map(([id, text]) => [id, decodeBfclOutput(id, text)]));
+      const report = cases ? scoreBfcl(cases, predictions, { underscoreToDot: args.has('underscore-to-dot') }) : scoreBfclIrrelevance(questions.map((q) => q.id), predictions);
+      out.push({ category: cat, report, outputs: Object.fromEntries(texts) });
+    }
+    return out;
+  });
+  for (const { report: { summary: s } } of results) {
+    console.log(`${s.category.padEnd(18)} ${s.correct}/${s.total} = ${(s.accuracy * 100).toFixed(2)}%  (undecodable ${s.undecodable})`);
+  }
+  const reportFile = str(args, 'report') ?? 'bfcl-model-report.json';
+  writeFileSync(reportFile, JSON.stringify({ model: str(args, 'model'), summary: results.map((r) => r.report.summary), categories: results }, null, 1));
+  console.log(`report: ${resolve(reportFile)}`);
+}
+
 export async function runModelEval(args: Args): Promise<void> {
-  if (args.has('data')) await runDataEval(args);
+  if (args.has('bfcl')) await runBfclEval(args);
+  else if (args.has('data')) await runDataEval(args);
   else throw new Error(`--model needs --data FILE.jsonl or --bfcl DIR\n${MODEL_USAGE}`);
 }

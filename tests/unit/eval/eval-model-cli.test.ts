@@ -49,6 +49,16 @@ describe('npm run eval -- --model', () => {
     });
   }
 
+  it('BFCL on a model: generates for each category, decodes, scores, writes every output', () => {
+    const report = join(dir, 'bfcl-model.json');
+    const out = run(['--model', 'builtin:tiny', '--bfcl', '../shared/bfcl', '--category', 'simple_python,irrelevance', '--limit', '3', '--max-new-tokens', '16', '--report', report]);
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    expect(r.summary.map((s: { category: string; total: number }) => [s.category, s.total])).toEqual([['simple', 3], ['irrelevance', 3]]);
+    for (const s of r.summary) expect(out).toContain(`${s.category.padEnd(18)} ${s.correct}/${s.total} = ${(s.accuracy * 100).toFixed(2)}%`);
+    expect(Object.keys(r.categories[0].outputs)).toEqual(['simple_python_0', 'simple_python_1', 'simple_python_2']);
+    expect(r.categories[0].report.cases).toHaveLength(3);
+  });
+
   it('names what is wrong with a model folder', () => {
     let err = '';
     try {
