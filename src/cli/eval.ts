@@ -21,13 +21,15 @@ import { formatProblem, joinRecords, readGold, readPredictions } from '../eval/r
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import { ENTERPRISE_TOOLS } from '../tools/enterprise/tool-set.ts';
 import { loadToolSet } from '../tools/tool-set.ts';
+import { MODEL_USAGE, runModelEval } from './eval-model.ts';
 
 const USAGE = `usage:
   npm run eval -- --gold GOLD.jsonl --pred PRED.jsonl [--tools TOOLS.json|OPENAPI.yaml] [--report OUT.json] [--no-exec]
   npm run eval -- --bfcl DIR --category simple_python[,multiple,parallel,parallel_multiple,irrelevance] --pred PRED.jsonl [--report OUT.json] [--underscore-to-dot]
   npm run eval -- --reward-model DIR --data PAIRS.jsonl [--base MODEL_DIR] [--report OUT.json]
     DIR: what \`npm run train -- rm\` wrote (a SEQ_CLS adapter or a full reward model), or any PEFT SEQ_CLS adapter
-    folder (then --base names its base model folder unless its adapter_config.json names a local one)`;
+    folder (then --base names its base model folder unless its adapter_config.json names a local one)
+${MODEL_USAGE}`;
 
 function parseArgs(argv: string[]): Map<string, string | true> {
   const out = new Map<string, string | true>();
@@ -139,7 +141,8 @@ async function runRewardModel(args: Map<string, string | true>): Promise<void> {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  if (args.has('reward-model')) await runRewardModel(args);
+  if (args.has('model')) await runModelEval(args);
+  else if (args.has('reward-model')) await runRewardModel(args);
   else if (args.has('bfcl')) runBfcl(args);
   else if (args.has('gold')) runGold(args);
   else throw new Error(USAGE);

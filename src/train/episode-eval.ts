@@ -2,7 +2,7 @@
 // own calls run on a fresh world and their results come back to it, and its turns are scored by src/eval against
 // the reference turns (tool-level accuracy, chain-level success with the final world state, format validity, ...).
 // Greedy by default. The RL trainers evaluate this way; evaluateByGeneration (teacher-forced) is the other mode.
-import { runEpisodes, type Episode } from '../agent/episode.ts';
+import { runEpisodes, type Episode, type EpisodeOptions } from '../agent/episode.ts';
 import type { DatasetExample } from '../data/conversation.ts';
 import { scoreRecords, type EvalReport } from '../eval/metrics.ts';
 import type { QwenModel } from '../model/qwen.ts';
@@ -27,6 +27,8 @@ export interface EpisodeEvalOptions {
   seed?: number;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Replaces the model's sampler (tests: scripted policies). */
+  sampler?: EpisodeOptions['sampler'];
 }
 
 export interface EpisodeEval {
@@ -52,7 +54,7 @@ export async function evaluateEpisodes(model: QwenModel, tok: ChatTokenizer, exa
     const eps = await runEpisodes(model, tok, idx.map((k) => ({ prompt: prompts[k].prompt, tools: o.tools, renderTools: o.renderTools, world: o.environment?.create() })), {
       temperature: o.temperature ?? 0, topK: 0, topP: 1, seed: o.seed ?? 0,
       maxTurns: Math.max(...idx.map((k) => turnsOf(prompts[k]))), maxCompletionLength: o.maxCompletionLength ?? 96,
-      maxToolTurnTokens: o.maxToolTurnTokens, signal: o.signal,
+      maxToolTurnTokens: o.maxToolTurnTokens, signal: o.signal, sampler: o.sampler,
     });
     seconds += (performance.now() - t0) / 1000;
     idx.forEach((k, j) => {

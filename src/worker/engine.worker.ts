@@ -7,6 +7,7 @@ import { toWireError, type EngineMessage, type EngineRequest } from './protocol.
 import { TrainSessions } from './train-session.ts';
 import { ChatSession } from './chat-session.ts';
 import { RewardSession } from './reward-session.ts';
+import { EvalSessions } from './eval-session.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -43,8 +44,9 @@ function device(): Promise<GpuContext> {
 };
 
 const training = new TrainSessions(device, post);
-const chat = new ChatSession(device);
 const reward = new RewardSession(device);
+const chat = new ChatSession(device, post);
+const evaluations = new EvalSessions(device, post);
 
 async function handle(req: EngineRequest): Promise<EngineMessage> {
   switch (req.type) {
@@ -68,18 +70,31 @@ async function handle(req: EngineRequest): Promise<EngineMessage> {
       return { type: 'export-adapter-ok', id: req.id, files, step };
     }
     case 'chat-load':
-      return { type: 'chat-load-ok', id: req.id, info: await chat.load(req.runId, req.hub) };
+      return { type: 'chat-load-ok', id: req.id, slot: req.slot, info: await chat.load(req.slot, req.choice, req.hub) };
     case 'chat-reply': {
-      const r = await chat.reply(req.conversation, req.tools, req, (text) => post({ type: 'chat-text', text }));
-      return { type: 'chat-reply-ok', id: req.id, ...r };
+      const { id: _, type: __, ...reply } = req;
+      return { type: 'chat-reply-ok', id: req.id, ...(await chat.reply(reply)) };
     }
+    case 'chat-tool-result':
+      chat.toolResult(req.callId, req.result);
+      return { type: 'chat-tool-result-ok', id: req.id };
+    case 'chat-reset':
+      chat.reset(req.slot);
+      return { type: 'chat-reset-ok', id: req.id };
     case 'chat-stop':
-      chat.stop();
+      chat.stop(req.slot);
       return { type: 'chat-stop-ok', id: req.id };
     case 'reward-load':
       return { type: 'reward-load-ok', id: req.id, info: await reward.load(req.runId, req.hub) };
     case 'reward-score':
       return { type: 'reward-score-ok', id: req.id, scores: await reward.score(req.items) };
+    case 'eval-run': {
+      const { id: _, type: __, ...run } = req;
+      return { type: 'eval-run-ok', id: req.id, evaluations: await evaluations.run(run) };
+    }
+    case 'eval-cancel':
+      evaluations.cancel(req.evalId);
+      return { type: 'eval-cancel-ok', id: req.id };
   }
 }
 

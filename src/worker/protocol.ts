@@ -9,7 +9,13 @@ import type { SftConfig } from '../train/sft-config.ts';
 import type { HubSettings } from '../model/hub.ts';
 import type { Conversation, Turn } from '../data/conversation.ts';
 import type { ToolDefinition } from '../tools/types.ts';
-import type { ChatModelInfo } from './chat-session.ts';
+import type { ChatModelInfo, ChatReply, ChatReplyRequest } from './chat-session.ts';
+import type { ModelChoice } from './model-source.ts';
+import type { EpisodeTurn } from '../agent/episode.ts';
+import type { ToolResult } from '../tools/environment.ts';
+import type { ToolCall } from '../tools/types.ts';
+import type { EvalRunRequest } from './eval-session.ts';
+import type { EvalMode, ModelEvaluation } from '../eval/model-evaluation.ts';
 
 /** The config of each training method the studio runs (the RL methods add one entry each). */
 export interface TrainConfigs {
@@ -48,15 +54,23 @@ export type EngineRequest =
   | { type: 'train-control'; id: number; runId: string; action: 'pause' | 'stop' }
   /** The run's newest checkpoint as PEFT adapter files (a full reward model also gets its config.json, from the hub settings' model). */
   | { type: 'export-adapter'; id: number; runId: string; hub?: HubSettings }
-  /** Loads the model the Chat page talks to: the tiny base model (runId null) or a run's newest checkpoint. */
-  | { type: 'chat-load'; id: number; runId: string | null; hub: HubSettings }
-  /** Generates the next assistant turn; text streams as chat-text events. */
-  | { type: 'chat-reply'; id: number; conversation: Conversation; tools: ToolDefinition[]; maxNewTokens: number; temperature: number; seed: number }
-  | { type: 'chat-stop'; id: number }
+  /** Loads the model of chat slot `slot` (two slots: side by side): built-in, hub, dropped files or a run's checkpoint. */
+  | { type: 'chat-load'; id: number; slot: number; choice: ModelChoice; hub: HubSettings }
+  /** Runs the model on the conversation until it answers (episode runner): chat-text, chat-tool-call and chat-turn events. */
+  | ({ type: 'chat-reply'; id: number } & ChatReplyRequest)
+  /** The page's result for a chat-tool-call (sandboxed handler, HTTP endpoint or typed by hand). */
+  | { type: 'chat-tool-result'; id: number; callId: string; result: ToolResult }
+  /** A fresh mock world for a new conversation. */
+  | { type: 'chat-reset'; id: number; slot: number }
+  | { type: 'chat-stop'; id: number; slot?: number }
+  /** Evaluates models on a dataset (progress as eval-progress events); answered when every evaluation is done. */
+  | ({ type: 'eval-run'; id: number } & EvalRunRequest)
+  | { type: 'eval-cancel'; id: number; evalId: string }
   /** Loads a reward-model run's newest checkpoint for the reward inspector. */
   | { type: 'reward-load'; id: number; runId: string; hub: HubSettings }
   /** Scores (prompt, response) items with the loaded reward model, rendered as its training rendered them. */
   | { type: 'reward-score'; id: number; items: Array<{ prompt: Conversation; response: Turn[] }> };
+
 
 // ---- worker -> UI ----------------------------------------------------------------------------------
 
@@ -67,11 +81,15 @@ export type EngineReply =
   | { type: 'train-start-ok'; id: number; runId: string }
   | { type: 'train-control-ok'; id: number }
   | { type: 'export-adapter-ok'; id: number; files: Record<string, Uint8Array>; step: number }
-  | { type: 'chat-load-ok'; id: number; info: ChatModelInfo }
-  | { type: 'chat-reply-ok'; id: number; text: string; tokensPerSecond: number; finish: 'stop' | 'length' | 'aborted' }
+  | { type: 'chat-load-ok'; id: number; slot: number; info: ChatModelInfo }
+  | ({ type: 'chat-reply-ok'; id: number } & ChatReply)
+  | { type: 'chat-tool-result-ok'; id: number }
+  | { type: 'chat-reset-ok'; id: number }
   | { type: 'chat-stop-ok'; id: number }
   | { type: 'reward-load-ok'; id: number; info: RewardModelInfo }
   | { type: 'reward-score-ok'; id: number; scores: number[] }
+  | { type: 'eval-run-ok'; id: number; evaluations: ModelEvaluation[] }
+  | { type: 'eval-cancel-ok'; id: number }
   | { type: 'error'; id: number; error: WireError };
 
 export type EngineEvent =
@@ -83,8 +101,14 @@ export type EngineEvent =
   /** Loading, tokenizing or evaluating: what is happening and how far. */
   | { type: 'train-phase'; runId: string; phase: string; done: number; total: number }
   | { type: 'train-status'; runId: string; status: RunStatus; step: number; error?: string }
-  /** A piece of the assistant text being generated for the pending chat-reply (one at a time). */
-  | { type: 'chat-text'; text: string };
+  /** A piece of the assistant text being sampled in chat slot `slot`. */
+  | { type: 'chat-text'; slot: number; text: string }
+  /** A finished assistant turn of slot `slot`: its text, parsed calls, their schema checks and results. */
+  | { type: 'chat-turn'; slot: number; turn: EpisodeTurn }
+  /** The page is asked to run one call (its executor is not the worker's mock world); answer with chat-tool-result. */
+  | { type: 'chat-tool-call'; slot: number; callId: string; call: ToolCall }
+  /** How far an evaluation is: model `model` of `models`, loading or generating (done / total examples). */
+  | { type: 'eval-progress'; evalId: string; model: number; models: number; label: string; mode: EvalMode; phase: string; done: number; total: number; etaSeconds: number | null };
 
 export type EngineMessage = EngineReply | EngineEvent;
 

@@ -9,7 +9,7 @@ import { studio } from '../studio.svelte.ts';
 import { downloadFile } from '../download.ts';
 import { ENTERPRISE_TOOLS } from '../../tools/enterprise/tool-set.ts';
 import type { ToolDefinition } from '../../tools/types.ts';
-import { toolsState } from '../tools/tools.svelte.ts';
+import { toolSets } from '../tools/tools.svelte.ts';
 import type { ImportReply, ImportRequest } from '../../worker/dataset-import-protocol.ts';
 
 export interface FileImport {
@@ -42,14 +42,14 @@ export class DatasetsState {
    * What calls are checked against: 'none' = structure only (the report lists the tools the data calls),
    * 'sample' = the sample enterprise tools, or the id of a tool set loaded on the Tools page.
    */
-  toolSetChoice = $state<'none' | 'sample' | number>('none');
+  toolSetChoice = $state<string>('none');
 
   /** The chosen tool set with its name, or null for structure only. */
   get checkTools(): { name: string; tools: ToolDefinition[] } | null {
     const choice = this.toolSetChoice;
     if (choice === 'none') return null;
     if (choice === 'sample') return { name: 'the sample enterprise tools', tools: [...ENTERPRISE_TOOLS] };
-    const set = toolsState.sets.find((s) => s.id === choice);
+    const set = toolSets.sets.find((s) => s.id === choice);
     return set ? { name: set.title, tools: set.tools } : null;
   }
 
