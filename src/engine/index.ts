@@ -64,6 +64,7 @@ export type { OpName, OpRecords } from './autograd/op-records.ts';
 export { ropeTables, ropeTableData, type RopeTables } from './ops/rope.ts';
 export { IGNORE_TARGET } from './ops/logits.ts';
 export { accumulate } from './ops/elementwise.ts';
+export { kvCacheWrite } from './ops/kv-cache.ts';
 export { matmulForward, type MatmulOptions } from './ops/matmul.ts';
 export { AdamW, ADAMW_DEFAULTS, type AdamWConfig } from './optim/adamw.ts';
 export { gradNormInfo } from './optim/grad-norm.ts';
