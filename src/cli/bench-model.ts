@@ -14,8 +14,6 @@ import type { GpuContext } from '../gpu/device.ts';
 import { AdamW, Engine, IGNORE_TARGET, startTape, type EngineStats } from '../engine/index.ts';
 import { expectedParams, paramCount, parseQwenConfig, type QwenConfig } from '../model/config.ts';
 import { generate, GREEDY } from '../model/generate.ts';
-import { loadModel } from '../model/load.ts';
-import { folderProvider } from '../model/node-files.ts';
 import type { LoraTarget } from '../model/peft.ts';
 import { QwenModel } from '../model/qwen.ts';
 import { Rng } from '../util/rng.ts';
@@ -216,7 +214,12 @@ async function benchShape(shape: string): Promise<void> {
   const steps = Number(arg('steps', real ? '5' : '20'));
   let model: QwenModel;
   const t0 = performance.now();
-  if (isTiny) model = (await loadModel(e, folderProvider('public/models/tiny'), { storage: 'f32', trainable: false })).model;
+  if (isTiny) {
+    // Loaded on demand: the tokenizer it brings needs @huggingface/transformers, which a lent GPU machine lacks.
+    const { loadModel } = await import('../model/load.ts');
+    const { folderProvider } = await import('../model/node-files.ts');
+    model = (await loadModel(e, folderProvider('public/models/tiny'), { storage: 'f32', trainable: false })).model;
+  }
   else model = syntheticModel(e, parseQwenConfig(SHAPES[shape]), 3, real);
   await e.sync();
   const cfg = model.cfg;
