@@ -5,7 +5,13 @@
 # Run here after `npm ci`:  bash scripts/device-prepare.sh        (then see docs/benchmarks.md, "On a real GPU")
 set -euo pipefail
 cd "$(dirname "$0")/.."
-grep -qx '/.device/' .git/info/exclude 2>/dev/null || echo '/.device/' >> .git/info/exclude
+# Keep .device/ out of git: in the main checkout through .git/info/exclude; a linked worktree shares that file with
+# every other checkout, so there we only warn (add files by name there, not with `git add -A`).
+if [ "$(git rev-parse --git-dir)" = "$(git rev-parse --git-common-dir)" ]; then
+  grep -qx '/.device/' .git/info/exclude 2>/dev/null || echo '/.device/' >> .git/info/exclude
+else
+  echo "note: linked worktree: .device/ is not git-excluded here; do not 'git add -A'" >&2
+fi
 rm -rf .device && mkdir -p .device/gl /tmp/amd64/partial
 xz -T0 -6 -c "$(command -v node)" > .device/node.xz
 # The benchmark's imports: tsx (runs the TypeScript) with esbuild, Dawn, and the tfjs peer with its dependencies.

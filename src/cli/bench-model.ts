@@ -14,8 +14,6 @@ import type { GpuContext } from '../gpu/device.ts';
 import { AdamW, Engine, IGNORE_TARGET, startTape, type EngineStats } from '../engine/index.ts';
 import { expectedParams, paramCount, parseQwenConfig, type QwenConfig } from '../model/config.ts';
 import { generate, GREEDY } from '../model/generate.ts';
-import { loadModel } from '../model/load.ts';
-import { folderProvider } from '../model/node-files.ts';
 import type { LoraTarget } from '../model/peft.ts';
 import { QwenModel } from '../model/qwen.ts';
 import { Rng } from '../util/rng.ts';
@@ -155,24 +153,28 @@ async function decodeBench(e: Engine, model: QwenModel, batches: number[], promp
     const run = async (n: number) => {
       const before = e.stats.pipelinesCompiled;
       e.resetCounters();
+      e.batch.timing = real;
       const r = await generate(model, prompts, { ...GREEDY, maxNewTokens: n });
-      return { r, c: countsOf(e.stats, before) };
+      const gpuMs = e.batch.timing ? (await e.batch.gpuTime()) / 1e6 : NaN;
+      e.batch.timing = false;
+      return { r, c: countsOf(e.stats, before), gpuMs };
     };
-    await run(Math.min(gen, 4)); // warm-up: pipelines for this batch size
+    await run(1 + gen); // warm-up: pipelines and pooled buffers for this batch size and cache length
     // A run of 1 new token is prefill + one sample; the difference to 1 + gen is gen decode steps exactly.
     const one = await run(1);
     const full = await run(1 + gen);
     const per = (k: keyof StepCounts) => (full.c[k] - one.c[k]) / gen;
     const jsPerStep = (full.r.decodeMs - one.r.decodeMs) / gen;
     const tps = (B * gen) / Math.max(1e-9, (full.r.decodeMs - one.r.decodeMs) / 1000);
+    const gpuPerStep = (full.gpuMs - one.gpuMs) / gen;
     perToken.push(jsPerStep / B);
     rows.push(
-      `| ${B} | ${real ? rate(tps) : '-'} | ${jsPerStep.toFixed(2)} | ${per('dispatches').toFixed(0)} | ${per('bindGroups').toFixed(0)} | ${kib(per('bytesWritten'))} | ${kib(per('bytesRead'))} | ${(per('bytesRead') / B).toFixed(0)} |`,
+      `| ${B} | ${real ? rate(tps) : '-'} | ${jsPerStep.toFixed(2)} | ${Number.isFinite(gpuPerStep) ? gpuPerStep.toFixed(2) : '-'} | ${Math.max(0, Math.round(per('dispatches')))} | ${Math.max(0, Math.round(per('bindGroups')))} | ${kib(per('bytesWritten'))} | ${kib(per('bytesRead'))} | ${(per('bytesRead') / B).toFixed(0)} |`,
     );
   }
   console.log(`  decode (generate(), greedy, prompt ${promptLen} tokens, ${gen} decode steps after the first token):`);
-  console.log(`    | batch | tokens/s | ms per step${real ? '' : ' (JS only)'} | dispatches/step | bind groups/step | written/step | read back/step | read back bytes/step/sequence |`);
-  console.log('    |---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(`    | batch | tokens/s | ms per step${real ? '' : ' (JS only)'} | GPU ms per step | dispatches/step | bind groups/step | written/step | read back/step | read back bytes/step/sequence |`);
+  console.log('    |---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) console.log(`    ${r}`);
   if (batches.length > 1) {
     const first = perToken[0];
@@ -212,7 +214,12 @@ async function benchShape(shape: string): Promise<void> {
   const steps = Number(arg('steps', real ? '5' : '20'));
   let model: QwenModel;
   const t0 = performance.now();
-  if (isTiny) model = (await loadModel(e, folderProvider('public/models/tiny'), { storage: 'f32', trainable: false })).model;
+  if (isTiny) {
+    // Loaded on demand: the tokenizer it brings needs @huggingface/transformers, which a lent GPU machine lacks.
+    const { loadModel } = await import('../model/load.ts');
+    const { folderProvider } = await import('../model/node-files.ts');
+    model = (await loadModel(e, folderProvider('public/models/tiny'), { storage: 'f32', trainable: false })).model;
+  }
   else model = syntheticModel(e, parseQwenConfig(SHAPES[shape]), 3, real);
   await e.sync();
   const cfg = model.cfg;

@@ -18,9 +18,9 @@ export interface EngineOptions {
   /**
    * Attention kernel family: 'tiled' (flash attention with workgroup-memory tiles of K/V and Q/dO: what GPUs want;
    * decode steps with few query rows fall back to the row kernels), 'rows' (one invocation per row, head_dim in
-   * registers) or 'subgroups' (a subgroup per row). Default: 'tiled' on GPU adapters; on CPU adapters 'subgroups'
-   * when the fixed subgroup size is at least 8 and divides 64 (lavapipe: 8), else 'rows' (SwiftShader's 4-lane
-   * subgroups measured slower).
+   * registers) or 'subgroups' (a subgroup per row). Default: 'tiled' on GPU adapters and lavapipe (measured faster
+   * there for training); elsewhere 'subgroups' when the fixed subgroup size is at least 8 and divides 64, else 'rows'
+   * (SwiftShader: its 4-lane subgroups and workgroup tiles both measured slower than rows).
    */
   attentionKernel?: 'rows' | 'subgroups' | 'tiled';
   /** With 'tiled', calls with fewer query rows than this use the row kernels (default 16; tests set 1). */
@@ -99,7 +99,9 @@ export class Engine {
     this.emulatedSubgroupSize = opts.emulateAttentionSubgroups ?? 0;
     if (this.emulatedSubgroupSize && 64 % this.emulatedSubgroupSize !== 0) throw new Error('emulateAttentionSubgroups must divide 64');
     if (opts.attentionKernel === 'subgroups' && !this.fixedSubgroupSize && !this.emulatedSubgroupSize) throw new Error('attentionKernel "subgroups" needs the subgroups feature and a fixed subgroup size dividing 64');
-    this.attentionKernel = opts.attentionKernel ?? (ctx.report.kind === 'gpu' ? 'tiled' : this.fixedSubgroupSize >= 8 ? 'subgroups' : 'rows');
+    // lavapipe: the tiled kernels measured ~2x faster than the subgroup ones for forward + backward (SwiftShader: 2.6x slower).
+    const tiledHere = ctx.report.kind === 'gpu' || ctx.report.name === 'llvmpipe';
+    this.attentionKernel = opts.attentionKernel ?? (tiledHere ? 'tiled' : this.fixedSubgroupSize >= 8 ? 'subgroups' : 'rows');
   }
 
   /** An uninitialised tensor from the pool (every op writes all of its output). */

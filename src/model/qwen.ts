@@ -10,7 +10,7 @@
 
 import { Rng } from '../util/rng.ts';
 import {
-  add, attention, checkpoint, crossEntropy, dropoutSeeds, embedding, linear, matmul, projection, reshape, rmsnorm, ropePair, ropeTables, scale,
+  add, attention, checkpoint, crossEntropy, dropoutSeeds, embedding, kvCacheWrite, linear, matmul, projection, reshape, rmsnorm, ropePair, ropeTables, scale,
   swiglu, type Engine, type RopeTables,
 } from '../engine/index.ts';
 import type { QwenConfig } from './config.ts';
@@ -359,8 +359,8 @@ export class QwenModel {
     [q, k] = ropePair(q, k, positions, this.rope); // one dispatch for both
     let o: Tensor; // (B, Tq, H, D)
     if (cache) {
-      this.writeCache(cache.kv.k[l], k, B, Tq, cache.start, cache.kv.S);
-      this.writeCache(cache.kv.v[l], v, B, Tq, cache.start, cache.kv.S);
+      this.writeCache(cache.kv.k[l], k, cache.start);
+      this.writeCache(cache.kv.v[l], v, cache.start);
       o = attention(q, cache.kv.k[l], cache.kv.v[l], cache.kv.mask, { validKeys: cache.start + Tq });
     } else {
       o = attention(q, k, v, mask);
@@ -371,10 +371,9 @@ export class QwenModel {
     return this.project(l, 'down_proj', a, seed, undefined, x2); // x2 + down_proj(a)
   }
 
-  /** Copies new keys/values (B, Tq, Hkv, D) into the cache (B, S, Hkv, D) at rows [start, start+Tq). */
-  private writeCache(cache: Tensor, fresh: Tensor, B: number, Tq: number, start: number, S: number): void {
-    const row = this.cfg.numKvHeads * this.cfg.headDim * 4;
-    for (let b = 0; b < B; b++) this.e.batch.copy(fresh.buffer, b * Tq * row, cache.buffer, (b * S + start) * row, Tq * row);
+  /** Writes new keys/values (B, Tq, Hkv, D) into the cache (B, S, Hkv, D) at rows [start, start+Tq): one dispatch. */
+  private writeCache(cache: Tensor, fresh: Tensor, start: number): void {
+    kvCacheWrite(this.e, cache, fresh, start);
   }
 
   private lmLogits(hidden: Tensor): Tensor {

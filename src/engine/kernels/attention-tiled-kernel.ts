@@ -57,22 +57,44 @@ ${PARAMS}
   let delta = ${hsum('dsum')};
   let lse = stats[srow];
   if (valid) { stats[srow + 1u] = delta; }`;
-    const perKey = fwd
-      ? `        var sv = ${zero};
+    // Forward: the tile's scores first, then one rescale of the accumulator per tile (not per key) and one exp per key.
+    const tileBody = fwd
+      ? `    var sc: array<f32, ${BT}>;
+    var tmax = -3.0e38;
+    for (var r = 0u; r < ${BT}u; r++) {
+      var s = -3.0e38;
+      if (j0 + r <= last && Ms[r] != 0u) {
+        var sv = ${zero};
         ${loop('sv += qv[i] * Ks[r * ' + N + 'u + i];')}
-        let s = ${hsum('sv')};
-        let mNew = max(m, s);
-        let corr = exp(m - mNew);
-        let pj = exp(s - mNew);
-        l = l * corr + pj;
-        ${loop('acc[i] = acc[i] * corr + pj * Vs[r * ' + N + 'u + i];')}
-        m = mNew;`
-      : `        var sv = ${zero};
+        s = ${hsum('sv')};
+      }
+      sc[r] = s;
+      tmax = max(tmax, s);
+    }
+    if (tmax > -1.0e38) {
+      let mNew = max(m, tmax);
+      let corr = exp(m - mNew);
+      l = l * corr;
+      ${loop('acc[i] = acc[i] * corr;')}
+      for (var r = 0u; r < ${BT}u; r++) {
+        if (sc[r] > -1.0e38) {
+          let pj = exp(sc[r] - mNew);
+          l += pj;
+          ${loop('acc[i] += pj * Vs[r * ' + N + 'u + i];')}
+        }
+      }
+      m = mNew;
+    }`
+      : `    for (var r = 0u; r < ${BT}u; r++) {
+      if (j0 + r <= last && Ms[r] != 0u) {
+        var sv = ${zero};
         var pv = ${zero};
         ${loop(`sv += qv[i] * Ks[r * ${N}u + i]; pv += g[i] * Vs[r * ${N}u + i];`)}
         // ds = p (dp - delta); dq = scale * sum_j ds k_j
         let ds = exp(${hsum('sv')} - lse) * (${hsum('pv')} - delta);
-        ${loop(`acc[i] += ds * Ks[r * ${N}u + i];`)}`;
+        ${loop(`acc[i] += ds * Ks[r * ${N}u + i];`)}
+      }
+    }`;
     const finish = fwd
       ? `  var inv = 0.0;
   var lse = 0.0;
@@ -123,11 +145,7 @@ ${init}
       Ms[r] = select(0u, mask[b * p.S + min(j, p.S - 1u)], j < p.Tk);
     }
     workgroupBarrier();
-    for (var r = 0u; r < ${BT}u; r++) {
-      if (j0 + r <= last && Ms[r] != 0u) {
-${perKey}
-      }
-    }
+${tileBody}
     workgroupBarrier();
   }
 ${finish}
