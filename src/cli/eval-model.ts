@@ -11,7 +11,6 @@
 // base is itself an adapter folder (RL on a LoRA SFT output) is merged after it.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { Engine } from '../engine/index.ts';
 import { openNodeDevice } from '../gpu/node-gpu.ts';
 import { folderProvider } from '../model/node-files.ts';
@@ -26,7 +25,8 @@ import { answerBfcl } from '../train/bfcl-generation.ts';
 import { loadInferenceModel } from '../train/load-eval-model.ts';
 import { evaluateModel, predictionLines } from '../train/model-eval.ts';
 import type { LoadedModel } from '../model/load.ts';
-import { BUILTIN_TINY, readDatasets } from './cli-inputs.ts';
+import { readDatasets } from './cli-inputs.ts';
+import { resolveModel, type ResolvedModel } from './model-folders.ts';
 
 type Args = Map<string, string | true>;
 
@@ -53,61 +53,6 @@ function oneOf<T extends string>(args: Args, key: string, values: readonly T[], 
   const v = str(args, key) ?? dflt;
   if (!(values as readonly string[]).includes(v)) throw new Error(`--${key} must be one of ${values.join(', ')}, got "${v}"`);
   return v as T;
-}
-
-/** Where a model's files are: the base folder, the adapter folders merged onto it in order, and how it was trained to be prompted. */
-export interface ResolvedModel {
-  base: string;
-  adapters: string[];
-  promptTools: 'listed' | 'none';
-  chatTemplate: 'model' | 'compact';
-}
-
-const folderOf = (name: string) => (name === 'builtin:tiny' ? BUILTIN_TINY : name);
-
-/**
- * Follows adapter folders down to a full model folder. A train output's config.resolved.yaml (beside the model)
- * says how its prompts were made (prompt_tools, chat_template); flags override it.
- */
-export function resolveModel(name: string, opts: { base?: string; promptTools?: 'listed' | 'none'; chatTemplate?: 'model' | 'compact' } = {}): ResolvedModel {
-  const adapters: string[] = [];
-  let folder = folderOf(name);
-  let settings: Record<string, unknown> = {};
-  const resolvedConfig = join(folder, 'config.resolved.yaml');
-  if (existsSync(resolvedConfig)) settings = (parseYaml(readFileSync(resolvedConfig, 'utf8')) ?? {}) as Record<string, unknown>;
-  for (let depth = 0; ; depth++) {
-    if (depth > 8) throw new Error(`${name}: more than 8 adapter folders stacked on each other (a loop in base_model_name_or_path?)`);
-    if (existsSync(join(folder, 'adapter_config.json'))) {
-      adapters.unshift(folder);
-      let next: string | undefined = depth === 0 ? opts.base : undefined;
-      if (!next) {
-        const cfg = JSON.parse(readFileSync(join(folder, 'adapter_config.json'), 'utf8')) as { base_model_name_or_path?: unknown };
-        if (typeof cfg.base_model_name_or_path !== 'string' || cfg.base_model_name_or_path === '') {
-          throw new Error(`${join(folder, 'adapter_config.json')}: field "base_model_name_or_path" is empty: give the base model folder with --base DIR`);
-        }
-        next = cfg.base_model_name_or_path;
-      }
-      const nextFolder = folderOf(next);
-      if (!existsSync(nextFolder)) {
-        throw new Error(`${folder} is an adapter of "${next}", which is not a folder here: download it (Models page, or huggingface-cli download) and give it with --base DIR`);
-      }
-      folder = nextFolder;
-      continue;
-    }
-    if (existsSync(join(folder, 'config.json'))) break;
-    throw new Error(`--model ${name}: ${folder} has neither config.json (a model folder) nor adapter_config.json (a PEFT adapter)`);
-  }
-  const pick = <T extends string>(flag: T | undefined, key: string, values: readonly T[], dflt: T): T => {
-    if (flag) return flag;
-    const v = settings[key];
-    return typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as T) : dflt;
-  };
-  return {
-    base: folder,
-    adapters,
-    promptTools: pick(opts.promptTools, 'prompt_tools', ['listed', 'none'], 'listed'),
-    chatTemplate: pick(opts.chatTemplate, 'chat_template', ['model', 'compact'], 'model'),
-  };
 }
 
 async function withModel<T>(args: Args, fn: (loaded: LoadedModel, m: ResolvedModel, label: string) => Promise<T>): Promise<T> {

@@ -5,13 +5,11 @@
 // Prints a table (or BFCL's summary, or pair accuracy) and writes the JSON report.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { Engine } from '../engine/index.ts';
 import { openNodeDevice } from '../gpu/node-gpu.ts';
-import { folderProvider } from '../model/node-files.ts';
-import { evaluatePreferences, loadRewardModel } from '../train/rm-score.ts';
-import { modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
+import { evaluatePreferences } from '../train/rm-score.ts';
+import { openRewardModel, trainedWith } from './model-folders.ts';
+import { readDatasets, readTools } from './cli-inputs.ts';
 import { formatPreferenceReport } from './rm-report.ts';
 import { readBfclCases, readBfclIds } from '../eval/bfcl/bfcl-data.ts';
 import { readBfclPredictions, scoreBfcl, scoreBfclIrrelevance } from '../eval/bfcl/score-bfcl.ts';
@@ -97,12 +95,6 @@ function runGold(args: Map<string, string | true>): void {
   console.log(`\nreport: ${reportFile}`);
 }
 
-/** Settings a train output folder records in config.resolved.yaml (absent for adapters made elsewhere). */
-function trainedWith(dir: string): Record<string, unknown> {
-  const f = join(dir, 'config.resolved.yaml');
-  return existsSync(f) ? ((parseYaml(readFileSync(f, 'utf8')) as Record<string, unknown>) ?? {}) : {};
-}
-
 async function runRewardModel(args: Map<string, string | true>): Promise<void> {
   const dir = str(args, 'reward-model')!;
   const dataFile = str(args, 'data');
@@ -111,18 +103,10 @@ async function runRewardModel(args: Map<string, string | true>): Promise<void> {
   const trained = trainedWith(dir);
   const tools = readTools(str(args, 'tools') ?? (typeof trained.tools_file === 'string' ? trained.tools_file : 'public/tools/enterprise_tools.json'));
   const data = readDatasets([dataFile], tools, (l) => console.error(l));
-  let base: string | undefined = str(args, 'base');
-  if (!base && existsSync(join(dir, 'adapter_config.json'))) {
-    const named = typeof trained.model_name === 'string' ? trained.model_name : JSON.parse(readFileSync(join(dir, 'adapter_config.json'), 'utf8')).base_model_name_or_path;
-    base = modelFolderFor(String(named ?? ''));
-  }
   const ctx = await openNodeDevice();
   const engine = new Engine(ctx);
-  const rm = await loadRewardModel(
-    engine,
-    { rm: folderProvider(dir), base: base ? folderProvider(base) : undefined, label: dir },
-    { tools, promptTools: trained.prompt_tools === 'none' ? 'none' : 'listed', chatTemplate: trained.chat_template === 'compact' ? 'compact' : 'model' },
-  );
+  const rm = await openRewardModel(engine, dir, tools, str(args, 'base'));
+  const base = rm.base;
   console.error(`reward model: ${dir}${base ? ` on ${base}` : ''} (${ctx.report.name})`);
   const t0 = performance.now();
   const report = await evaluatePreferences(rm, data, {

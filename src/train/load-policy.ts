@@ -17,8 +17,8 @@ export interface PolicyOptions {
   lora: { r: number; alpha: number; dropout: number; target_modules: string[] };
   chatTemplate: 'model' | 'compact';
   seed: number;
-  /** A PEFT adapter of the start policy (a LoRA SFT run), merged into the frozen weights first. */
-  startAdapter?: Adapter;
+  /** PEFT adapters of the start policy (a LoRA SFT run; an RL adapter trained on that), merged in order into the frozen weights first. */
+  startAdapters?: Adapter[];
   /** Add the scalar head PPO's critic reads (initialised N(0, 1/C), or from the start adapter's `score` head). */
   critic?: boolean;
   f16Base?: boolean;
@@ -26,23 +26,31 @@ export interface PolicyOptions {
 }
 
 export async function loadPolicy(e: Engine, files: FileProvider, o: PolicyOptions): Promise<LoadedModel> {
-  if (o.finetune === 'full' && o.startAdapter) {
+  const starts = o.startAdapters ?? [];
+  if (o.finetune === 'full' && starts.length) {
     throw new Error('RL with finetune: full starts from a full model; this start policy is a LoRA adapter: use finetune: lora');
   }
   // Start with the start adapter attached (not trainable yet), merge it, then attach the RL adapter.
   const loaded = await loadTrainableModel(e, files, {
-    finetune: o.finetune, lora: o.lora, chatTemplate: o.chatTemplate, seed: o.seed, f16Base: o.f16Base && !o.startAdapter, onProgress: o.onProgress,
-    deferLora: !!o.startAdapter,
+    finetune: o.finetune, lora: o.lora, chatTemplate: o.chatTemplate, seed: o.seed, f16Base: o.f16Base && !starts.length, onProgress: o.onProgress,
+    deferLora: starts.length > 0,
   });
   const { model } = loaded;
   const rng = new Rng((o.seed ^ 0x5bd1e995) >>> 0);
-  if (o.startAdapter) {
-    checkAdapterShapes(o.startAdapter, model.cfg);
-    model.addLora(o.startAdapter.lora, rng, o.startAdapter);
-    // The start adapter's own scalar head (if any) goes with the merge's bookkeeping: keep it for the critic.
-    const startHead = model.scoreHead;
-    model.scoreHead = null;
-    model.mergeLora();
+  if (starts.length) {
+    // A start adapter's own scalar head (if any) goes with the merge's bookkeeping: keep the last one for the critic.
+    let startHead = model.scoreHead;
+    for (const a of starts) {
+      checkAdapterShapes(a, model.cfg);
+      model.scoreHead = null;
+      model.addLora(a.lora, rng, a);
+      if (model.scoreHead) {
+        startHead?.release();
+        startHead = model.scoreHead;
+      }
+      model.scoreHead = null;
+      model.mergeLora();
+    }
     model.addLora({ r: o.lora.r, alpha: o.lora.alpha, dropout: o.lora.dropout, targets: o.lora.target_modules as LoraTarget[] }, rng);
     model.scoreHead = startHead;
   }

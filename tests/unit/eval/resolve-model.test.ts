@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveModel } from '../../../src/cli/eval-model.ts';
+import { resolveModel } from '../../../src/cli/model-folders.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'resolve-model-'));
 const adapterDir = (name: string, base: string, extra: Record<string, string> = {}) => {
