@@ -185,6 +185,7 @@ export class ChatState {
     if (!text || !studio.engine || this.busy) return;
     const cols = this.activeColumns;
     for (const c of cols) if (!c.model) await this.loadModel(c);
+    for (const c of cols) if (c.edited) c.error = 'this transcript ends with an edited call that was not run: save the correction, or start a new chat';
     if (cols.some((c) => !c.model || c.edited)) return;
     this.input = '';
     this.saved = null;
