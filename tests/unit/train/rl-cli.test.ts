@@ -58,7 +58,7 @@ describe('npm run train -- grpo / ppo', () => {
       expect(ev).toMatch(/tool-level accuracy: \d+\.\d%/);
       expect(ev).toMatch(/chain-level success: \d+\.\d%/);
     }
-  });
+  }, 600_000); // five processes (30 s on a quiet machine, 170 s under heavy load)
 
   it('GRPO with full fine-tuning from builtin:tiny writes a complete model', async () => {
     const out = join(dir, 'grpo');
@@ -68,7 +68,7 @@ describe('npm run train -- grpo / ppo', () => {
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).architectures).toEqual(['Qwen3ForCausalLM']);
     expect((await names(join(out, 'model.safetensors'))).some((k) => k.includes('score'))).toBe(false);
     expect(readFileSync(join(out, 'completions.jsonl'), 'utf8').trim().split('\n')).toHaveLength(8);
-  });
+  }, 300_000);
 
   it('names a config problem across keys', () => {
     expect(() => train('grpo', 'configs/config_grpo.yaml', ['finetune=full', 'beta=0.1'])).toThrow(/finetune: full fine-tuning has no reference policy/);
