@@ -53,8 +53,8 @@ describe('npm run train -- grpo / ppo', () => {
     expect(merged).toContain('model.embed_tokens.weight');
     expect(merged.some((k) => k.includes('score') || k.includes('lora'))).toBe(false);
 
-    for (const m of [out, join(out, 'adapter')]) {
-      const ev = tsx('src/cli/eval.ts', ['--model', m, '--data', data, '--prompt-tools', 'none']);
+    for (const [k, m] of [out, join(out, 'adapter')].entries()) {
+      const ev = tsx('src/cli/eval.ts', ['--model', m, '--data', data, '--prompt-tools', 'none', '--report', join(dir, `eval-${k}.json`)]);
       expect(ev).toMatch(/tool-level accuracy: \d+\.\d%/);
       expect(ev).toMatch(/chain-level success: \d+\.\d%/);
     }
