@@ -1,0 +1,116 @@
+// GRPO and PPO in the studio, end to end in Chromium on SwiftShader WebGPU: a short GRPO run from a (seeded) SFT
+// run's checkpoint with the pipeline's rule reward and the mock executors (reward chart gets points, the completions
+// table fills with text rendered as text, a reload mid-run resumes to the end, the run is a chat policy), and a
+// short PPO run of the built-in tiny model (value-loss chart gets points, its adapter exports without the critic).
+import { expect, test, type Page } from '@playwright/test';
+import { seedRuns } from './helpers/seed-runs.ts';
+
+const SFT = { id: 'run-sft', name: 'tiny-sft', weights: 'tests/fixtures/models/tiny-sft-eval12/model.safetensors', step: 180 };
+
+const RL_COMMON = `train_file: [data/ppo_data.jsonl]
+eval_file: ''
+prompt_tools: none
+finetune: lora
+lora: { r: 4, alpha: 8, dropout: 0, target_modules: [q_proj, v_proj] }
+learning_rate: 0.001
+logging_steps: 1
+max_turns: 1
+`;
+
+const GRPO = `model_name: builtin:tiny
+${RL_COMMON}num_generations: 4
+per_device_train_batch_size: 8
+max_completion_length: 24
+max_steps: 4
+save_every: 2
+`;
+
+const PPO = `model_name: builtin:tiny
+${RL_COMMON}per_device_train_batch_size: 4
+response_length: 16
+num_ppo_epochs: 2
+max_steps: 4
+save_every: 4
+`;
+
+const points = (page: Page, testid: string) => async () => Number(await page.getByTestId(testid).getAttribute('data-points'));
+
+async function configure(page: Page, method: 'grpo' | 'ppo', yaml: string): Promise<void> {
+  await page.getByTestId(`method-${method}`).check();
+  await page.getByText('YAML (import / export)').click();
+  await page.getByTestId('config-yaml').fill(yaml);
+  await page.getByTestId('apply-yaml').click();
+  await expect(page.getByTestId('config-errors')).toHaveCount(0);
+}
+
+test('GRPO from an SFT run: reward chart, completions table, reload mid-run, resume to the end, chat with the result', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/#/train');
+  await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
+  await seedRuns(page, [SFT]);
+  await page.reload();
+  await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
+
+  await configure(page, 'grpo', GRPO);
+  // The start policy picker lists the finished SFT run and writes model_name: run:<id> (the YAML view follows).
+  await page.getByTestId('rl-start-policy').selectOption(`run:${SFT.id}`);
+  await expect(page.getByTestId('config-yaml')).toHaveValue(new RegExp(`model_name: run:${SFT.id}`));
+  await page.getByTestId('train-start').click();
+
+  await expect(page.getByTestId('train-log')).toContainText('checkpoint saved at step 2', { timeout: 150_000 });
+  await expect.poll(points(page, 'reward-chart')).toBeGreaterThanOrEqual(2);
+  const rows = page.getByTestId('completion-row');
+  await expect(rows).toHaveCount(8);
+  // Model output is text: no element inside a rendered completion, whatever the model wrote.
+  const texts = page.getByTestId('completion-text');
+  expect(await texts.count()).toBeGreaterThanOrEqual(8);
+  await expect(texts.first().locator('*')).toHaveCount(0);
+  expect((await page.getByTestId('completion-prompt').first().textContent())?.length).toBeGreaterThan(5);
+  await expect(page.getByTestId('completion-reward').first()).toHaveText(/^-?\d+\.\d{3}$/);
+
+  // A reload ends the run mid-way; the run, its curves and its completions come back from IndexedDB.
+  await page.reload();
+  await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
+  const grpoRow = page.getByTestId('run-row').filter({ has: page.getByTestId('run-method').getByText('GRPO') });
+  await expect(grpoRow.getByTestId('run-status')).toHaveText('paused');
+  await expect.poll(points(page, 'reward-chart')).toBeGreaterThanOrEqual(2);
+  await expect(page.getByTestId('completion-row')).toHaveCount(8);
+
+  await page.getByTestId('train-resume').click();
+  await expect(page.getByTestId('train-log')).toContainText('resumed from checkpoint at step', { timeout: 60_000 });
+  await expect(grpoRow.getByTestId('run-status')).toHaveText('done', { timeout: 200_000 });
+  await expect.poll(points(page, 'rl-loss-chart')).toBeGreaterThanOrEqual(4);
+  await expect.poll(points(page, 'reward-chart')).toBeGreaterThanOrEqual(4);
+  await expect(grpoRow.getByTestId('run-final')).toContainText('reward');
+
+  // The finished run is a policy: the chat page loads it (its start's weights with the RL adapter merged).
+  await page.goto('/#/chat');
+  const picker = page.getByTestId('chat-model').first();
+  const option = picker.locator('option', { hasText: '(grpo, step 4)' });
+  await expect(option).toHaveCount(1);
+  await picker.selectOption((await option.getAttribute('value'))!);
+  await page.getByTestId('chat-load').first().click();
+  await expect(page.getByTestId('chat-model-info').first()).toContainText('grpo, step 4');
+  await expect(page.getByTestId('chat-error')).toHaveCount(0);
+});
+
+test('PPO of the tiny model: value-loss chart, critic kept out of the exported adapter', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto('/#/train');
+  await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
+  await configure(page, 'ppo', PPO);
+  await page.getByTestId('train-start').click();
+  const ppoRow = page.getByTestId('run-row').filter({ has: page.getByTestId('run-method').getByText('PPO') });
+  await expect(ppoRow.getByTestId('run-status')).toHaveText('done', { timeout: 200_000 });
+  await expect.poll(points(page, 'value-loss-chart')).toBe(4);
+  await expect.poll(points(page, 'reward-chart')).toBeGreaterThanOrEqual(2);
+  await expect(page.getByTestId('completion-row')).toHaveCount(4);
+
+  const downloads: string[] = [];
+  page.on('download', (d) => downloads.push(d.suggestedFilename()));
+  const config = page.waitForEvent('download', (d) => d.suggestedFilename().endsWith('adapter_config.json'));
+  await page.getByTestId('export-adapter').click();
+  const file = await config;
+  const text = await (await import('node:fs/promises')).readFile((await file.path())!, 'utf8');
+  expect(JSON.parse(text).task_type).toBe('CAUSAL_LM');
+});
