@@ -17,10 +17,12 @@ logging_steps: 1
 max_turns: 1
 `;
 
+// The SFT fixture was fit on the held-out split's first rows: on those prompts it writes real calls, so the
+// completions table shows calls and results and the rewards are not all zero.
 const GRPO = `model_name: builtin:tiny
-${RL_COMMON}num_generations: 4
+${RL_COMMON.replace('data/ppo_data.jsonl', 'data/eval_data.jsonl')}num_generations: 4
 per_device_train_batch_size: 8
-max_completion_length: 24
+max_completion_length: 48
 max_steps: 4
 save_every: 2
 `;
@@ -32,6 +34,27 @@ num_ppo_epochs: 2
 max_steps: 4
 save_every: 4
 `;
+
+/** The stored metric rows of the (only) run of `method`, as the run store keeps them in IndexedDB. */
+async function storedMetrics(page: Page, method: string): Promise<Array<{ step: number; loss: number; metrics?: Record<string, number> }>> {
+  return page.evaluate(async (method) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('tool-use-studio-runs');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const all = <T,>(fn: (s: IDBObjectStore) => IDBRequest<T>) => new Promise<T>((resolve, reject) => {
+      const req = fn(db.transaction('runs').objectStore('runs'));
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const keys = (await all((s) => s.getAllKeys())).map(String).filter((k) => k.startsWith(`metrics:${method}-`));
+    if (keys.length !== 1) throw new Error(`expected one ${method} run, found ${keys.length}`);
+    const rows = await all((s) => s.get(keys[0]));
+    db.close();
+    return rows;
+  }, method);
+}
 
 const points = (page: Page, testid: string) => async () => Number(await page.getByTestId(testid).getAttribute('data-points'));
 
@@ -82,6 +105,15 @@ test('GRPO from an SFT run: reward chart, completions table, reload mid-run, res
   await expect.poll(points(page, 'rl-loss-chart')).toBeGreaterThanOrEqual(4);
   await expect.poll(points(page, 'reward-chart')).toBeGreaterThanOrEqual(4);
   await expect(grpoRow.getByTestId('run-final')).toContainText('reward');
+  // Every step once (the resumed run repeats none), each with its rollout's reward (one rollout per step here).
+  const rows4 = await storedMetrics(page, 'grpo');
+  expect(rows4.map((r) => r.step)).toEqual([1, 2, 3, 4]);
+  const rewards = rows4.map((r) => r.metrics?.reward);
+  console.log(`GRPO rewards by step: ${rewards.map((x) => x?.toFixed(3)).join(' ')}; entropy ${rows4.map((r) => r.metrics?.entropy?.toFixed(3)).join(' ')}`);
+  for (const r of rewards) expect(Number.isFinite(r)).toBe(true);
+  // The SFT start earns some reward, and it differs across rollouts: the chart moves.
+  expect(new Set(rewards).size).toBeGreaterThan(1);
+  expect(Math.max(...(rewards as number[]))).toBeGreaterThan(0);
 
   // The finished run is a policy: the chat page loads it (its start's weights with the RL adapter merged).
   await page.goto('/#/chat');
@@ -105,6 +137,9 @@ test('PPO of the tiny model: value-loss chart, critic kept out of the exported a
   await expect.poll(points(page, 'value-loss-chart')).toBe(4);
   await expect.poll(points(page, 'reward-chart')).toBeGreaterThanOrEqual(2);
   await expect(page.getByTestId('completion-row')).toHaveCount(4);
+  const rows = await storedMetrics(page, 'ppo');
+  console.log(`PPO value loss by step: ${rows.map((r) => r.metrics?.['loss/value_avg']?.toFixed(4)).join(' ')}; explained variance ${rows.map((r) => r.metrics?.vf_explained_var?.toFixed(3)).join(' ')}`);
+  for (const r of rows) expect(r.metrics?.['loss/value_avg']).toBeGreaterThan(0);
 
   const downloads: string[] = [];
   page.on('download', (d) => downloads.push(d.suggestedFilename()));
