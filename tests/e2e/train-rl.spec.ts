@@ -27,8 +27,9 @@ max_steps: 4
 save_every: 2
 `;
 
+// PPO also evaluates at the end by free-running episodes on a few held-out rows.
 const PPO = `model_name: builtin:tiny
-${RL_COMMON}per_device_train_batch_size: 4
+${RL_COMMON.replace("eval_file: ''", 'eval_file: data/eval_data.jsonl\neval_max_examples: 4')}per_device_train_batch_size: 4
 response_length: 16
 num_ppo_epochs: 2
 max_steps: 4
@@ -126,7 +127,7 @@ test('GRPO from an SFT run: reward chart, completions table, reload mid-run, res
   await expect(page.getByTestId('chat-error')).toHaveCount(0);
 });
 
-test('PPO of the tiny model: value-loss chart, critic kept out of the exported adapter', async ({ page }) => {
+test('PPO of the tiny model: value-loss chart, held-out episodes, critic kept out of the exported adapter', async ({ page }) => {
   test.setTimeout(240_000);
   await page.goto('/#/train');
   await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
@@ -137,6 +138,7 @@ test('PPO of the tiny model: value-loss chart, critic kept out of the exported a
   await expect.poll(points(page, 'value-loss-chart')).toBe(4);
   await expect.poll(points(page, 'reward-chart')).toBeGreaterThanOrEqual(2);
   await expect(page.getByTestId('completion-row')).toHaveCount(4);
+  await expect.poll(points(page, 'acc-chart')).toBeGreaterThanOrEqual(1);
   const rows = await storedMetrics(page, 'ppo');
   console.log(`PPO value loss by step: ${rows.map((r) => r.metrics?.['loss/value_avg']?.toFixed(4)).join(' ')}; explained variance ${rows.map((r) => r.metrics?.vf_explained_var?.toFixed(3)).join(' ')}`);
   for (const r of rows) expect(r.metrics?.['loss/value_avg']).toBeGreaterThan(0);
