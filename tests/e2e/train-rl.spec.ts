@@ -1,7 +1,8 @@
 // GRPO and PPO in the studio, end to end in Chromium on SwiftShader WebGPU: a short GRPO run from a (seeded) SFT
 // run's checkpoint with the pipeline's rule reward and the mock executors (reward chart gets points, the completions
 // table fills with text rendered as text, a reload mid-run resumes to the end, the run is a chat policy), and a
-// short PPO run of the built-in tiny model (value-loss chart gets points, its adapter exports without the critic).
+// short PPO run of the built-in tiny model (value-loss chart gets points, a pause inside a rollout resumes, held-out
+// episodes are scored, its adapter exports without the critic).
 import { expect, test, type Page } from '@playwright/test';
 import { seedRuns } from './helpers/seed-runs.ts';
 
@@ -127,19 +128,26 @@ test('GRPO from an SFT run: reward chart, completions table, reload mid-run, res
   await expect(page.getByTestId('chat-error')).toHaveCount(0);
 });
 
-test('PPO of the tiny model: value-loss chart, held-out episodes, critic kept out of the exported adapter', async ({ page }) => {
+test('PPO of the tiny model: value-loss chart, pause and resume inside a rollout, held-out episodes, critic kept out of the exported adapter', async ({ page }) => {
   test.setTimeout(240_000);
   await page.goto('/#/train');
   await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
   await configure(page, 'ppo', PPO);
   await page.getByTestId('train-start').click();
   const ppoRow = page.getByTestId('run-row').filter({ has: page.getByTestId('run-method').getByText('PPO') });
+  // Pause inside the first rollout (2 PPO epochs: 2 optimizer steps per rollout), then resume from that checkpoint.
+  await expect.poll(points(page, 'value-loss-chart'), { timeout: 120_000 }).toBeGreaterThanOrEqual(1);
+  await page.getByTestId('train-pause').click();
+  await expect(ppoRow.getByTestId('run-status')).toHaveText('paused', { timeout: 60_000 });
+  await page.getByTestId('train-resume').click();
+  await expect(page.getByTestId('train-log')).toContainText('resumed from checkpoint at step', { timeout: 60_000 });
   await expect(ppoRow.getByTestId('run-status')).toHaveText('done', { timeout: 200_000 });
   await expect.poll(points(page, 'value-loss-chart')).toBe(4);
   await expect.poll(points(page, 'reward-chart')).toBeGreaterThanOrEqual(2);
   await expect(page.getByTestId('completion-row')).toHaveCount(4);
   await expect.poll(points(page, 'acc-chart')).toBeGreaterThanOrEqual(1);
   const rows = await storedMetrics(page, 'ppo');
+  expect(rows.map((r) => r.step)).toEqual([1, 2, 3, 4]);
   console.log(`PPO value loss by step: ${rows.map((r) => r.metrics?.['loss/value_avg']?.toFixed(4)).join(' ')}; explained variance ${rows.map((r) => r.metrics?.vf_explained_var?.toFixed(3)).join(' ')}`);
   for (const r of rows) expect(r.metrics?.['loss/value_avg']).toBeGreaterThan(0);
 
