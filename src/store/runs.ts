@@ -1,6 +1,10 @@
 // Training runs in IndexedDB: the run record, its metric rows and its log, so charts survive a reload.
 import { createStore, del, get, keys, set, update, type UseStore } from 'idb-keyval';
 import type { EvalMetrics, RunRecord, StepMetrics } from '../train/metrics.ts';
+import type { CompletionRow } from '../train/rollout.ts';
+
+/** Completions-table rows kept per RL run: the newest rollouts (whole rollouts, at least this many rows). */
+export const KEPT_COMPLETION_ROWS = 256;
 
 export class RunStore {
   private store: UseStore;
@@ -49,7 +53,23 @@ export class RunStore {
     return ((await get(`log:${id}`, this.store)) as string[] | undefined) ?? [];
   }
 
+  /**
+   * Appends an RL rollout's completions; rows at or after its step are replaced (a resumed run redoes that rollout).
+   * Keeps the newest KEPT_COMPLETION_ROWS rows, always the whole newest rollout.
+   */
+  async appendCompletions(id: string, rows: CompletionRow[]): Promise<void> {
+    if (!rows.length) return;
+    await update(`completions:${id}`, (old: CompletionRow[] | undefined) => {
+      const kept = (old ?? []).filter((r) => r.step < rows[0].step);
+      return [...kept.slice(Math.max(0, kept.length + rows.length - KEPT_COMPLETION_ROWS)), ...rows];
+    }, this.store);
+  }
+
+  async completions(id: string): Promise<CompletionRow[]> {
+    return ((await get(`completions:${id}`, this.store)) as CompletionRow[] | undefined) ?? [];
+  }
+
   async remove(id: string): Promise<void> {
-    for (const k of ['run', 'metrics', 'evals', 'log']) await del(`${k}:${id}`, this.store);
+    for (const k of ['run', 'metrics', 'evals', 'log', 'completions']) await del(`${k}:${id}`, this.store);
   }
 }

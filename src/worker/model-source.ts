@@ -10,6 +10,7 @@ import { loadAdapter } from '../model/peft.ts';
 import { IdbCheckpointStore } from '../store/checkpoints.ts';
 import { RunStore } from '../store/runs.ts';
 import { loadInferenceModel, loadRunModel } from '../train/load-eval-model.ts';
+import { runPolicySource } from './rl-start.ts';
 import { modelFiles } from './train-session.ts';
 
 export type ModelChoice =
@@ -82,6 +83,12 @@ export async function loadChoice(e: Engine, c: ModelChoice, hub: HubSettings, on
   if (!ckpt) throw new Error(`run ${run.name} has no checkpoint yet: train until its first save (save_every), or pause it`);
   const cfg = run.config as { model_name: string; finetune: 'lora' | 'full'; lora: { r: number; alpha: number; dropout: number; target_modules: string[] }; chat_template: 'model' | 'compact'; prompt_tools?: string };
   const label = `${run.name} (${run.method}, step ${ckpt.step})`;
+  if (run.method === 'grpo' || run.method === 'ppo') {
+    // An RL run's policy: its start (a base model, or an SFT run's weights / merged adapter) with the RL adapter merged; PPO's critic head left out.
+    const src = await runPolicySource(run, ckpt, (name) => modelFiles(name, hub, progress('downloading model')));
+    const loaded = await loadInferenceModel(e, src.files, src.adapters, { chatTemplate: cfg.chat_template, onProgress: progress('loading model') });
+    return { loaded, info: { label, source: `run:${run.id}`, runId: run.id, listTools: cfg.prompt_tools !== 'none', params: paramCount(loaded) } };
+  }
   const loaded = await loadRunModel(e, await modelFiles(cfg.model_name, hub, progress('downloading model')), {
     finetune: cfg.finetune, lora: cfg.lora, chatTemplate: cfg.chat_template, weights: ckpt.weights, label,
   }, progress('loading model'));

@@ -16,11 +16,17 @@ import type { ToolResult } from '../tools/environment.ts';
 import type { ToolCall } from '../tools/types.ts';
 import type { EvalRunRequest } from './eval-session.ts';
 import type { EvalMode, ModelEvaluation } from '../eval/model-evaluation.ts';
+// RL in the studio (GRPO, PPO): their configs and the completions-table rows of a rollout.
+import type { GrpoConfig } from '../train/grpo-config.ts';
+import type { PpoConfig } from '../train/ppo-config.ts';
+import type { CompletionRow } from '../train/rollout.ts';
 
 /** The config of each training method the studio runs (the RL methods add one entry each). */
 export interface TrainConfigs {
   sft: SftConfig;
   rm: RmConfig;
+  grpo: GrpoConfig;
+  ppo: PpoConfig;
 }
 export type TrainMethod = keyof TrainConfigs;
 /** A method with its config, as a run starts with it. */
@@ -101,6 +107,8 @@ export type EngineEvent =
   /** Loading, tokenizing or evaluating: what is happening and how far. */
   | { type: 'train-phase'; runId: string; phase: string; done: number; total: number }
   | { type: 'train-status'; runId: string; status: RunStatus; step: number; error?: string }
+  /** An RL rollout's episodes as completions-table rows (GRPO, PPO): prompt, turns with calls, reward per component. */
+  | { type: 'train-completions'; runId: string; rows: CompletionRow[] }
   /** A piece of the assistant text being sampled in chat slot `slot`. */
   | { type: 'chat-text'; slot: number; text: string }
   /** A finished assistant turn of slot `slot`: its text, parsed calls, their schema checks and results. */

@@ -1,6 +1,6 @@
 // Worker side of studio training: loads the model, datasets and tools, runs the run's trainer (one entry per method
-// in TRAINERS: SFT, reward model; the RL methods add theirs) on the worker's GPU device, saves checkpoints and
-// metrics to IndexedDB, and streams progress to the UI as events.
+// in TRAINERS: SFT, reward model, GRPO, PPO) on the worker's GPU device, saves checkpoints, metrics and (RL) the
+// completions table to IndexedDB, and streams progress to the UI as events.
 import type { DatasetExample } from '../data/conversation.ts';
 import { readDatasetText } from '../data/read-dataset.ts';
 import { Engine } from '../engine/index.ts';
@@ -9,7 +9,7 @@ import { readText, type FileProvider } from '../model/byte-source.ts';
 import { seqClsConfigJson } from '../model/config.ts';
 import { downloadModel, type HubSettings } from '../model/hub.ts';
 import { idbHubCache } from '../model/hub-cache.ts';
-import { urlFolderProvider } from '../model/load.ts';
+import { urlFolderProvider, type LoadedModel } from '../model/load.ts';
 import type { QwenModel } from '../model/qwen.ts';
 import { IdbCheckpointStore } from '../store/checkpoints.ts';
 import { DatasetStore } from '../store/datasets.ts';
@@ -18,7 +18,7 @@ import { RunStore } from '../store/runs.ts';
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import type { ToolDefinition } from '../tools/types.ts';
 import type { ChatTokenizer } from '../tokenizer/tokenizer.ts';
-import type { CheckpointStore } from '../train/checkpoint.ts';
+import type { Checkpoint, CheckpointStore } from '../train/checkpoint.ts';
 import { checkpointFiles } from '../train/export.ts';
 import { loadTrainableModel } from '../train/load-model.ts';
 import type { LoopHooks, LoopOutcome } from '../train/loop.ts';
@@ -28,6 +28,16 @@ import { runRm } from '../train/rm.ts';
 import { SFT_CONFIG } from '../train/sft-config.ts';
 import { runSft } from '../train/sft.ts';
 import type { TrainingConfig } from '../train/training-config.ts';
+import { validateGrpoConfig, type GrpoConfig } from '../train/grpo-config.ts';
+import { runGrpo } from '../train/grpo.ts';
+import { loadPolicy } from '../train/load-policy.ts';
+import { validatePpoConfig, type PpoConfig } from '../train/ppo-config.ts';
+import { runPpo } from '../train/ppo.ts';
+import { REWARD_PRESETS } from '../eval/reward.ts';
+import type { RlRunInputs } from '../train/rl-run.ts';
+import type { CompletionRow } from '../train/rollout.ts';
+import { scoreConversations, type RewardModel } from '../train/rm-score.ts';
+import { RUN_PREFIX, StartPolicyError, baseModelOf, startPolicySource, studioRewardModel, type ModelFiles } from './rl-start.ts';
 import type { DataSource, EngineEvent, EngineRequest, TrainConfigs, TrainMethod } from './protocol.ts';
 import { publicUrl } from './public-url.ts';
 
@@ -73,13 +83,77 @@ interface SessionRun<C> {
   store: CheckpointStore;
   resume: boolean;
   hooks: LoopHooks;
+  /** Model files by name with this run's hub settings (RL: the reward model's base). */
+  modelFiles: ModelFiles;
+  /** An RL rollout's completions-table rows: to the UI and the run store. */
+  onCompletions(rows: CompletionRow[]): Promise<void>;
 }
 
-/** A method as the studio runs it: its config check, whether the model needs a score head, and its trainer. */
-interface SessionTrainer<C extends TrainingConfig> {
+/** What a method's own model loader gets (RL: the start policy with a fresh adapter, PPO's critic). */
+interface SessionLoad<C> {
+  engine: Engine;
+  config: C;
+  modelFiles: ModelFiles;
+  onProgress(done: number, total: number): void;
+}
+
+/** A method as the studio runs it: its config check, how its model loads, and its trainer. */
+interface SessionTrainer<C extends TrainingConfig | GrpoConfig | PpoConfig> {
   validate(raw: unknown, source: string): C;
+  /** The model with the method's trainable parts (default: loadTrainableModel of model_name, with a score head when scoreHead). */
+  load?(x: SessionLoad<C>): Promise<LoadedModel>;
   scoreHead: boolean;
   run(x: SessionRun<C>): Promise<{ outcome: LoopOutcome; totalSteps: number }>;
+}
+
+// ---- RL (GRPO, PPO): the start policy (a base model or a policy run's checkpoint, src/worker/rl-start.ts) with a
+// fresh RL adapter, the reward (rule / chain presets or a reward YAML served by the studio, and a reward-model
+// run's checkpoint scored in this worker), and the rollouts' completions streamed as train-completions events.
+async function loadRlPolicy(x: SessionLoad<GrpoConfig | PpoConfig>, critic: boolean): Promise<LoadedModel> {
+  const c = x.config;
+  const start = await startPolicySource(c.model_name, x.modelFiles);
+  if (c.finetune === 'full' && start.adapters.length) {
+    throw new StartPolicyError(`model_name ${c.model_name}: the start policy is a LoRA adapter (${start.label}); RL with finetune: full trains a full model: set finetune: lora, or start from a full fine-tune`);
+  }
+  return loadPolicy(x.engine, start.files, {
+    finetune: c.finetune as 'lora' | 'full', lora: c.lora, chatTemplate: c.chat_template as 'model' | 'compact', seed: c.seed,
+    startAdapters: start.adapters, critic, onProgress: x.onProgress,
+  });
+}
+
+async function runRlSession<C extends GrpoConfig | PpoConfig>(x: SessionRun<C>, runner: (inp: RlRunInputs<C>) => Promise<{ outcome: LoopOutcome; totalSteps: number }>) {
+  const c = x.config;
+  let rm: RewardModel | null = null;
+  try {
+    if (c.reward.reward_model_weight !== 0) {
+      rm = await studioRewardModel(x.engine, c.reward_model, await baseModelOf(c.model_name), x.modelFiles, fetchTools);
+      x.hooks.onLog?.(`reward model: ${rm.label}, weight ${c.reward.reward_model_weight}`);
+    }
+    // A reward YAML (not a preset) is a file the studio serves; the trainer reads it synchronously.
+    const rule = c.reward.rule;
+    const ruleText = rule && rule !== 'none' && !(rule in REWARD_PRESETS) ? await fetchText(rule, 'reward.rule') : null;
+    const scorer = rm;
+    return await runner({
+      ...x, environment: enterpriseEnvironment(),
+      rewardModel: scorer ? (items) => scoreConversations(scorer, items) : undefined,
+      readFile: (path) => {
+        if (path !== rule || ruleText === null) throw new Error(`reward file ${path} was not fetched`);
+        return ruleText;
+      },
+      hooks: { ...x.hooks, onCompletions: (rows) => x.onCompletions(rows) },
+    });
+  } finally {
+    if (rm) {
+      for (const t of new Set([...rm.model.baseTensors().map(([, t]) => t), ...rm.model.trainableParams()])) t.release();
+      rm.model.e.pool.trim();
+    }
+  }
+}
+
+async function fetchText(file: string, what: string): Promise<string> {
+  const res = await fetch(publicUrl(file));
+  if (!res.ok) throw new Error(`${what} ${file}: HTTP ${res.status}`);
+  return res.text();
 }
 
 const TRAINERS: { [M in TrainMethod]: SessionTrainer<TrainConfigs[M]> } = {
@@ -93,12 +167,25 @@ const TRAINERS: { [M in TrainMethod]: SessionTrainer<TrainConfigs[M]> } = {
     scoreHead: true,
     run: (x) => runRm(x),
   },
+  grpo: {
+    validate: (raw, source) => validateGrpoConfig(raw, source),
+    load: (x) => loadRlPolicy(x, false),
+    scoreHead: false,
+    run: (x) => runRlSession(x, runGrpo),
+  },
+  ppo: {
+    validate: (raw, source) => validatePpoConfig(raw, source),
+    load: (x) => loadRlPolicy(x, true),
+    scoreHead: true,
+    run: (x) => runRlSession(x, runPpo),
+  },
 };
 
-const trainerOf = (method: string): SessionTrainer<TrainingConfig> => {
+type AnyConfig = TrainingConfig & Partial<GrpoConfig & PpoConfig>;
+const trainerOf = (method: string): SessionTrainer<AnyConfig> => {
   const t = TRAINERS[method as TrainMethod];
   if (!t) throw new Error(`unknown training method "${method}" (the studio trains: ${Object.keys(TRAINERS).join(', ')})`);
-  return t as unknown as SessionTrainer<TrainingConfig>;
+  return t as unknown as SessionTrainer<AnyConfig>;
 };
 
 export class TrainSessions {
@@ -127,6 +214,8 @@ export class TrainSessions {
     const ckpt = await this.checkpoints.latest(runId);
     if (!ckpt) throw new Error(`run ${run.name} has no checkpoint yet: train until the first save (save_every), or pause it`);
     const config = run.config as unknown as TrainingConfig;
+    const method = run.method ?? 'sft';
+    if (method === 'grpo' || method === 'ppo') return { files: await rlExportFiles(run, ckpt, config), step: ckpt.step };
     const files = checkpointFiles(ckpt, config);
     // A fully fine-tuned reward model is a Qwen*ForSequenceClassification: its config.json says so.
     if ((run.method ?? 'sft') === 'rm' && config.finetune === 'full' && hub) {
@@ -174,16 +263,24 @@ export class TrainSessions {
       phase('loading model');
       const ctx = await this.gpu();
       const engine = new Engine(ctx);
-      const { model, tokenizer } = await loadTrainableModel(engine, await modelFiles(config.model_name, req.hub, (d, t) => phase('downloading model', d, t)), {
-        finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact',
-        seed: config.seed, scoreHead: trainer.scoreHead, onProgress: (d, t) => phase('loading model', d, t),
-      });
+      const files: ModelFiles = (name) => modelFiles(name, req.hub, (d, t) => phase('downloading model', d, t));
+      const onProgress = (d: number, t: number) => phase('loading model', d, t);
+      const { model, tokenizer } = trainer.load
+        ? await trainer.load({ engine, config, modelFiles: files, onProgress })
+        : await loadTrainableModel(engine, await files(config.model_name), {
+          finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact',
+          seed: config.seed, scoreHead: trainer.scoreHead, onProgress,
+        });
       log(`model ${config.model_name} on ${ctx.report.name}: ${model.trainableParams().length} trainable tensors`);
       phase('training');
       let pendingRows: StepMetrics[] = [];
       const faults = watchFaults(this.checkpoints, ctx);
       const result = await trainer.run({
-        runId, engine, model, tokenizer, config, train, eval: evalData, tools, store: faults.store, resume: req.resume,
+        runId, engine, model, tokenizer, config, train, eval: evalData, tools, store: faults.store, resume: req.resume, modelFiles: files,
+        onCompletions: async (rows) => {
+          this.post({ type: 'train-completions', runId, rows });
+          await this.runs.appendCompletions(runId, rows);
+        },
         hooks: {
           onLog: log,
           control: () => this.controls.get(runId) ?? 'stop',
@@ -272,4 +369,25 @@ function watchFaults(checkpoints: IdbCheckpointStore, ctx: GpuContext) {
         : { step, message: `${quota!.message} The run is paused at ${where}: make room, then Resume continues from there.` };
     },
   };
+}
+
+/**
+ * An RL run's checkpoint as files: the RL adapter (a CAUSAL_LM PEFT adapter: PPO's critic head is left out, it is
+ * no part of the policy) or, for finetune: full, the whole model. A start policy that is itself a studio run goes
+ * along as start-* files (its adapter or weights), since the RL adapter is relative to it.
+ */
+async function rlExportFiles(run: RunRecord, ckpt: Checkpoint, config: TrainingConfig): Promise<Record<string, Uint8Array>> {
+  const weights = Object.fromEntries(Object.entries(ckpt.weights).filter(([k]) => k !== 'score.weight'));
+  const base = await baseModelOf(config.model_name);
+  const files = checkpointFiles({ ...ckpt, weights }, { ...config, model_name: base });
+  if (config.model_name.startsWith(RUN_PREFIX)) {
+    const start = await new RunStore().get(config.model_name.slice(RUN_PREFIX.length));
+    const startCkpt = start && (await new IdbCheckpointStore().latest(start.id));
+    if (!start || !startCkpt) throw new StartPolicyError(`run ${run.name} started from ${config.model_name}, which has no checkpoint any more: its RL adapter cannot be exported without it`);
+    if (start.method !== 'sft') throw new StartPolicyError(`run ${run.name} starts from an RL run (${start.name}): export that run's adapter too, and stack them in order`);
+    const startCfg = start.config as unknown as TrainingConfig;
+    const startFiles = checkpointFiles({ ...startCkpt, weights: Object.fromEntries(Object.entries(startCkpt.weights).filter(([k]) => k !== 'score.weight')) }, { ...startCfg, model_name: base });
+    for (const [name, data] of Object.entries(startFiles)) files[`start-${name}`] = data;
+  }
+  return files;
 }

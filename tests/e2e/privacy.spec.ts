@@ -4,8 +4,8 @@
 // is then asked for, and the hub may appear only after that click. Requests the workers make (the tiny model's
 // weights, the sample data the trainer reads) must be in the record, so the record is known to cover workers.
 //
-// Pipeline steps are one entry each in PIPELINE; the reward model, the RL trainers and the model evaluation
-// join with one entry each when their pages land (start them, wait until they are done).
+// Pipeline steps are one entry each in PIPELINE (GRPO from the SFT run is one); the reward model and the model
+// evaluation join with one entry each (start them, wait until they are done).
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
@@ -26,6 +26,21 @@ warmup_steps: 1
 logging_steps: 1
 save_every: 2
 eval_max_examples: 2
+`;
+
+const GRPO = `model_name: builtin:tiny
+train_file: [data/ppo_data.jsonl]
+eval_file: ''
+prompt_tools: none
+finetune: lora
+lora: { r: 4, alpha: 8, dropout: 0, target_modules: [q_proj, v_proj] }
+num_generations: 4
+per_device_train_batch_size: 4
+max_completion_length: 16
+max_steps: 2
+learning_rate: 0.001
+logging_steps: 1
+save_every: 2
 `;
 
 const PIPELINE: { name: string; run: (page: Page) => Promise<void> }[] = [
@@ -52,7 +67,22 @@ const PIPELINE: { name: string; run: (page: Page) => Promise<void> }[] = [
       await expect(page.getByTestId('run-status').first()).toHaveText('done', { timeout: 400_000 });
     },
   },
-  // { name: 'reward model', run: ... }, { name: 'GRPO', run: ... }: when the Train page's method switch lands.
+  {
+    name: 'GRPO from the SFT run (2 steps, the rule reward on the mock world)',
+    run: async (page) => {
+      await page.getByTestId('method-grpo').check();
+      await page.locator('details.yaml').evaluate((d) => ((d as HTMLDetailsElement).open = true));
+      await page.getByTestId('config-yaml').fill(GRPO);
+      await page.getByTestId('apply-yaml').click();
+      await expect(page.getByTestId('config-errors')).toHaveCount(0);
+      // The start policy: the SFT run just trained (the first run listed after the base model).
+      await page.getByTestId('rl-start-policy').selectOption({ index: 1 });
+      await page.getByTestId('train-start').click();
+      await expect(page.getByTestId('run-status').first()).toHaveText('done', { timeout: 300_000 });
+      await expect(page.getByTestId('completion-row').first()).toBeVisible();
+    },
+  },
+  // { name: 'reward model', run: ... }: when its entry is written.
   {
     name: 'evaluate a predictions file',
     run: async (page) => {
@@ -101,6 +131,7 @@ test('a whole pipeline requests only the page origin, and the hub only after a d
   // The record covers the workers: the engine worker fetched the tiny model and the trainer's sample files.
   expect(requests.some((r) => r.url.endsWith('/models/tiny/model.safetensors'))).toBe(true);
   expect(requests.some((r) => r.url.endsWith('/data/sft_data.jsonl') && r.step.startsWith('SFT'))).toBe(true);
+  expect(requests.some((r) => r.url.endsWith('/data/ppo_data.jsonl') && r.step.startsWith('GRPO'))).toBe(true);
   expect(hub.log).toEqual([]);
 
   // Now the user asks for a hub download: the hub appears, from that click on, and nothing else new.

@@ -9,12 +9,13 @@
 //
 // npm test: STUDIO_KILLS=3 (the default). npm run soak:reliability: 20 kills. STUDIO_KILL_SEED picks the moments.
 //
-// Workflows: each entry of WORKFLOWS is one trainer as the Train page offers it. SFT is the one that exists
-// today; the reward model and GRPO join with one entry each when their Train page method switch lands: a
-// config (YAML for the page), how to pick the method before Start, and the metric compared with the
-// uninterrupted run (loss for RM, loss or reward for GRPO).
+// Workflows: each entry of WORKFLOWS is one trainer as the Train page offers it (SFT; GRPO from a seeded SFT run,
+// full fine-tuning so the checkpoint check below holds; the reward model joins with one entry): a config (YAML for
+// the page), how to pick the method before Start, the chart whose points count logged steps, and the metric
+// compared with the uninterrupted run.
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { seedRuns } from './helpers/seed-runs.ts';
 
 interface Workflow {
   name: string;
@@ -25,6 +26,8 @@ interface Workflow {
   prepare?: (page: Page) => Promise<void>;
   /** Which step metric must match the uninterrupted run. */
   metric: (row: StepRow) => number;
+  /** The chart with one point per logged step. */
+  chart: string;
 }
 
 interface StepRow {
@@ -49,10 +52,35 @@ save_total_limit: 2
 seed: 7
 `;
 
+// GRPO from the SFT test model (seeded as a finished run): its sampled episodes earn different rewards within a
+// group, so the advantages and the loss are not zero and a wrong resume would show in the loss.
+const grpoYaml = (maxSteps: number) => `model_name: run:run-sft
+train_file: [data/eval_data.jsonl]
+eval_file: ''
+prompt_tools: none
+finetune: full
+beta: 0
+num_generations: 4
+per_device_train_batch_size: 8
+max_completion_length: 32
+max_steps: ${maxSteps}
+learning_rate: 0.0003
+logging_steps: 1
+save_every: 2
+save_total_limit: 2
+seed: 7
+`;
+
 const WORKFLOWS: Workflow[] = [
-  { name: 'sft', yaml: sftYaml, saveEvery: 2, metric: (r) => r.loss },
-  // { name: 'rm', yaml: rmYaml, saveEvery: 2, prepare: (page) => page.getByTestId('train-method').selectOption('rm'), metric: (r) => r.loss },
-  // { name: 'grpo', yaml: grpoYaml, saveEvery: 2, prepare: ..., metric: (r) => r.metrics!.reward },
+  { name: 'sft', yaml: sftYaml, saveEvery: 2, metric: (r) => r.loss, chart: 'loss-chart' },
+  // { name: 'rm', yaml: rmYaml, saveEvery: 2, prepare: (page) => page.getByTestId('method-rm').check(), metric: (r) => r.loss, chart: 'loss-chart' },
+  {
+    name: 'grpo', yaml: grpoYaml, saveEvery: 2, metric: (r) => r.loss, chart: 'rl-loss-chart',
+    prepare: async (page) => {
+      await seedRuns(page, [{ id: 'run-sft', name: 'tiny-sft', weights: 'tests/fixtures/models/tiny-sft-eval12/model.safetensors', step: 180 }]);
+      await page.getByTestId('method-grpo').check();
+    },
+  },
 ];
 
 const KILLS = Number(process.env.STUDIO_KILLS ?? 3);
@@ -98,7 +126,7 @@ async function openTrain(context: BrowserContext): Promise<Page> {
   return page;
 }
 
-const loggedSteps = (page: Page) => page.getByTestId('loss-chart').getAttribute('data-points').then((n) => Number(n ?? 0));
+const loggedSteps = (page: Page, wf: Workflow) => page.getByTestId(wf.chart).getAttribute('data-points').then((n) => Number(n ?? 0));
 
 /** Everything in one IndexedDB database, as text (for byte-identical comparisons). */
 const dump = (page: Page, db: string, store: string) =>
@@ -161,9 +189,15 @@ async function startRun(page: Page, wf: Workflow, steps: number): Promise<string
   await expect(page.getByTestId('train-log')).toContainText('training examples', { timeout: 120_000 });
   return page.evaluate(async () => {
     const d = await new Promise<IDBDatabase>((r) => { const q = indexedDB.open('tool-use-studio-runs'); q.onsuccess = () => r(q.result); });
-    const keys = await new Promise<IDBValidKey[]>((r) => { const q = d.transaction('runs').objectStore('runs').getAllKeys(); q.onsuccess = () => r(q.result); });
+    const os = d.transaction('runs').objectStore('runs');
+    const [keys, values] = await Promise.all([
+      new Promise<IDBValidKey[]>((r) => { const q = os.getAllKeys(); q.onsuccess = () => r(q.result); }),
+      new Promise<unknown[]>((r) => { const q = os.getAll(); q.onsuccess = () => r(q.result); }),
+    ]);
     d.close();
-    return keys.map(String).filter((k) => k.startsWith('run:')).map((k) => k.slice(4)).sort().at(-1)!;
+    // The newest run record (a seeded start policy may sort after it by id).
+    const runs = values.filter((_, i) => String(keys[i]).startsWith('run:')) as Array<{ id: string; createdAt: number }>;
+    return runs.sort((a, b) => a.createdAt - b.createdAt).at(-1)!.id;
   });
 }
 
@@ -191,6 +225,8 @@ for (const wf of WORKFLOWS) {
     await expect(page.getByTestId('run-status').first()).toHaveText('done', { timeout: STEPS * 30_000 });
     const reference = await metricsOf(page, refId);
     expect(reference.map((r) => r.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
+    // A metric that is zero everywhere would match any resume: the comparison below must be able to fail.
+    expect(new Set(reference.map((r) => wf.metric(r))).size).toBeGreaterThan(1);
 
     // The run that is killed.
     const runId = await startRun(page, wf, STEPS);
@@ -202,7 +238,7 @@ for (const wf of WORKFLOWS) {
         ? { kind: 'inside-checkpoint-write' }
         : { kind: 'during-steps', afterStep: Math.min(STEPS - 1, base + 1 + Math.floor(next() * (wf.saveEvery + 1))), delayMs: Math.floor(next() * 1500) };
       if (moment.kind === 'during-steps') {
-        await expect.poll(() => loggedSteps(page), { timeout: 240_000 }).toBeGreaterThanOrEqual(moment.afterStep);
+        await expect.poll(() => loggedSteps(page, wf), { timeout: 240_000 }).toBeGreaterThanOrEqual(moment.afterStep);
         await page.waitForTimeout(moment.delayMs);
       } else {
         const held = page.waitForEvent('console', { predicate: (m) => m.text().startsWith('[fault] checkpoint write'), timeout: 240_000 });

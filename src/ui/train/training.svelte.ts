@@ -1,9 +1,10 @@
 // Train page state (runes class): the method and the config being edited (one per method, so switching keeps
 // edits), the runs, and the live metrics of the selected run. Methods come from TRAIN_METHODS (methods.ts).
 import { DatasetStore, type DatasetRecord } from '../../store/datasets.ts';
-import { RunStore } from '../../store/runs.ts';
+import { KEPT_COMPLETION_ROWS, RunStore } from '../../store/runs.ts';
 import { ConfigError, configToYaml } from '../../train/config-schema.ts';
 import type { EvalMetrics, RunRecord, StepMetrics } from '../../train/metrics.ts';
+import type { CompletionRow } from '../../train/rollout.ts';
 import type { DataSource, EngineEvent, TrainMethod } from '../../worker/protocol.ts';
 import { studio } from '../studio.svelte.ts';
 import { downloadFile } from '../download.ts';
@@ -28,6 +29,8 @@ export class Training {
   steps = $state<StepMetrics[]>([]);
   evals = $state<EvalMetrics[]>([]);
   log = $state<string[]>([]);
+  /** RL runs: the stored completions-table rows (the newest rollouts). */
+  completions = $state<CompletionRow[]>([]);
   phase = $state<{ phase: string; done: number; total: number } | null>(null);
   /** The run this tab is training right now. */
   activeRunId = $state<string | null>(null);
@@ -45,6 +48,14 @@ export class Training {
   /** The charts follow the selected run's method (a reward-model run shows reward-model charts). */
   chartMethod = $derived<TrainMethod>(((this.selectedRun?.method ?? this.method) in TRAIN_METHODS ? (this.selectedRun?.method ?? this.method) : 'sft') as TrainMethod);
   latest = $derived(this.steps.at(-1) ?? null);
+  /** The newest rollout's rows (the completions table). */
+  newestCompletions = $derived.by(() => {
+    const last = this.completions.at(-1)?.step;
+    return last === undefined ? [] : this.completions.filter((r) => r.step === last);
+  });
+  /** Runs an RL run can start from (policies with a checkpoint) and score with (reward models). */
+  policyRuns = $derived(this.runs.filter((r) => r.method !== 'rm' && r.step > 0));
+  rewardRuns = $derived(this.runs.filter((r) => r.method === 'rm' && r.step > 0));
 
   async init(): Promise<void> {
     this.yaml = configToYaml(this.entry.spec.table, this.config as never);
@@ -75,6 +86,7 @@ export class Training {
     this.steps = await this.runStore.metrics(runId);
     this.evals = await this.runStore.evals(runId);
     this.log = await this.runStore.log(runId);
+    this.completions = await this.runStore.completions(runId);
   }
 
   /** YAML text -> form (the two are views of one config). */
@@ -129,6 +141,7 @@ export class Training {
       this.steps = [];
       this.evals = [];
       this.log = [];
+      this.completions = [];
     }
     this.selectedRunId = runId;
     try {
@@ -177,6 +190,9 @@ export class Training {
         break;
       case 'train-log':
         if (mine) this.log = [...this.log, `${new Date().toISOString().slice(11, 19)} ${ev.line}`].slice(-2000);
+        break;
+      case 'train-completions':
+        if (mine && ev.rows.length) this.completions = [...this.completions.filter((r) => r.step < ev.rows[0].step), ...ev.rows].slice(-KEPT_COMPLETION_ROWS);
         break;
       case 'train-phase':
         this.phase = { phase: ev.phase, done: ev.done, total: ev.total };
