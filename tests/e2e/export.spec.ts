@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { parquetReadObjects } from 'hyparquet';
+import { defaultGrpoConfig } from '../../src/train/grpo-config.ts';
+import { defaultRmConfig } from '../../src/train/rm-config.ts';
+import { seedRuns } from './helpers/seed-runs.ts';
 
 const CONFIG = `model_name: builtin:tiny
 train_file: [data/sft_data.jsonl]
@@ -135,4 +138,63 @@ test('trains a tiny LoRA run, exports it to TRL, verl and ONNX, and the files ho
   await page.getByTestId('eval-run').click();
   await expect(page.getByTestId('model-eval-error')).toContainText(/has rank 4 .*adapter_config\.json says r=8/, { timeout: 120_000 });
   expect(JSON.parse(readFileSync(join(onnx.folder, 'tokenizer_config.json'), 'utf8')).chat_template).toContain('# Tools');
+});
+
+/** Rewrites a seeded run's record as a run of another method with that method's config (what its Train page stores). */
+async function setMethod(page: Page, id: string, method: string, config: Record<string, unknown>): Promise<void> {
+  await page.evaluate(async ({ id, method, config }) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('tool-use-studio-runs');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const store = db.transaction('runs', 'readwrite').objectStore('runs');
+    const rec = await new Promise<Record<string, unknown>>((resolve) => {
+      const g = store.get(`run:${id}`);
+      g.onsuccess = () => resolve(g.result as Record<string, unknown>);
+    });
+    await new Promise<void>((resolve, reject) => {
+      const tx = store.put({ ...rec, method, config }, `run:${id}`);
+      tx.onsuccess = () => resolve();
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+  }, { id, method, config });
+}
+
+test('the Export page offers what the run\'s method supports: a reward model to TRL, not ONNX; a GRPO run to verl and ONNX', async ({ page }) => {
+  test.setTimeout(600_000);
+  await page.goto('/');
+  await seedRuns(page, [
+    { id: 'run-rm', name: 'tiny-rm', weights: 'public/models/tiny/model.safetensors', step: 3 },
+    { id: 'run-grpo', name: 'tiny-grpo', weights: 'public/models/tiny/model.safetensors', step: 4 },
+  ]);
+  const common = { model_name: 'builtin:tiny', finetune: 'full', chat_template: 'compact', prompt_tools: 'none', tools_file: 'tools/enterprise_tools.json', eval_file: '' };
+  await setMethod(page, 'run-rm', 'rm', { ...defaultRmConfig(), ...common, train_file: ['data/rm_data.jsonl'] });
+  await setMethod(page, 'run-grpo', 'grpo', { ...defaultGrpoConfig(), ...common, beta: 0, train_file: ['data/ppo_data.jsonl'] });
+  await page.goto('/#/export');
+
+  await page.getByTestId('export-run').selectOption('run-rm');
+  await expect(page.getByTestId('export-onnx')).toBeDisabled();
+  await expect(page.getByTestId('export-onnx-unsupported')).toContainText('a reward model scores text');
+  const rm = await exportZip(page, 'trl');
+  expect(rm.name).toBe('tiny-rm-trl-step3.zip');
+  expect(rm.files).toContain('train_rm.py');
+  expect(rm.files).toContain('model/model.safetensors');
+  execFileSync('python3', ['-m', 'py_compile', join(rm.folder, 'train_rm.py')]);
+  const prefs = readFileSync(join(rm.folder, 'data/rm_train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(prefs.length).toBe(readFileSync('public/data/rm_data.jsonl', 'utf8').trim().split('\n').length);
+  expect(Object.keys(prefs[0])).toEqual(expect.arrayContaining(['prompt', 'chosen', 'rejected']));
+
+  await page.getByTestId('export-run').selectOption('run-grpo');
+  await expect(page.getByTestId('export-onnx')).toBeEnabled();
+  await expect(page.getByTestId('export-onnx-unsupported')).toHaveCount(0);
+  const grpo = await exportZip(page, 'verl');
+  expect(grpo.name).toBe('tiny-grpo-verl-step4.zip');
+  const launch = readFileSync(join(grpo.folder, 'run_verl.sh'), 'utf8');
+  expect(launch).toContain('algorithm.adv_estimator=grpo');
+  execFileSync('bash', ['-n', join(grpo.folder, 'run_verl.sh')]);
+  const onnx = await exportZip(page, 'onnx');
+  expect(onnx.name).toBe('tiny-grpo-onnx-step4.zip');
+  expect(onnx.files).toContain('onnx/model.onnx');
 });
