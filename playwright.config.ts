@@ -1,16 +1,6 @@
 // End-to-end tests in a real Chromium with WebGPU, against the built studio served by `vite preview`.
-import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
-
-// Debian's chromium (CI and these GPU-less machines) runs WebGPU on SwiftShader, a CPU Vulkan driver.
-// A developer's laptop without /usr/bin/chromium uses its installed Chrome and real GPU.
-const debianChromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const useDebian = existsSync(debianChromium);
-const common = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
-const webgpu = useDebian && process.env.STUDIO_E2E_GPU !== 'hardware'
-  ? ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader', '--enable-features=Vulkan']
-  : ['--enable-unsafe-webgpu', '--enable-features=Vulkan'];
-const browser = useDebian ? { executablePath: debianChromium } : { channel: 'chrome' };
+import { CHROMIUM_NO_WEBGPU, CHROMIUM_WEBGPU } from './scripts/chromium-webgpu.ts';
 
 // STUDIO_E2E_PORT lets two checkouts run their end-to-end tests side by side (each serves its own build).
 export const PORT = Number(process.env.STUDIO_E2E_PORT ?? 4173);
@@ -34,13 +24,13 @@ export default defineConfig({
     {
       name: 'chromium-webgpu',
       testIgnore: /no-webgpu\.spec\.ts/,
-      use: { launchOptions: { ...browser, args: [...common, ...webgpu] } },
+      use: { launchOptions: CHROMIUM_WEBGPU },
     },
     {
       // The same browser with WebGPU switched off: the studio must explain, not go blank.
       name: 'chromium-no-webgpu',
       testMatch: /no-webgpu\.spec\.ts/,
-      use: { launchOptions: { ...browser, args: [...common, '--disable-features=WebGPU,Vulkan', '--disable-gpu'] } },
+      use: { launchOptions: CHROMIUM_NO_WEBGPU },
     },
   ],
   webServer: {

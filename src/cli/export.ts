@@ -12,10 +12,9 @@ import { parseRewardConfig, REWARD_PRESETS } from '../eval/reward.ts';
 import { parseGrpoYaml } from '../train/grpo-config.ts';
 import { parsePpoYaml } from '../train/ppo-config.ts';
 import { parseSftYaml } from '../train/sft-config.ts';
-import { buildOnnxFolder, readFolderWeights } from '../export/onnx/onnx-folder.ts';
+import { onnxFolderFromFiles } from '../export/onnx/onnx-folder.ts';
 import { mapProvider } from '../model/byte-source.ts';
 import { folderProvider } from '../model/node-files.ts';
-import { loadAdapterFor } from '../model/peft.ts';
 import { BUILTIN_TINY, modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
 
 const USAGE = 'usage: npm run export -- --run DIR | --config FILE [--method sft|rm|grpo|ppo] --to trl|verl|onnx --out DIR';
@@ -87,14 +86,13 @@ export function loadRun(configPath: string, methodFlag: string, runDir?: string)
 
 /** The model of a run with its adapter merged, as ONNX for transformers.js, with the tokenizer and the run's chat template. */
 async function onnxFiles(run: ExportRun): Promise<Record<string, string | Uint8Array>> {
-  const folder = modelFolderFor(run.baseModel);
-  const { config, weights } = await readFolderWeights(folderProvider(folder));
-  const adapter = run.adapter && run.config.finetune !== 'full'
-    ? await loadAdapterFor(mapProvider(new Map(Object.entries(run.adapter))), config, { baseModel: run.baseModel === 'builtin:tiny' ? null : run.baseModel })
-    : undefined;
   if (run.config.finetune === 'full') throw new ExportError('a full fine-tuning run carries model.safetensors, not an adapter: export that folder (model_name: its output_dir)');
-  const tokenizerConfig = JSON.parse(readFileSync(join(folder, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
-  return buildOnnxFolder({ config, weights, adapter, tokenizerJson: readFileSync(join(folder, 'tokenizer.json'), 'utf8'), tokenizerConfig: { ...tokenizerConfig, chat_template: run.chatTemplate } });
+  return onnxFolderFromFiles({
+    model: folderProvider(modelFolderFor(run.baseModel)),
+    adapter: run.adapter ? mapProvider(new Map(Object.entries(run.adapter))) : undefined,
+    baseModel: run.baseModel === 'builtin:tiny' ? null : run.baseModel,
+    chatTemplate: run.chatTemplate,
+  });
 }
 
 async function main(): Promise<void> {

@@ -11,6 +11,24 @@ export type ExportMethod = (typeof EXPORT_METHODS)[number];
 export const EXPORT_TARGETS = ['trl', 'verl'] as const;
 export type ExportTarget = (typeof EXPORT_TARGETS)[number];
 
+/** Everything a studio run can be exported as: a cluster project (TRL, verl) or the model for transformers.js. */
+export const RUN_EXPORT_TARGETS = ['trl', 'verl', 'onnx'] as const;
+export type RunExportTarget = (typeof RUN_EXPORT_TARGETS)[number];
+
+/**
+ * Whether a run of `method` (its RunRecord.method, whatever the Train page ran) exports to `target`: null when it
+ * does, else why not. Driven by the method's name, so a method added to the studio is offered what its name
+ * supports: TRL and verl need an entry in methods.ts (EXPORT_METHODS); ONNX writes a causal LM, so every method
+ * whose checkpoint is a policy (all but the reward model, whose output is a score) exports to it.
+ */
+export function exportUnsupported(method: string, target: RunExportTarget): string | null {
+  if (target === 'onnx') {
+    return method === 'rm' ? 'a reward model scores text, it does not generate it: ONNX export writes a causal LM for transformers.js text generation; export a policy run (SFT, GRPO, PPO)' : null;
+  }
+  if ((EXPORT_METHODS as readonly string[]).includes(method)) return null;
+  return `method "${method}" has no ${target === 'trl' ? 'TRL' : 'verl'} mapping yet (src/export/methods.ts covers ${EXPORT_METHODS.join(', ')})`;
+}
+
 export interface ExportRun {
   method: ExportMethod;
   /** The method's resolved config: SftConfig for sft; the RM / GRPO / PPO tables' values for the others. */

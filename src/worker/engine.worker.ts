@@ -95,6 +95,12 @@ async function handle(req: EngineRequest): Promise<EngineMessage> {
     case 'eval-cancel':
       evaluations.cancel(req.evalId);
       return { type: 'eval-cancel-ok', id: req.id };
+    case 'export-run': {
+      // Loaded on first use: the exporters (Python sources, parquet and ONNX writers) stay out of the worker's start.
+      const { exportStudioRun } = await import('./export-session.ts');
+      const r = await exportStudioRun(req, (phase) => post({ type: 'export-phase', runId: req.runId, phase }));
+      return { type: 'export-run-ok', id: req.id, ...r };
+    }
   }
 }
 

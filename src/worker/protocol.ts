@@ -20,6 +20,7 @@ import type { EvalMode, ModelEvaluation } from '../eval/model-evaluation.ts';
 import type { GrpoConfig } from '../train/grpo-config.ts';
 import type { PpoConfig } from '../train/ppo-config.ts';
 import type { CompletionRow } from '../train/rollout.ts';
+import type { ExportRunTarget } from './export-session.ts';
 
 /** The config of each training method the studio runs (the RL methods add one entry each). */
 export interface TrainConfigs {
@@ -75,8 +76,9 @@ export type EngineRequest =
   /** Loads a reward-model run's newest checkpoint for the reward inspector. */
   | { type: 'reward-load'; id: number; runId: string; hub: HubSettings }
   /** Scores (prompt, response) items with the loaded reward model, rendered as its training rendered them. */
-  | { type: 'reward-score'; id: number; items: Array<{ prompt: Conversation; response: Turn[] }> };
-
+  | { type: 'reward-score'; id: number; items: Array<{ prompt: Conversation; response: Turn[] }> }
+  /** A run (config, newest checkpoint) with the chosen datasets as a TRL / verl project or an ONNX folder, zipped. */
+  | { type: 'export-run'; id: number; runId: string; target: ExportRunTarget; train: DataSource; eval: DataSource | null; hub: HubSettings };
 
 // ---- worker -> UI ----------------------------------------------------------------------------------
 
@@ -96,6 +98,7 @@ export type EngineReply =
   | { type: 'reward-score-ok'; id: number; scores: number[] }
   | { type: 'eval-run-ok'; id: number; evaluations: ModelEvaluation[] }
   | { type: 'eval-cancel-ok'; id: number }
+  | { type: 'export-run-ok'; id: number; name: string; zip: Uint8Array; paths: string[]; step: number }
   | { type: 'error'; id: number; error: WireError };
 
 export type EngineEvent =
@@ -116,7 +119,9 @@ export type EngineEvent =
   /** The page is asked to run one call (its executor is not the worker's mock world); answer with chat-tool-result. */
   | { type: 'chat-tool-call'; slot: number; callId: string; call: ToolCall }
   /** How far an evaluation is: model `model` of `models`, loading or generating (done / total examples). */
-  | { type: 'eval-progress'; evalId: string; model: number; models: number; label: string; mode: EvalMode; phase: string; done: number; total: number; etaSeconds: number | null };
+  | { type: 'eval-progress'; evalId: string; model: number; models: number; label: string; mode: EvalMode; phase: string; done: number; total: number; etaSeconds: number | null }
+  /** What the pending export-run is doing. */
+  | { type: 'export-phase'; runId: string; phase: string };
 
 export type EngineMessage = EngineReply | EngineEvent;
 

@@ -47,6 +47,7 @@ export function modelFiles(name: string, settings: HubSettings, onProgress: (don
   throw new Error(`model_name "${name}": in the studio use builtin:tiny or a Hugging Face id such as Qwen/Qwen2.5-0.5B-Instruct`);
 }
 
+/** The examples of a data source: datasets saved in the studio, or sample files it ships. */
 export async function readSource(src: DataSource, tools: ToolDefinition[]): Promise<DatasetExample[]> {
   if (src.kind === 'stored') {
     const store = new DatasetStore();

@@ -2,9 +2,9 @@
 // onnx/model.onnx beside config.json, generation_config.json, tokenizer.json and tokenizer_config.json.
 import type { QwenConfig } from '../../model/config.ts';
 import { toFloat32 } from '../../model/safetensors.ts';
-import type { FileProvider } from '../../model/byte-source.ts';
+import { readText, type FileProvider } from '../../model/byte-source.ts';
 import { openModelFolder, streamWeights } from '../../model/weights.ts';
-import type { Adapter } from '../../model/peft.ts';
+import { loadAdapterFor, type Adapter } from '../../model/peft.ts';
 import { mergeAdapterCpu } from './merge.ts';
 import { buildQwenOnnx, onnxConfigJson, type WeightMap } from './qwen-onnx.ts';
 
@@ -39,4 +39,19 @@ export function buildOnnxFolder(input: OnnxExportInput): Record<string, string |
     'tokenizer.json': input.tokenizerJson,
     'tokenizer_config.json': JSON.stringify(input.tokenizerConfig, null, 2) + '\n',
   };
+}
+
+/**
+ * The ONNX folder of a run from its files, wherever they are (Node folders, the studio's IndexedDB and fetches):
+ * the base model folder, its PEFT adapter (merged; checked against the base first), and the chat template the run
+ * rendered with. A full fine-tuning run passes a model folder whose model.safetensors is the trained one.
+ */
+export async function onnxFolderFromFiles(o: { model: FileProvider; adapter?: FileProvider; baseModel: string | null; chatTemplate: string }): Promise<Record<string, string | Uint8Array>> {
+  const { config, weights } = await readFolderWeights(o.model);
+  const adapter = o.adapter ? await loadAdapterFor(o.adapter, config, { baseModel: o.baseModel }) : undefined;
+  const tj = await o.model('tokenizer.json');
+  const tc = await o.model('tokenizer_config.json');
+  if (!tj || !tc) throw new Error('the model folder needs tokenizer.json and tokenizer_config.json for the ONNX folder');
+  const tokenizerConfig = JSON.parse(await readText(tc)) as Record<string, unknown>;
+  return buildOnnxFolder({ config, weights, adapter, tokenizerJson: await readText(tj), tokenizerConfig: { ...tokenizerConfig, chat_template: o.chatTemplate } });
 }
