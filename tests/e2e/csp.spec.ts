@@ -153,7 +153,8 @@ test('the studio runs under the policy without a single violation: every page, t
   await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
   await page.getByTestId('run-selftest').click();
   await expect(page.getByTestId('selftest-result')).toContainText('Verified');
-  for (const s of ['models', 'tools', 'datasets', 'train', 'evaluate', 'chat']) {
+  // Every section of the studio (SECTIONS in src/ui/studio.svelte.ts).
+  for (const s of ['models', 'tools', 'datasets', 'train', 'reward', 'evaluate', 'chat', 'export']) {
     await page.getByTestId(`nav-${s}`).click();
     await expect(page).toHaveURL(new RegExp(`#/${s}$`));
   }
