@@ -15,8 +15,9 @@ import { loadTrainableModel } from '../train/load-model.ts';
 import { validateSftConfig } from '../train/sft-config.ts';
 import { runSft } from '../train/sft.ts';
 import type { DatasetExample } from '../data/conversation.ts';
-import { formatDuration } from '../ui/format.ts';
+import { formatDuration } from '../util/format.ts';
 import { applySets, modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
+import { readParams, writeModelOutput } from './model-output.ts';
 
 function args(argv: string[]) {
   const o = { config: 'configs/config_sft_demo.yaml', evalLimit: 100, chainLimit: 50, sets: [] as string[], before: true };
@@ -78,6 +79,8 @@ async function main() {
   });
   if (result.outcome.status === 'failed') throw new Error(`training failed: ${result.outcome.error}`);
   const trainSeconds = (performance.now() - tTrain) / 1000;
+  // The trained model stays where the model loaders find it (the RM and RL demos start from it).
+  console.log(writeModelOutput(config.output_dir, await readParams(model.trainableParams()), config, modelFolderFor(config.model_name)));
   const after = await evaluateAll('after');
   const total = (performance.now() - t0) / 1000;
 

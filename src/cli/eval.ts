@@ -1,9 +1,16 @@
-// `npm run eval`: score predictions. Two modes:
+// `npm run eval`: score predictions, or preference pairs with a reward model. Three modes:
 //   --gold GOLD.jsonl --pred PRED.jsonl [--tools TOOLS.json|openapi.yaml] [--report OUT.json] [--no-exec]
 //   --bfcl DIR --category simple_python[,multiple,...] --pred PRED.jsonl [--report OUT.json] [--underscore-to-dot]
-// Prints a table (or BFCL's summary) and writes the JSON report.
+//   --reward-model DIR --data PAIRS.jsonl [--base MODEL_DIR] [--report OUT.json]
+// Prints a table (or BFCL's summary, or pair accuracy) and writes the JSON report.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { Engine } from '../engine/index.ts';
+import { openNodeDevice } from '../gpu/node-gpu.ts';
+import { evaluatePreferences } from '../train/rm-score.ts';
+import { openRewardModel, trainedWith } from './model-folders.ts';
+import { readDatasets, readTools } from './cli-inputs.ts';
+import { formatPreferenceReport } from './rm-report.ts';
 import { readBfclCases, readBfclIds } from '../eval/bfcl/bfcl-data.ts';
 import { readBfclPredictions, scoreBfcl, scoreBfclIrrelevance } from '../eval/bfcl/score-bfcl.ts';
 import { scoreRecords } from '../eval/metrics.ts';
@@ -12,10 +19,15 @@ import { formatProblem, joinRecords, readGold, readPredictions } from '../eval/r
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import { ENTERPRISE_TOOLS } from '../tools/enterprise/tool-set.ts';
 import { loadToolSet } from '../tools/tool-set.ts';
+import { MODEL_USAGE, runModelEval } from './eval-model.ts';
 
 const USAGE = `usage:
   npm run eval -- --gold GOLD.jsonl --pred PRED.jsonl [--tools TOOLS.json|OPENAPI.yaml] [--report OUT.json] [--no-exec]
-  npm run eval -- --bfcl DIR --category simple_python[,multiple,parallel,parallel_multiple,irrelevance] --pred PRED.jsonl [--report OUT.json] [--underscore-to-dot]`;
+  npm run eval -- --bfcl DIR --category simple_python[,multiple,parallel,parallel_multiple,irrelevance] --pred PRED.jsonl [--report OUT.json] [--underscore-to-dot]
+  npm run eval -- --reward-model DIR --data PAIRS.jsonl [--base MODEL_DIR] [--report OUT.json]
+    DIR: what \`npm run train -- rm\` wrote (a SEQ_CLS adapter or a full reward model), or any PEFT SEQ_CLS adapter
+    folder (then --base names its base model folder unless its adapter_config.json names a local one)
+${MODEL_USAGE}`;
 
 function parseArgs(argv: string[]): Map<string, string | true> {
   const out = new Map<string, string | true>();
@@ -83,12 +95,47 @@ function runGold(args: Map<string, string | true>): void {
   console.log(`\nreport: ${reportFile}`);
 }
 
-try {
+async function runRewardModel(args: Map<string, string | true>): Promise<void> {
+  const dir = str(args, 'reward-model')!;
+  const dataFile = str(args, 'data');
+  if (!dataFile) throw new Error(`--reward-model needs --data PAIRS.jsonl\n${USAGE}`);
+  if (!existsSync(dir)) throw new Error(`--reward-model ${dir}: no such folder (train one with npm run train -- rm, or npm run demo:rm)`);
+  const trained = trainedWith(dir);
+  const tools = readTools(str(args, 'tools') ?? (typeof trained.tools_file === 'string' ? trained.tools_file : 'public/tools/enterprise_tools.json'));
+  const data = readDatasets([dataFile], tools, (l) => console.error(l));
+  const ctx = await openNodeDevice();
+  const engine = new Engine(ctx);
+  const rm = await openRewardModel(engine, dir, tools, str(args, 'base'));
+  const base = rm.base;
+  console.error(`reward model: ${dir}${base ? ` on ${base}` : ''} (${ctx.report.name})`);
+  const t0 = performance.now();
+  const report = await evaluatePreferences(rm, data, {
+    margin: typeof trained.margin === 'number' ? trained.margin : 0,
+    centerCoef: typeof trained.center_rewards_coefficient === 'number' ? trained.center_rewards_coefficient : 0,
+  });
+  console.log(formatPreferenceReport(report));
+  console.error(`${report.pairs.length} pairs scored in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const reportFile = str(args, 'report');
+  if (reportFile) {
+    writeFileSync(reportFile, JSON.stringify({ rewardModel: dir, base: base ?? null, data: dataFile, ...report }, null, 1));
+    console.log(`\nreport: ${reportFile}`);
+  }
+  ctx.device.destroy();
+}
+
+async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  if (args.has('bfcl')) runBfcl(args);
+  if (args.has('model')) await runModelEval(args);
+  else if (args.has('reward-model')) await runRewardModel(args);
+  else if (args.has('bfcl')) runBfcl(args);
   else if (args.has('gold')) runGold(args);
   else throw new Error(USAGE);
-} catch (e) {
-  console.error((e as Error).message);
-  process.exit(1);
 }
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error((e as Error).message);
+    process.exit(1);
+  },
+);

@@ -1,32 +1,43 @@
-// `npm run validate -- FILE... [--tools tools.json] [--max-tokens N] [--tokenizer DIR] [--all]`: validates
-// dataset files in the terminal with the studio's own reader and prints the same report; exits 1 on any
-// problem. With --tokenizer (a folder with tokenizer.json + tokenizer_config.json) lengths are counted
-// with that tokenizer instead of estimated.
+// `npm run validate -- FILE... [--tools tools.json] [--draft-tools OUT.json] [--max-tokens N] [--tokenizer DIR] [--all]`:
+// validates dataset files in the terminal with the studio's own reader and prints the same report; exits 1 on
+// any problem. Without --tools it checks structure only and lists the tools the data calls (the original
+// pipeline's rows call queryWeather(location=...), which no fixed tool set has to know); with --tools (a JSON
+// list of definitions, or an OpenAPI document) every call is checked against that set. --draft-tools writes a
+// tool set drafted from the calls (names, parameters, inferred types) to edit. With --tokenizer (a folder
+// with tokenizer.json + tokenizer_config.json) lengths are counted with that tokenizer instead of estimated.
 
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { Readable } from 'node:stream';
+import { expectedCalls } from '../data/conversation.ts';
 import { readDatasetStream } from '../data/read-dataset.ts';
 import { reportLines } from '../data/report-text.ts';
 import type { TokenCounter } from '../data/length.ts';
 import { ChatTokenizer } from '../tokenizer/tokenizer.ts';
+import { draftToolSet, ToolUsageCounter, usageLines } from '../tools/draft-tool-set.ts';
+import { loadToolSet } from '../tools/tool-set.ts';
 import type { ToolDefinition } from '../tools/types.ts';
-
-const DEFAULT_TOOLS = 'public/tools/enterprise_tools.json';
 
 interface CliOptions {
   files: string[];
   toolsPath: string | null;
+  draftPath: string | null;
   maxTokens: number;
   maxProblems: number;
   tokenizerDir: string | null;
 }
 
 function parseArgs(argv: string[]): CliOptions {
-  const opts: CliOptions = { files: [], toolsPath: existsSync(DEFAULT_TOOLS) ? DEFAULT_TOOLS : null, maxTokens: 4096, maxProblems: 200, tokenizerDir: null };
+  const opts: CliOptions = { files: [], toolsPath: null, draftPath: null, maxTokens: 4096, maxProblems: 200, tokenizerDir: null };
+  const value = (i: number, flag: string) => {
+    if (i >= argv.length || argv[i].startsWith('--')) fail(`${flag} needs a value`);
+    return argv[i];
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--tools') opts.toolsPath = argv[++i];
-    else if (a === '--no-tools') opts.toolsPath = null;
+    if (a === '--tools') opts.toolsPath = value(++i, a);
+    else if (a === '--no-tools') opts.toolsPath = null; // the default; kept so older scripts still run
+    else if (a === '--draft-tools') opts.draftPath = value(++i, a);
     else if (a === '--max-tokens') opts.maxTokens = Number(argv[++i]);
     else if (a === '--all') opts.maxProblems = Infinity;
     else if (a === '--tokenizer') opts.tokenizerDir = argv[++i];
@@ -40,7 +51,8 @@ function parseArgs(argv: string[]): CliOptions {
 }
 
 function usage(code: number): never {
-  console.log('usage: npm run validate -- FILE... [--tools tools.json | --no-tools] [--max-tokens N] [--tokenizer DIR] [--all]');
+  console.log('usage: npm run validate -- FILE... [--tools tools.json|openapi.yaml] [--draft-tools OUT.json] [--max-tokens N] [--tokenizer DIR] [--all]');
+  console.log('  without --tools: structure only, and the tools the data calls are listed');
   process.exit(code);
 }
 
@@ -50,15 +62,20 @@ function fail(message: string): never {
 }
 
 function loadTools(path: string): ToolDefinition[] {
-  let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (e) {
     fail(`cannot read the tool set ${path}: ${(e as Error).message}`);
   }
-  const list = Array.isArray(parsed) ? parsed : (parsed as { tools?: unknown }).tools;
-  if (!Array.isArray(list)) fail(`${path} should hold a JSON array of tool definitions`);
-  return list as ToolDefinition[];
+  try {
+    const set = loadToolSet(text, path);
+    for (const e of set.errors) console.error(`validate: ${path} ${e.at}: ${e.message} (left out)`);
+    if (set.tools.length === 0) fail(`${path} holds no usable tool definitions`);
+    return set.tools;
+  } catch (e) {
+    fail((e as Error).message);
+  }
 }
 
 function loadTokenCounter(dir: string): TokenCounter {
@@ -74,7 +91,9 @@ function loadTokenCounter(dir: string): TokenCounter {
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const tools = opts.toolsPath ? loadTools(opts.toolsPath) : undefined;
+  const toolSetName = opts.toolsPath ? basename(opts.toolsPath) : undefined;
   const countTokens = opts.tokenizerDir ? loadTokenCounter(opts.tokenizerDir) : undefined;
+  const allUsage = new ToolUsageCounter();
   let bad = 0;
   for (const file of opts.files) {
     if (!existsSync(file) || !statSync(file).isFile()) {
@@ -83,11 +102,20 @@ async function main(): Promise<void> {
       continue;
     }
     const stream = Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>;
-    const { report } = await readDatasetStream(stream, { tools, maxTokens: opts.maxTokens, countTokens });
+    const { report, examples } = await readDatasetStream(stream, { tools, toolSetName, maxTokens: opts.maxTokens, countTokens });
     for (const line of reportLines(file, report, opts.maxProblems)) console.log(line);
+    if (report.toolsUsed && report.toolsUsed.tools.length > 0) {
+      console.log(`  tools called${tools ? '' : ' (not checked: no --tools given)'}: ${usageLines(report.toolsUsed).join('; ')}`);
+    }
+    if (opts.draftPath) for (const e of examples) for (const c of expectedCalls(e)) allUsage.add(c);
     if (report.problems.length > 0 || report.invalid > 0) bad++;
   }
   if (opts.files.length > 1) console.log(`${opts.files.length - bad} of ${opts.files.length} files clean`);
+  if (opts.draftPath) {
+    const draft = draftToolSet(allUsage.report(), opts.files.map((f) => basename(f)).join(', '));
+    writeFileSync(opts.draftPath, JSON.stringify(draft, null, 2) + '\n');
+    console.log(`drafted ${draft.length} tool definition${draft.length === 1 ? '' : 's'} from the valid examples' calls into ${opts.draftPath}: edit the descriptions and types, then pass it as --tools`);
+  }
   process.exit(bad > 0 ? 1 : 0);
 }
 

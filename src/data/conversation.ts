@@ -51,8 +51,12 @@ export type DatasetExample =
   | { kind: 'sft'; line: number; conversation: Conversation }
   /** A whole multi-step chain: calls, results, next calls, final answer. */
   | { kind: 'conversational'; line: number; conversation: Conversation }
-  /** A prompt and two continuations, the first preferred. */
-  | { kind: 'rm'; line: number; prompt: Conversation; chosen: Turn[]; rejected: Turn[] }
+  /**
+   * A prompt and two continuations, the first preferred. `margin` (TRL's optional column) asks the reward model
+   * for at least that much reward difference; `rejectionKind` says what is wrong with the rejected side (the sample
+   * data's wrong-tool, wrong-value, missing-required, malformed, hallucinated-tool), for per-kind accuracy.
+   */
+  | { kind: 'rm'; line: number; prompt: Conversation; chosen: Turn[]; rejected: Turn[]; margin?: number; rejectionKind?: string }
   /** A prompt for rollouts, with an optional reference answer for rule rewards. */
   | { kind: 'ppo'; line: number; prompt: Conversation; reference?: Turn[] };
 

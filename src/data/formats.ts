@@ -115,7 +115,19 @@ function normaliseRm(o: Record<string, unknown>, issues: Issues): DatasetExample
     issues.add('duplicate', 'rejected', '"rejected" is the same as "chosen": the pair teaches nothing');
     return null;
   }
-  return { kind: 'rm', line: issues.line, prompt, chosen, rejected };
+  // Optional columns: TRL's `margin`, and which mistake the rejected side makes (`rejection_kind`).
+  let margin: number | undefined;
+  if (o.margin !== undefined && o.margin !== null) {
+    if (typeof o.margin !== 'number' || !Number.isFinite(o.margin)) issues.add('wrong-type', 'margin', `"margin" should be a number, got ${describeType(o.margin)}`);
+    else margin = o.margin;
+  }
+  const rejectionKind = issues.str(o, 'rejection_kind', false);
+  if (rejectionKind !== undefined && rejectionKind.trim() === '') issues.add('wrong-type', 'rejection_kind', '"rejection_kind" is empty (leave it out, or name the mistake, e.g. "wrong-value")');
+  if (issues.problems.length > 0) return null;
+  return {
+    kind: 'rm', line: issues.line, prompt, chosen, rejected,
+    ...(margin !== undefined ? { margin } : {}), ...(rejectionKind ? { rejectionKind } : {}),
+  };
 }
 
 /**

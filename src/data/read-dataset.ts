@@ -28,6 +28,7 @@ export class DatasetReader {
   push(chunk: string): void {
     if (this.rejected) return;
     if (!this.started) {
+      if (chunk === '') return; // the BOM can only be in the first non-empty chunk
       chunk = stripBom(chunk);
       this.started = true;
     }
@@ -94,8 +95,10 @@ export async function readDatasetStream(stream: ReadableStream<Uint8Array>, opti
     if (!decoder) {
       head = concatBytes(head, value);
       if (head.length < 2) continue;
-      // The BOM picks the encoding (Windows editors save "Unicode" as UTF-16); the decoder strips it.
-      decoder = new TextDecoder(head[0] === 0xff && head[1] === 0xfe ? 'utf-16le' : head[0] === 0xfe && head[1] === 0xff ? 'utf-16be' : 'utf-8');
+      // The BOM picks the encoding (Windows editors save "Unicode" as UTF-16). The decoder keeps it
+      // (ignoreBOM) and the reader strips exactly one, as for text: a second U+FEFF is content, wherever the chunks end.
+      const encoding = head[0] === 0xff && head[1] === 0xfe ? 'utf-16le' : head[0] === 0xfe && head[1] === 0xff ? 'utf-16be' : 'utf-8';
+      decoder = new TextDecoder(encoding, { ignoreBOM: true });
       bytes = head;
       head = new Uint8Array(0);
     }

@@ -5,6 +5,7 @@
 
 import { parseCallString } from '../tools/call-string.ts';
 import type { ToolCall } from '../tools/types.ts';
+import type { AssistantTurn } from './conversation.ts';
 import { lineColumnAt, locateJsonError } from './json-error.ts';
 
 export type DecodedReply = { calls: ToolCall[]; content?: string } | { error: string };
@@ -33,6 +34,16 @@ export function decodeReply(text: string): DecodedReply {
     if (CALL_ATTEMPT.test(trimmed)) return { error: `bad call string at character ${r.position + 1}: ${r.error}` };
   }
   return { calls: [], content: trimmed };
+}
+
+/**
+ * A reply text as the assistant turn a dataset line would hold: its calls and text, or, when it is a broken call,
+ * the text verbatim (as a rejected side keeps it): what a typed response is scored as.
+ */
+export function replyTurn(text: string): AssistantTurn {
+  const d = decodeReply(text);
+  if ('error' in d) return { role: 'assistant', calls: [], unparsed: text };
+  return { role: 'assistant', calls: d.calls, ...(d.content ? { content: d.content } : {}) };
 }
 
 function decodeQwenCalls(text: string): DecodedReply {

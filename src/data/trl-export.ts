@@ -15,7 +15,7 @@ export interface TrlMessage {
 
 export type TrlRecord =
   | { messages: TrlMessage[]; tools?: ToolDefinition[] }
-  | { prompt: TrlMessage[]; chosen: TrlMessage[]; rejected: TrlMessage[]; tools?: ToolDefinition[] }
+  | { prompt: TrlMessage[]; chosen: TrlMessage[]; rejected: TrlMessage[]; tools?: ToolDefinition[]; margin?: number; rejection_kind?: string }
   | { prompt: TrlMessage[]; response?: TrlMessage[]; tools?: ToolDefinition[] };
 
 export function toTrlMessages(turns: readonly Turn[]): TrlMessage[] {
@@ -55,6 +55,8 @@ export function toTrlRecord(example: DatasetExample): TrlRecord {
         chosen: toTrlMessages(example.chosen),
         rejected: toTrlMessages(example.rejected),
         ...(tools ? { tools } : {}),
+        ...(example.margin !== undefined ? { margin: example.margin } : {}),
+        ...(example.rejectionKind ? { rejection_kind: example.rejectionKind } : {}),
       };
     }
     case 'ppo': {

@@ -1,6 +1,7 @@
 // The dataset validator: fed raw records one at a time (so the worker can stream a 100 MB file), it
 // keeps every good example, lists every bad line with the field and the reason, and never throws.
 
+import { ToolUsageCounter, type ToolUsageReport } from '../tools/draft-tool-set.ts';
 import { ArgumentValidator } from '../tools/validate-args.ts';
 import type { ToolDefinition } from '../tools/types.ts';
 import { type DatasetExample, type DatasetKind, exampleText } from './conversation.ts';
@@ -12,8 +13,13 @@ import type { RawRecord } from './records.ts';
 import { isObject } from './reply-decoding.ts';
 
 export interface ValidationOptions {
-  /** The active tool set: calls to other tools are `unknown-tool`, bad arguments `schema`. Omit to skip both. */
+  /**
+   * The tool set the user named: calls to other tools are `unknown-tool`, bad arguments `schema`. Omit it to
+   * check structure only (a record's own `tools`, as TRL conversational rows carry them, still apply).
+   */
   tools?: readonly ToolDefinition[];
+  /** What to call that tool set in the report (a file name, "sample enterprise tools"). */
+  toolSetName?: string;
   /** Longest example allowed, in tokens (default 4096). */
   maxTokens?: number;
   /** Counts tokens (the real tokenizer when loaded); default: a conservative estimate. */
@@ -35,6 +41,10 @@ export interface ValidationReport {
   counts: ProblemCounts;
   /** Lines where a record with a problem starts, ascending. */
   badLines: number[];
+  /** The tool set calls were checked against (null: structure only). Absent in reports stored before it existed. */
+  toolSet?: { name: string; tools: number } | null;
+  /** The tools the data's calls use (chosen replies only for rm), with their parameters and value types. */
+  toolsUsed?: ToolUsageReport;
 }
 
 export class DatasetValidator {
@@ -52,6 +62,7 @@ export class DatasetValidator {
   private readonly maxTokens: number;
   private readonly countTokens: TokenCounter;
   private readonly maxListed: number;
+  private readonly usage = new ToolUsageCounter();
 
   constructor(private readonly options: ValidationOptions = {}) {
     this.kind = options.kind ?? null;
@@ -106,6 +117,7 @@ export class DatasetValidator {
       this.report(result.problems);
       return;
     }
+    for (const site of result.callSites) this.usage.add(site.call);
     const problems: Problem[] = [];
     const ownTools = 'conversation' in result.example ? result.example.conversation.tools : undefined;
     const validator = ownTools ? this.validatorFor(ownTools) : this.argumentValidator;
@@ -116,7 +128,7 @@ export class DatasetValidator {
           problems.push({
             line: raw.line,
             field,
-            message: err.kind === 'unknown_tool' ? `unknown tool "${site.call.name}" (not in the active tool set)` : err.message,
+            message: err.kind === 'unknown_tool' ? `unknown tool "${site.call.name}" (not in ${validator === this.argumentValidator ? (this.options.toolSetName ?? 'the active tool set') : "the record's own tools"})` : err.message,
             kind: err.kind === 'unknown_tool' ? 'unknown-tool' : 'schema',
           });
         }
@@ -162,7 +174,9 @@ export class DatasetValidator {
   private report(problems: Problem[], badLine = problems[0]?.line ?? 0): void {
     for (const p of problems) {
       this.counts[p.kind] = (this.counts[p.kind] ?? 0) + 1;
-      if (this.problems.length < this.maxListed) this.problems.push(p);
+      // Messages quote the data (tool names, keys, values): a 1 MB value must not make a 1 MB message,
+      // ten thousand times over in the problem list.
+      if (this.problems.length < this.maxListed) this.problems.push({ ...p, field: cap(p.field, MAX_FIELD_CHARS), message: cap(p.message, MAX_MESSAGE_CHARS) });
     }
     if (badLine > 0) {
       this.invalidRecords++;
@@ -179,8 +193,18 @@ export class DatasetValidator {
       problems: this.problems,
       counts: { ...this.counts },
       badLines: [...this.badLines],
+      toolSet: this.options.tools ? { name: this.options.toolSetName ?? 'the active tool set', tools: this.options.tools.length } : null,
+      toolsUsed: this.usage.report(),
     };
   }
+}
+
+/** Longest problem message and field path kept in a report (the rest becomes "…"). */
+export const MAX_MESSAGE_CHARS = 400;
+export const MAX_FIELD_CHARS = 200;
+
+function cap(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
 function contentKey(example: DatasetExample): string {

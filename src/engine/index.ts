@@ -46,6 +46,11 @@ export {
   mul,
   scale,
   exp,
+  clamp,
+  affine,
+  minimum,
+  maximum,
+  logSigmoid,
   reshape,
   attention,
   crossEntropy,
@@ -64,7 +69,9 @@ export type { OpName, OpRecords } from './autograd/op-records.ts';
 export { ropeTables, ropeTableData, type RopeTables } from './ops/rope.ts';
 export { IGNORE_TARGET } from './ops/logits.ts';
 export { accumulate } from './ops/elementwise.ts';
+export { preferenceStats, PREFERENCE_STATS, type PreferenceStat } from './ops/preference-stats.ts';
 export { kvCacheWrite } from './ops/kv-cache.ts';
 export { matmulForward, type MatmulOptions } from './ops/matmul.ts';
+export { sampleTokens, unpackSamples, type TokenSampling } from './ops/sample.ts';
 export { AdamW, ADAMW_DEFAULTS, type AdamWConfig } from './optim/adamw.ts';
 export { gradNormInfo } from './optim/grad-norm.ts';

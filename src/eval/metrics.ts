@@ -42,6 +42,8 @@ export interface StepResult {
   correct: boolean;
   /** Gold calls matched by a fully correct predicted call. */
   matched: number;
+  /** Which gold calls (indices into `expected`) those are. */
+  matchedGold: number[];
   errors: string[];
 }
 
@@ -53,6 +55,75 @@ export interface RecordResult {
   /** Whether the predicted chain ends in the reference chain's state; null when it could not be executed. */
   stateMatch: boolean | null;
   executionErrors: string[];
+  /** This record's share of every metric's numerator and denominator (metrics over any subset: metricsOf). */
+  counts: RecordCounts;
+}
+
+/** What one record adds to each metric: the metrics are ratios of these sums over records (micro-averages). */
+export interface RecordCounts {
+  expectedCalls: number;
+  predictedCalls: number;
+  matched: number;
+  nameMatched: number;
+  exactMatched: number;
+  argCorrect: number;
+  argPred: number;
+  argGold: number;
+  textSteps: number;
+  validTextSteps: number;
+  schemaChecked: number;
+  schemaValid: number;
+  executed: number;
+  executedOk: number;
+  steps: number;
+  correctSteps: number;
+  noToolSteps: number;
+  noToolRight: number;
+  intentRight: number;
+  /** 1 when the chain succeeded. */
+  chains: number;
+}
+
+const COUNT_KEYS = [
+  'expectedCalls', 'predictedCalls', 'matched', 'nameMatched', 'exactMatched', 'argCorrect', 'argPred', 'argGold', 'textSteps', 'validTextSteps',
+  'schemaChecked', 'schemaValid', 'executed', 'executedOk', 'steps', 'correctSteps', 'noToolSteps', 'noToolRight', 'intentRight', 'chains',
+] as const satisfies readonly (keyof RecordCounts)[];
+
+function zeroCounts(): RecordCounts {
+  return Object.fromEntries(COUNT_KEYS.map((k) => [k, 0])) as unknown as RecordCounts;
+}
+
+/** Sums of the records' counts. */
+export function sumCounts(records: readonly { counts: RecordCounts }[]): RecordCounts {
+  const total = zeroCounts();
+  for (const r of records) for (const k of COUNT_KEYS) total[k] += r.counts[k];
+  return total;
+}
+
+/** The metrics of summed counts over `records` records (what scoreRecords reports, for any subset or resample). */
+export function metricsFromCounts(c: RecordCounts, records: number): Metrics {
+  const precision = ratio(c.argCorrect, c.argPred);
+  const recall = ratio(c.argCorrect, c.argGold);
+  return {
+    toolAccuracy: ratio(c.matched, c.expectedCalls),
+    chainSuccess: ratio(c.chains, records),
+    stepAccuracy: ratio(c.correctSteps, c.steps),
+    toolNameAccuracy: ratio(c.nameMatched, c.expectedCalls),
+    exactArgumentMatch: ratio(c.exactMatched, c.expectedCalls),
+    argumentPrecision: precision,
+    argumentRecall: recall,
+    argumentF1: precision !== null && recall !== null ? (precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0) : null,
+    formatValidity: ratio(c.validTextSteps, c.textSteps),
+    schemaValidity: ratio(c.schemaValid, c.schemaChecked),
+    executionSuccess: ratio(c.executedOk, c.executed),
+    noToolAccuracy: ratio(c.noToolRight, c.noToolSteps),
+    intentAccuracy: ratio(c.intentRight, c.steps),
+  };
+}
+
+/** The metrics of a set of scored records. */
+export function metricsOf(records: readonly RecordResult[]): Metrics {
+  return metricsFromCounts(sumCounts(records), records.length);
 }
 
 export interface Metrics {
@@ -118,10 +189,6 @@ export function scoreRecords(records: readonly EvalRecord[], opts: ScoreOptions 
     return v;
   };
 
-  let expectedCalls = 0, predictedCalls = 0, matched = 0, nameMatched = 0, exactMatched = 0;
-  let argCorrect = 0, argPred = 0, argGold = 0;
-  let textSteps = 0, validTextSteps = 0, schemaChecked = 0, schemaValid = 0, executed = 0, executedOk = 0;
-  let steps = 0, correctSteps = 0, noToolSteps = 0, noToolRight = 0, intentRight = 0;
   const perTool = new Map<string, PerTool>();
   const tool = (name: string) => {
     let t = perTool.get(name);
@@ -139,6 +206,7 @@ export function scoreRecords(records: readonly EvalRecord[], opts: ScoreOptions 
     const pSteps = predictedSteps(rec.predicted);
     const nSteps = Math.max(rec.expected.length, pSteps.length);
     const stepResults: StepResult[] = [];
+    const c = zeroCounts();
 
     for (let s = 0; s < nSteps; s++) {
       const gold = rec.expected[s] ?? [];
@@ -151,8 +219,8 @@ export function scoreRecords(records: readonly EvalRecord[], opts: ScoreOptions 
         format = parsed.format;
         formatError = parsed.error?.message;
         pred = parsed.calls;
-        textSteps++;
-        if (!parsed.error) validTextSteps++;
+        c.textSteps++;
+        if (!parsed.error) c.validTextSteps++;
       } else {
         pred = ps.calls ?? [];
       }
@@ -179,7 +247,7 @@ export function scoreRecords(records: readonly EvalRecord[], opts: ScoreOptions 
       const restG = gold.map((_, g) => g).filter((g) => !usedG.has(g));
       const restP = pred.map((_, p) => p).filter((p) => !usedP.has(p));
       for (const [g, p] of pairs) {
-        for (const [param, v] of Object.entries(pred[p].arguments)) if (matchers[g].argumentCorrect(param, v)) argCorrect++;
+        for (const [param, v] of Object.entries(pred[p].arguments)) if (matchers[g].argumentCorrect(param, v)) c.argCorrect++;
         confuse(gold[g].name, pred[p].name);
       }
       for (let i = 0; i < Math.max(restG.length, restP.length); i++) {
@@ -191,15 +259,15 @@ export function scoreRecords(records: readonly EvalRecord[], opts: ScoreOptions 
 
       for (const g of gold) {
         tool(g.name).expected++;
-        argGold += Object.keys(g.arguments).length;
+        c.argGold += Object.keys(g.arguments).length;
       }
       for (const p of pred) {
         tool(p.name).predicted++;
-        argPred += Object.keys(p.arguments).length;
+        c.argPred += Object.keys(p.arguments).length;
         if (validator) {
-          schemaChecked++;
+          c.schemaChecked++;
           const v = validator.check(p);
-          if (v.valid) schemaValid++;
+          if (v.valid) c.schemaValid++;
           else errors.push(...v.errors.map((e) => `schema: ${e.message}`));
         }
       }
@@ -212,19 +280,19 @@ export function scoreRecords(records: readonly EvalRecord[], opts: ScoreOptions 
       for (const p of restP) errors.push(`unexpected call ${pred[p].name}`);
       if (gold.length !== pred.length) errors.push(`expected ${gold.length} call(s), got ${pred.length}`);
 
-      expectedCalls += gold.length;
-      predictedCalls += pred.length;
-      matched += full.length;
-      nameMatched += names.length;
-      exactMatched += exact.length;
-      steps++;
-      if (correct) correctSteps++;
+      c.expectedCalls += gold.length;
+      c.predictedCalls += pred.length;
+      c.matched += full.length;
+      c.nameMatched += names.length;
+      c.exactMatched += exact.length;
+      c.steps++;
+      if (correct) c.correctSteps++;
       if (gold.length === 0) {
-        noToolSteps++;
-        if (pred.length === 0) noToolRight++;
+        c.noToolSteps++;
+        if (pred.length === 0) c.noToolRight++;
       }
-      if ((gold.length === 0) === (pred.length === 0)) intentRight++;
-      stepResults.push({ expected: gold, predicted: pred, format, ...(formatError ? { formatError } : {}), correct, matched: full.length, errors });
+      if ((gold.length === 0) === (pred.length === 0)) c.intentRight++;
+      stepResults.push({ expected: gold, predicted: pred, format, ...(formatError ? { formatError } : {}), correct, matched: full.length, matchedGold: full.map(([g]) => g).sort((a, b) => a - b), errors });
     }
 
     // Execution: the predicted chain on a fresh world (success per call), and the reference chain on another.
@@ -235,9 +303,9 @@ export function scoreRecords(records: readonly EvalRecord[], opts: ScoreOptions 
       const predWorld = env.create();
       for (const st of stepResults) {
         for (const call of st.predicted) {
-          executed++;
+          c.executed++;
           const r = predWorld.execute(call);
-          if (r.ok) executedOk++;
+          if (r.ok) c.executedOk++;
           else executionErrors.push(r.error.message);
         }
       }
@@ -249,33 +317,19 @@ export function scoreRecords(records: readonly EvalRecord[], opts: ScoreOptions 
       }
     }
     const chainSuccess = stepResults.every((s) => s.correct) && stateMatch !== false;
-    results.push({ id: rec.id, ...(rec.sample !== undefined ? { sample: rec.sample } : {}), steps: stepResults, chainSuccess, stateMatch, executionErrors });
+    if (chainSuccess) c.chains = 1;
+    results.push({ id: rec.id, ...(rec.sample !== undefined ? { sample: rec.sample } : {}), steps: stepResults, chainSuccess, stateMatch, executionErrors, counts: c });
   }
 
-  const precision = ratio(argCorrect, argPred);
-  const recall = ratio(argCorrect, argGold);
-  const metrics: Metrics = {
-    toolAccuracy: ratio(matched, expectedCalls),
-    chainSuccess: ratio(results.filter((r) => r.chainSuccess).length, results.length),
-    stepAccuracy: ratio(correctSteps, steps),
-    toolNameAccuracy: ratio(nameMatched, expectedCalls),
-    exactArgumentMatch: ratio(exactMatched, expectedCalls),
-    argumentPrecision: precision,
-    argumentRecall: recall,
-    argumentF1: precision !== null && recall !== null ? (precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0) : null,
-    formatValidity: ratio(validTextSteps, textSteps),
-    schemaValidity: ratio(schemaValid, schemaChecked),
-    executionSuccess: ratio(executedOk, executed),
-    noToolAccuracy: ratio(noToolRight, noToolSteps),
-    intentAccuracy: ratio(intentRight, steps),
-  };
+  const total = sumCounts(results);
+  const metrics = metricsFromCounts(total, results.length);
 
   for (const t of perTool.values()) t.accuracy = ratio(t.correct, t.expected);
   const labels = [...[...perTool.keys()].sort(), NO_TOOL];
   const matrix = labels.map((g) => labels.map((p) => confusion.get(`${g}\u0000${p}`) ?? 0));
 
   return {
-    counts: { records: records.length, ids: new Set(records.map((r) => r.id)).size, steps, expectedCalls, predictedCalls, noToolSteps },
+    counts: { records: records.length, ids: new Set(records.map((r) => r.id)).size, steps: total.steps, expectedCalls: total.expectedCalls, predictedCalls: total.predictedCalls, noToolSteps: total.noToolSteps },
     metrics,
     passAtK: passAtKTable(results, opts.ks),
     perTool: [...perTool.values()].sort((a, b) => b.expected - a.expected || a.name.localeCompare(b.name)),

@@ -77,11 +77,14 @@ function readSteps(v: unknown, field: string, nested: boolean): GoldCall[][] | F
 }
 
 
-/** Steps of expected calls in a dataset example: one step per assistant turn with calls; none = no tool. */
+/**
+ * Steps of expected calls in a dataset example: one step per assistant turn, a closing answer included (a step where
+ * no call is due), as the trainers' evaluations by generation and by episodes count them; none = one no-tool step.
+ */
 function stepsOfExample(ex: DatasetExample): GoldCall[][] {
   const turns = ex.kind === 'sft' || ex.kind === 'conversational' ? ex.conversation.turns
     : ex.kind === 'rm' ? ex.chosen : (ex.reference ?? []);
-  const steps = turns.flatMap((t) => (t.role === 'assistant' && t.calls.length > 0 ? [t.calls as GoldCall[]] : []));
+  const steps = turns.flatMap((t) => (t.role === 'assistant' ? [t.calls as GoldCall[]] : []));
   return steps.length ? steps : [[]];
 }
 

@@ -5,9 +5,17 @@
 /** Which Hugging Face architecture the weights come from. */
 export type QwenArch = 'qwen2' | 'qwen3';
 
-/** The architecture of a Qwen2/Qwen2.5 or Qwen3 causal LM, as our model code needs it. */
+/**
+ * What the checkpoint's head is: a causal LM's (Qwen*ForCausalLM), or one score per sequence
+ * (Qwen*ForSequenceClassification with num_labels 1: a reward model, its head `score.weight` (1, C), no LM head).
+ */
+export type QwenTask = 'causal-lm' | 'seq-cls';
+
+/** The architecture of a Qwen2/Qwen2.5 or Qwen3 model, as our model code needs it. */
 export interface QwenConfig {
   arch: QwenArch;
+  /** Absent: 'causal-lm'. */
+  task?: QwenTask;
   /** Width of the residual stream C. */
   hiddenSize: number;
   /** Width of the SwiGLU hidden layer F. */
@@ -42,9 +50,11 @@ export class ConfigError extends Error {
   }
 }
 
-const ARCHITECTURES: Record<string, QwenArch> = {
-  Qwen2ForCausalLM: 'qwen2',
-  Qwen3ForCausalLM: 'qwen3',
+const ARCHITECTURES: Record<string, { arch: QwenArch; task: QwenTask }> = {
+  Qwen2ForCausalLM: { arch: 'qwen2', task: 'causal-lm' },
+  Qwen3ForCausalLM: { arch: 'qwen3', task: 'causal-lm' },
+  Qwen2ForSequenceClassification: { arch: 'qwen2', task: 'seq-cls' },
+  Qwen3ForSequenceClassification: { arch: 'qwen3', task: 'seq-cls' },
 };
 
 /** Parses and validates a Hugging Face config.json (text or parsed object). `source` names it in errors. */
@@ -62,15 +72,20 @@ export function parseQwenConfig(json: string | Record<string, unknown>, source =
   const archs = raw.architectures;
   const archName = Array.isArray(archs) ? archs.find((a) => typeof a === 'string' && a in ARCHITECTURES) : undefined;
   const modelType = raw.model_type;
-  const arch: QwenArch | undefined =
-    archName !== undefined ? ARCHITECTURES[archName as string] : modelType === 'qwen2' || modelType === 'qwen3' ? modelType : undefined;
+  const known = archName !== undefined ? ARCHITECTURES[archName as string] : undefined;
+  const arch: QwenArch | undefined = known ? known.arch : modelType === 'qwen2' || modelType === 'qwen3' ? modelType : undefined;
+  const task: QwenTask = known?.task ?? 'causal-lm';
   if (!arch) {
     throw new ConfigError(
       source,
       'architectures',
       `is ${JSON.stringify(archs ?? null)} (model_type ${JSON.stringify(modelType ?? null)})`,
-      'Supported: Qwen2ForCausalLM (Qwen2, Qwen2.5) and Qwen3ForCausalLM (Qwen3 dense)',
+      'Supported: Qwen2ForCausalLM (Qwen2, Qwen2.5) and Qwen3ForCausalLM (Qwen3 dense), and their ForSequenceClassification reward models',
     );
+  }
+  if (task === 'seq-cls') {
+    const labels = raw.id2label && typeof raw.id2label === 'object' ? Object.keys(raw.id2label).length : typeof raw.num_labels === 'number' ? raw.num_labels : 2;
+    if (labels !== 1) throw new ConfigError(source, 'id2label', `has ${labels} labels`, 'A reward model has one output (num_labels=1); a classifier with several labels is not supported');
   }
 
   const int = (field: string, fallback?: number): number => {
@@ -127,6 +142,7 @@ export function parseQwenConfig(json: string | Record<string, unknown>, source =
 
   return {
     arch,
+    ...(task === 'seq-cls' ? { task } : {}),
     hiddenSize,
     intermediateSize: int('intermediate_size'),
     numLayers: int('num_hidden_layers'),
@@ -149,7 +165,7 @@ export function parseQwenConfig(json: string | Record<string, unknown>, source =
 /** The config.json a Hugging Face loader expects for `cfg` (used by the tiny-model builder). */
 export function qwenConfigToJson(cfg: QwenConfig, dtype = 'float32'): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    architectures: [cfg.arch === 'qwen2' ? 'Qwen2ForCausalLM' : 'Qwen3ForCausalLM'],
+    architectures: [`${cfg.arch === 'qwen2' ? 'Qwen2' : 'Qwen3'}${cfg.task === 'seq-cls' ? 'ForSequenceClassification' : 'ForCausalLM'}`],
     model_type: cfg.arch,
     hidden_size: cfg.hiddenSize,
     intermediate_size: cfg.intermediateSize,
@@ -169,7 +185,27 @@ export function qwenConfigToJson(cfg: QwenConfig, dtype = 'float32'): Record<str
   if (cfg.arch === 'qwen3') out.attention_bias = cfg.attentionBias;
   if (cfg.bosTokenId !== undefined) out.bos_token_id = cfg.bosTokenId;
   if (cfg.eosTokenId !== undefined) out.eos_token_id = cfg.eosTokenId;
+  if (cfg.task === 'seq-cls') Object.assign(out, SEQ_CLS_LABELS);
   return out;
+}
+
+/** One output, as transformers writes it for num_labels=1. */
+const SEQ_CLS_LABELS = { id2label: { '0': 'LABEL_0' }, label2id: { LABEL_0: 0 } };
+
+/**
+ * The config.json of a reward model made from a causal LM's: the same fields, the ForSequenceClassification
+ * architecture with one label, and the pad id the score is located with (as TRL sets model.config.pad_token_id).
+ */
+export function seqClsConfigJson(base: Record<string, unknown>, padTokenId?: number): Record<string, unknown> {
+  const archs = Array.isArray(base.architectures) ? (base.architectures as unknown[]) : [];
+  const name = archs.find((a): a is string => typeof a === 'string' && a in ARCHITECTURES);
+  const arch = name ? ARCHITECTURES[name].arch : base.model_type === 'qwen2' ? 'qwen2' : 'qwen3';
+  return {
+    ...base,
+    architectures: [`${arch === 'qwen2' ? 'Qwen2' : 'Qwen3'}ForSequenceClassification`],
+    ...SEQ_CLS_LABELS,
+    ...(padTokenId !== undefined ? { pad_token_id: padTokenId } : {}),
+  };
 }
 
 /** One parameter tensor the architecture expects: its HF name and shape (row-major, PyTorch layout [out, in]). */
@@ -207,11 +243,26 @@ export function expectedParams(cfg: QwenConfig): ParamSpec[] {
     out.push({ name: `${p}mlp.down_proj.weight`, shape: [C, F] });
   }
   out.push({ name: 'model.norm.weight', shape: [C] });
-  if (!cfg.tieWordEmbeddings) out.push({ name: 'lm_head.weight', shape: [cfg.vocabSize, C] });
+  // A ForSequenceClassification checkpoint has the score head instead of an LM head.
+  if (cfg.task === 'seq-cls') out.push({ name: 'score.weight', shape: [1, C] });
+  else if (!cfg.tieWordEmbeddings) out.push({ name: 'lm_head.weight', shape: [cfg.vocabSize, C] });
   return out;
 }
 
-/** Number of parameters of the base model. */
+/**
+ * Number of parameters of the base model, from the config alone (no tensor list is built, so a config that
+ * claims a billion layers costs nothing to count). Equal to the sum over expectedParams (tested).
+ */
 export function paramCount(cfg: QwenConfig): number {
-  return expectedParams(cfg).reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+  const C = cfg.hiddenSize;
+  const F = cfg.intermediateSize;
+  const q = cfg.numHeads * cfg.headDim;
+  const kv = cfg.numKvHeads * cfg.headDim;
+  const perLayer = 2 * C + q * C + 2 * kv * C + (cfg.attentionBias ? q + 2 * kv : 0) + (cfg.qkNorm ? 2 * cfg.headDim : 0) + C * q + 3 * F * C;
+  return cfg.vocabSize * C * (cfg.tieWordEmbeddings ? 1 : 2) + cfg.numLayers * perLayer + C;
+}
+
+/** Number of tensors expectedParams lists, without listing them. */
+export function paramTensorCount(cfg: QwenConfig): number {
+  return 2 + (cfg.tieWordEmbeddings ? 0 : 1) + cfg.numLayers * (9 + (cfg.attentionBias ? 3 : 0) + (cfg.qkNorm ? 2 : 0));
 }

@@ -1,9 +1,9 @@
-// Text generation with a static KV cache: prompts of different lengths are left-padded into one batch, the
-// prefill runs them in one pass, then each step feeds one token per row. The cache and its mask are
-// allocated once per call (sized prompt + maxNewTokens); a step only reuses pooled buffers. Sampling
-// (greedy, temperature, top-k, top-p) runs on the CPU over the (B, V) logits with the project's seeded RNG.
+// Text generation with a static KV cache (a DecodeSession): prompts of different lengths are left-padded into one
+// batch, the prefill runs them in one pass, then each step feeds one token per still-running row. The cache is
+// allocated once per call (sized prompt + maxNewTokens); a step only reuses pooled buffers. Sampling (greedy,
+// temperature, top-k, top-p) runs on the GPU (shaders/sample_tokens.wgsl), seeded: a step reads back 8 bytes per row.
 
-import { Rng } from '../util/rng.ts';
+import { DecodeSession } from './decode.ts';
 import type { QwenModel } from './qwen.ts';
 
 export interface SamplingConfig {
@@ -34,6 +34,8 @@ export interface GenerateOptions {
 export interface GenerateResult {
   /** New tokens per row (prompt excluded), stop token included when one ended the row. */
   tokens: number[][];
+  /** Log-prob of each new token under the temperature-scaled distribution (greedy: under softmax of the logits). */
+  logprobs: number[][];
   finish: ('stop' | 'length' | 'aborted')[];
   /** Generated tokens (all rows) per second of the decode loop, prefill excluded. */
   tokensPerSecond: number;
@@ -49,100 +51,32 @@ export function validateSampling(c: SamplingConfig): void {
   if (!(c.topP > 0 && c.topP <= 1)) throw new Error(`sampling: topP must be in (0, 1], got ${c.topP}`);
 }
 
-/** Picks one token from a row of logits. */
-export function sampleToken(logits: Float32Array, c: Pick<SamplingConfig, 'temperature' | 'topK' | 'topP'>, rng: Rng): number {
-  const V = logits.length;
-  if (c.temperature === 0) {
-    let best = 0;
-    for (let i = 1; i < V; i++) if (logits[i] > logits[best]) best = i;
-    return best;
-  }
-  let idx = Array.from({ length: V }, (_, i) => i);
-  if (c.topK > 0 && c.topK < V) {
-    idx.sort((a, b) => logits[b] - logits[a]);
-    idx = idx.slice(0, c.topK);
-  }
-  let m = -Infinity;
-  for (const i of idx) m = Math.max(m, logits[i]);
-  let probs = idx.map((i) => Math.exp((logits[i] - m) / c.temperature));
-  let z = probs.reduce((a, b) => a + b, 0);
-  probs = probs.map((p) => p / z);
-  if (c.topP < 1) {
-    const order = probs.map((_, k) => k).sort((a, b) => probs[b] - probs[a]);
-    let acc = 0;
-    const keep: number[] = [];
-    for (const k of order) {
-      keep.push(k);
-      acc += probs[k];
-      if (acc >= c.topP) break;
-    }
-    idx = keep.map((k) => idx[k]);
-    probs = keep.map((k) => probs[k]);
-    z = probs.reduce((a, b) => a + b, 0);
-    probs = probs.map((p) => p / z);
-  }
-  let u = rng.next();
-  for (let k = 0; k < probs.length; k++) {
-    u -= probs[k];
-    if (u < 0) return idx[k];
-  }
-  return idx[idx.length - 1];
-}
-
-/** Generates continuations of several prompts at once (rollouts). */
+/** Generates continuations of several prompts at once (greedy or sampled on the GPU). */
 export async function generate(model: QwenModel, prompts: ArrayLike<number>[], c: SamplingConfig, opts: GenerateOptions = {}): Promise<GenerateResult> {
   validateSampling(c);
   if (prompts.length === 0) throw new Error('generate: no prompts');
   if (prompts.some((p) => p.length === 0)) throw new Error('generate: empty prompt');
   if (c.stopStrings.length > 0 && !opts.decode) throw new Error('generate: stop strings need a decode function');
-  const e = model.e;
   const B = prompts.length;
   const Tp = Math.max(...prompts.map((p) => p.length));
-  const cache = model.createCache(B, Tp + c.maxNewTokens);
-  const rng = new Rng(c.seed);
+  const session = new DecodeSession(model, B, Tp + c.maxNewTokens, { temperature: c.temperature, topK: c.topK, topP: c.topP, seed: c.seed });
   const out: number[][] = prompts.map(() => []);
+  const logprobs: number[][] = prompts.map(() => []);
   const finish: GenerateResult['finish'] = prompts.map(() => 'length');
   const running = prompts.map(() => true);
-  const realCount = prompts.map((p) => p.length);
-  const wasTraining = model.training;
-  model.training = false;
   const stop = new Set(c.stopTokens);
   let steps = 0;
   try {
-    // Prefill: left-padded prompts, so every row's last prompt token is the batch's last column.
-    const ids = new Uint32Array(B * Tp);
-    const mask = new Uint8Array(B * Tp);
-    prompts.forEach((p, b) => {
-      const off = Tp - p.length;
-      for (let t = 0; t < p.length; t++) {
-        ids[b * Tp + off + t] = p[t];
-        mask[b * Tp + off + t] = 1;
-      }
-    });
-    const positions = new Int32Array(B * Tp);
-    prompts.forEach((p, b) => {
-      for (let t = 0; t < p.length; t++) positions[b * Tp + Tp - p.length + t] = t;
-    });
     const t0 = performance.now();
-    const readLogits = async (run: () => ReturnType<QwenModel['step']>) => {
-      const t = e.scope(run);
-      const values = await t.read();
-      t.release();
-      return values;
-    };
-    let logits = await readLogits(() => model.step(cache, ids, mask, positions, 0, Tp));
+    let next = await session.feed(prompts);
     const prefillMs = performance.now() - t0;
     const t1 = performance.now();
-    let pos = Tp;
-    const V = model.cfg.vocabSize;
-    const stepIds = new Uint32Array(B);
-    const stepMask = new Uint8Array(B);
-    const stepPos = new Int32Array(B);
     for (;;) {
       for (let b = 0; b < B; b++) {
         if (!running[b]) continue;
-        const tok = sampleToken(logits.subarray(b * V, (b + 1) * V), c, rng);
+        const tok = next.ids[b]!;
         out[b].push(tok);
+        logprobs[b].push(next.logprobs[b]!);
         opts.onToken?.(b, tok, out[b]);
         if (stop.has(tok)) {
           running[b] = false;
@@ -158,20 +92,13 @@ export async function generate(model: QwenModel, prompts: ArrayLike<number>[], c
         running.forEach((r, b) => r && (finish[b] = 'aborted'));
         break;
       }
-      // Finished rows still step (keeping the batch rectangular) but as padding: masked out, output ignored.
-      for (let b = 0; b < B; b++) {
-        stepIds[b] = running[b] ? out[b][out[b].length - 1] : 0;
-        stepMask[b] = running[b] ? 1 : 0;
-        stepPos[b] = running[b] ? realCount[b]++ : 0;
-      }
-      logits = await readLogits(() => model.step(cache, stepIds, stepMask, stepPos, pos, 1));
-      pos++;
+      // Finished rows are not fed: their columns are padding from here on.
+      next = await session.feed(out.map((o, b) => (running[b] ? [o[o.length - 1]] : null)));
     }
     const decodeMs = performance.now() - t1;
     const generated = out.reduce((s, r) => s + r.length, 0);
-    return { tokens: out, finish, tokensPerSecond: generated / Math.max(decodeMs / 1000, 1e-9), prefillMs, decodeMs, steps };
+    return { tokens: out, logprobs, finish, tokensPerSecond: generated / Math.max(decodeMs / 1000, 1e-9), prefillMs, decodeMs, steps };
   } finally {
-    model.training = wasTraining;
-    model.releaseCache(cache);
+    session.release();
   }
 }

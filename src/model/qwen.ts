@@ -1,6 +1,7 @@
 // The Qwen2 / Qwen3 decoder on our engine's ops, in one file (nanoGPT-style): embedding, per layer
 // RMSNorm -> attention (q/k/v [+bias], [q/k RMSNorm], RoPE, causal GQA with padding mask) -> o_proj -> residual,
-// RMSNorm -> SwiGLU MLP -> residual; final RMSNorm; LM head (tied or not); optional scalar value head.
+// RMSNorm -> SwiGLU MLP -> residual; final RMSNorm; LM head (tied or not); optional scalar score head (hidden -> 1,
+// no bias: the reward model's score read at each sequence's last real token, and PPO's critic read at every token).
 // LoRA (rank r, alpha, dropout, any of q,k,v,o,gate,up,down) adds (alpha/r)·B(A(dropout(x))) to a frozen
 // projection; the frozen base may be stored as packed f16. A static KV cache serves generation.
 //
@@ -13,7 +14,7 @@ import {
   swiglu, type Engine, type RopeTables,
 } from '../engine/index.ts';
 import type { QwenConfig } from './config.ts';
-import { LORA_TARGETS, peftConfigJson, peftKey, targetDims, VALUE_HEAD_KEY, type Adapter, type LoraConfig, type LoraTarget } from './peft.ts';
+import { LORA_TARGETS, peftConfigJson, peftKey, SCORE_HEAD_KEY, targetDims, type Adapter, type LoraConfig, type LoraTarget } from './peft.ts';
 import { f32ToF16, toFloat32, type RawTensor } from './safetensors.ts';
 import { Storage, Tensor } from '../engine/tensor.ts';
 import { streamWeights, type ModelFolder } from './weights.ts';
@@ -51,7 +52,7 @@ export interface TokenBatch {
 export interface ForwardOutput {
   /** (B·T, V); absent when the forward was asked for no logits. */
   logits: Tensor;
-  /** (B·T, 1) value head output, when the model has one. */
+  /** (B·T, 1) score head at every token (PPO's values), when the model has the head. */
   values?: Tensor;
   /** (B·T, C) final normed hidden state. */
   hidden: Tensor;
@@ -81,16 +82,34 @@ export function positionIds(mask: Uint8Array, B: number, T: number): Int32Array 
   return pos;
 }
 
+/** Flat row (b·T + t) of each sequence's last real token: the rightmost t with mask 1. A row without one is an error. */
+export function lastTokenRows(mask: Uint8Array, B: number, T: number): Uint32Array {
+  const out = new Uint32Array(B);
+  for (let b = 0; b < B; b++) {
+    let t = T - 1;
+    while (t >= 0 && !mask[b * T + t]) t--;
+    if (t < 0) throw new Error(`sequence ${b} of the batch has no tokens (its mask is all padding)`);
+    out[b] = b * T + t;
+  }
+  return out;
+}
+
 export class QwenModel {
   readonly rope: RopeTables;
   lora: { config: LoraConfig; A: Map<string, Tensor>; B: Map<string, Tensor>; scale: number } | null = null;
-  valueHead: Tensor | null = null;
+  /** The score head (1, C), HF's `score` of *ForSequenceClassification; null when the model has none. */
+  scoreHead: Tensor | null = null;
   /** Dropout randomness (the project's one RNG, so a seed reproduces a run). */
   dropoutRng = new Rng(0);
   /** Dropout applies only in training mode. */
   training = false;
   /** Recompute each layer in the backward pass instead of keeping its activations (long sequences, big models). */
   checkpointLayers = false;
+  /**
+   * false runs the frozen weights alone, as if the LoRA adapters were not attached: the RL reference policy is the
+   * policy RL started from, held without a second copy of the base weights (see src/train/load-policy.ts).
+   */
+  adapterEnabled = true;
 
   private constructor(
     readonly e: Engine,
@@ -172,14 +191,17 @@ export class QwenModel {
         postNorm: get(`${p}post_attention_layernorm.weight`),
       });
     }
-    return new QwenModel(e, cfg, get('model.embed_tokens.weight'), layers, get('model.norm.weight'), cfg.tieWordEmbeddings ? null : get('lm_head.weight'), base);
+    const m = new QwenModel(e, cfg, get('model.embed_tokens.weight'), layers, get('model.norm.weight'), cfg.tieWordEmbeddings || cfg.task === 'seq-cls' ? null : get('lm_head.weight'), base);
+    // A ForSequenceClassification checkpoint brings its trained score head.
+    if (cfg.task === 'seq-cls') m.scoreHead = get('score.weight');
+    return m;
   }
 
-  // ------------------------------------------------------------------ LoRA and value head
+  // ------------------------------------------------------------------ LoRA and score head
 
   /**
    * Adds LoRA adapters. Without `from`, PEFT's init: A ~ U(-1/sqrt(in), 1/sqrt(in)) (kaiming-uniform, a=sqrt(5)),
-   * B = 0, so the model starts unchanged. `from` loads a saved adapter (its value head too, if present).
+   * B = 0, so the model starts unchanged. `from` loads a saved adapter (its score head too, if present).
    */
   addLora(config: LoraConfig, rng: Rng, from?: Adapter): void {
     if (this.lora) throw new Error('QwenModel: LoRA adapters are already attached');
@@ -197,24 +219,28 @@ export class QwenModel {
       }
     }
     this.lora = { config, A, B: Bm, scale: config.alpha / config.r };
-    const vh = from?.tensors.get(VALUE_HEAD_KEY);
-    if (vh) this.addValueHead(rng, vh.values);
+    const head = from?.tensors.get(SCORE_HEAD_KEY);
+    if (head) this.addScoreHead(rng, head.values);
   }
 
-  /** Scalar head hidden -> 1 (reward model / critic), trainable. Init N(0, 1/C) unless values are given. */
-  addValueHead(rng: Rng, values?: Float32Array): void {
+  /**
+   * The scalar score head hidden -> 1, no bias (reward model / critic), trainable, labelled `score.weight` as in HF.
+   * Init N(0, 1/C) unless values are given (HF draws N(0, initializer_range²); any small init trains the same).
+   */
+  addScoreHead(rng: Rng, values?: Float32Array): void {
     const C = this.cfg.hiddenSize;
+    if (values && values.length !== C) throw new Error(`score head: ${values.length} values for a hidden size of ${C}`);
     const w = values ?? Float32Array.from({ length: C }, () => rng.normal() / Math.sqrt(C));
-    this.valueHead?.release();
-    this.valueHead = this.e.param(w, [1, C], 'score.weight');
+    this.scoreHead?.release();
+    this.scoreHead = this.e.param(w, [1, C], 'score.weight');
   }
 
-  /** Tensors that receive gradients and optimizer state: LoRA factors, value head (and base weights if trainable). */
+  /** Tensors that receive gradients and optimizer state: LoRA factors, score head (and base weights if trainable). */
   trainableParams(): Tensor[] {
     const out: Tensor[] = [];
     if (this.base.trainable) out.push(...this.baseTensors().map(([, t]) => t));
     if (this.lora) for (const key of this.lora.A.keys()) out.push(this.lora.A.get(key)!, this.lora.B.get(key)!);
-    if (this.valueHead) out.push(this.valueHead);
+    if (this.scoreHead) out.push(this.scoreHead);
     return out;
   }
 
@@ -239,7 +265,7 @@ export class QwenModel {
     return this.base.trainable ? 0 : this.baseTensors().reduce((sum, [, t]) => sum + t.storage.bytes, 0);
   }
 
-  /** Reads the adapters (and value head) back into PEFT form for saving. */
+  /** Reads the adapters (and score head) back into PEFT form for saving. */
   async exportAdapter(baseModel: string): Promise<Adapter> {
     if (!this.lora) throw new Error('exportAdapter: the model has no LoRA adapters');
     const tensors: Adapter['tensors'] = new Map();
@@ -251,8 +277,8 @@ export class QwenModel {
         tensors.set(peftKey(l, t, 'B'), { shape: [...b.shape], values: await b.read(), dtype: 'F32' });
       }
     }
-    if (this.valueHead) tensors.set(VALUE_HEAD_KEY, { shape: [1, this.cfg.hiddenSize], values: await this.valueHead.read(), dtype: 'F32' });
-    return { lora: this.lora.config, configJson: peftConfigJson(this.lora.config, baseModel, !!this.valueHead), tensors, metadata: { format: 'pt' } };
+    if (this.scoreHead) tensors.set(SCORE_HEAD_KEY, { shape: [1, this.cfg.hiddenSize], values: await this.scoreHead.read(), dtype: 'F32' });
+    return { lora: this.lora.config, configJson: peftConfigJson(this.lora.config, baseModel, !!this.scoreHead), tensors, metadata: { format: 'pt' } };
   }
 
   /**
@@ -298,7 +324,7 @@ export class QwenModel {
   private project(l: number, t: LoraTarget, x: Tensor, seed: number, bias?: Tensor, residual?: Tensor): Tensor {
     const lora = this.lora;
     const w = this.layers[l].proj[t];
-    if (!lora || !lora.config.targets.includes(t)) return projection(x, w, { bias, residual });
+    if (!lora || !this.adapterEnabled || !lora.config.targets.includes(t)) return projection(x, w, { bias, residual });
     const p = this.training ? lora.config.dropout : 0;
     const [s1, s2] = dropoutSeeds(seed, l, LORA_TARGETS.indexOf(t));
     const dropout = p > 0 ? { p, seed: s1, seed2: s2 } : undefined;
@@ -351,6 +377,7 @@ export class QwenModel {
   }
 
   private lmLogits(hidden: Tensor): Tensor {
+    if (this.cfg.task === 'seq-cls' && !this.cfg.tieWordEmbeddings) throw new Error('this is a sequence-classification (reward) model: it has no LM head to generate with');
     return linear(hidden, this.lmHead ?? this.embed); // (N, V)
   }
 
@@ -366,8 +393,26 @@ export class QwenModel {
     const mask = e.tensor(Uint32Array.from(batch.mask), [B, T], 'u32', 'mask');
     const hidden = this.trunk(ids, pos, mask, B, T);
     const logits = opts.logits === false ? undefined : this.lmLogits(hidden);
-    const values = this.valueHead ? linear(hidden, this.valueHead) : undefined;
+    const values = this.scoreHead ? linear(hidden, this.scoreHead) : undefined;
     return { logits: logits!, values, hidden };
+  }
+
+  /**
+   * One score per sequence, as HF's *ForSequenceClassification pools it: the score head read at each row's last
+   * real token (the rightmost position the mask marks; left- and right-padded batches alike). hidden (B·T, C) from
+   * `forward`, mask (B, T) -> (B, 1). HF finds that position from input_ids != pad_token_id; the attention mask gives
+   * the same position whenever padding is pad tokens, and also when the pad id occurs in the text (Qwen's pad may be
+   * <|im_end|>).
+   */
+  sequenceScores(hidden: Tensor, mask: Uint8Array, B: number, T: number): Tensor {
+    return this.scoresAt(hidden, lastTokenRows(mask, B, T));
+  }
+
+  /** The score head at the given flat rows of hidden (N, C): (rows, 1). The gather's backward scatters into hidden. */
+  scoresAt(hidden: Tensor, rows: Uint32Array): Tensor {
+    if (!this.scoreHead) throw new Error('the model has no score head (addScoreHead, or load a SEQ_CLS adapter)');
+    const idx = this.e.tensor(Uint32Array.from(rows), [rows.length], 'u32', 'scoreRows');
+    return linear(embedding(hidden, idx), this.scoreHead); // gather (rows, C), then (rows, 1)
   }
 
   /**

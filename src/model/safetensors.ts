@@ -60,12 +60,13 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
   if (8 + headerBytes > src.size) {
     throw new SafetensorsError(src.name, `header says ${headerBytes} bytes but the file has only ${src.size - 8} after the prefix (truncated?)`);
   }
-  const headerText = new TextDecoder('utf-8', { fatal: true }).decode(await src.read(8, headerBytes));
   let json: Record<string, unknown>;
   try {
+    const headerText = new TextDecoder('utf-8', { fatal: true }).decode(await src.read(8, headerBytes));
     json = JSON.parse(headerText) as Record<string, unknown>;
   } catch (e) {
-    throw new SafetensorsError(src.name, `header is not valid JSON (${(e as Error).message})`);
+    // TextDecoder's TypeError (bytes that are not UTF-8) or JSON's SyntaxError: either way not a header.
+    throw new SafetensorsError(src.name, `header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new SafetensorsError(src.name, 'header must be a JSON object');
 
@@ -74,6 +75,9 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
   let metadata: Record<string, string> | undefined;
   for (const [name, value] of Object.entries(json)) {
     if (name === '__metadata__') {
+      if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.values(value).every((x) => typeof x === 'string')) {
+        throw new SafetensorsError(src.name, '"__metadata__" must map names to text values');
+      }
       metadata = value as Record<string, string>;
       continue;
     }

@@ -3,7 +3,7 @@
 // (the GPU uploader or a CPU array), with progress over all shards.
 
 import { readText, type FileProvider, type ByteSource } from './byte-source.ts';
-import { expectedParams, parseQwenConfig, type QwenConfig } from './config.ts';
+import { expectedParams, paramCount, paramTensorCount, parseQwenConfig, type QwenConfig } from './config.ts';
 import { readSafetensorsHeader, streamSafetensors, SafetensorsError, type RawTensor, type TensorEntry } from './safetensors.ts';
 
 export class ModelFolderError extends Error {
@@ -77,11 +77,23 @@ const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16']);
 /** Every expected weight present once with the config's shape and a float dtype; unknown tensors are an error. */
 export function checkAgainstConfig(config: QwenConfig, files: WeightFile[]): void {
   const found = new Map<string, { t: TensorEntry; file: string }>();
+  let held = 0;
   for (const f of files) {
     for (const t of f.tensors) {
       if (found.has(t.name)) throw new SafetensorsError(f.source.name, `also present in ${found.get(t.name)!.file}`, t.name);
       found.set(t.name, { t, file: f.source.name });
+      held += t.shape.reduce((a, b) => a * b, 1);
     }
+  }
+  // Before listing the tensors the config implies: a config.json that claims 10^12 parameters, or a billion
+  // layers, is refused by arithmetic on what the files really hold, not by building that list. (A near miss,
+  // one tensor missing or misshapen, gets the precise message below instead.)
+  const claimed = paramCount(config);
+  if (claimed > 2 * held || paramTensorCount(config) > 2 * found.size) {
+    throw new ModelFolderError(
+      `config.json describes ${formatCount(claimed)} parameters in ${formatCount(paramTensorCount(config))} tensors (${config.numLayers} layers, hidden_size ${config.hiddenSize}, vocab_size ${config.vocabSize}), ` +
+        `but the weights hold ${formatCount(held)} in ${found.size}: the config does not belong to these weights`,
+    );
   }
   const expected = expectedParams(config);
   for (const p of expected) {
@@ -124,4 +136,9 @@ export async function streamWeights(
     );
     before += fileDone;
   }
+}
+
+/** 1.2e12 -> "1.2e12", 296000 -> "296,000". */
+function formatCount(n: number): string {
+  return n >= 1e9 ? n.toExponential(1).replace('+', '') : n.toLocaleString('en-US');
 }

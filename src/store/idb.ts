@@ -18,11 +18,11 @@ export async function freeStorageBytes(): Promise<number | undefined> {
 /** The message for a failed write: what it was, how much space it needs, how much is free, what is intact. */
 export function storageQuotaMessage(what: string, neededBytes: number, freeBytes: number | undefined, intact: string): string {
   const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
-  return (
-    `Not enough browser storage to save ${what}: it needs about ${mb(neededBytes)}` +
-    (freeBytes !== undefined ? `, and ${mb(Math.max(0, freeBytes))} are free` : '') +
-    `. ${intact} Delete datasets, checkpoints or cached models to make room.`
-  );
+  // The browser's estimate is all a page can know of free space; when it says there is room and the write was
+  // refused anyway (a lower limit for this site, a full disk, DevTools' quota override), say both.
+  const free =
+    freeBytes === undefined ? '' : freeBytes < neededBytes ? `, and ${mb(Math.max(0, freeBytes))} are free` : `; the browser reports ${mb(freeBytes)} free but refused the write`;
+  return `Not enough browser storage to save ${what}: it needs about ${mb(neededBytes)}${free}. ${intact} Delete datasets, checkpoints or cached models to make room.`;
 }
 
 /** Resolves with a request's result, or when a transaction commits (rejects when it aborts). */

@@ -38,6 +38,18 @@ export function printCallString(calls: readonly ToolCall[]): string {
   return calls.map(printOneCall).join('; ');
 }
 
+/**
+ * For showing calls to a user: the call-string form when every tool and parameter name allows it, else one
+ * JSON object per line (a dataset may call a tool named anything). Never throws.
+ */
+export function displayCalls(calls: readonly ToolCall[]): string {
+  try {
+    return printCallString(calls);
+  } catch {
+    return calls.map((c) => JSON.stringify({ name: c.name, arguments: c.arguments })).join('\n');
+  }
+}
+
 function printOneCall(call: ToolCall): string {
   if (!isName(call.name)) throw new Error(`printCallString: '${call.name}' is not a valid tool name`);
   for (const key of Object.keys(call.arguments)) {

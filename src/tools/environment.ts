@@ -49,3 +49,8 @@ export function canonicalJson(v: unknown): string {
   }
   return JSON.stringify(v) ?? 'null';
 }
+
+/** A result as the content of a tool message: the result's JSON, or `{"error": {type, message}}`. */
+export function toolResultContent(r: ToolResult): string {
+  return r.ok ? JSON.stringify(r.result) : JSON.stringify({ error: { type: r.error.type, message: r.error.message } });
+}

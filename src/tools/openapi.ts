@@ -67,7 +67,12 @@ function resolvePointer(doc: Obj, ref: string, at: string): unknown {
   if (!ref.startsWith('#/')) throw new Unmappable(at, `external $ref "${ref}" cannot be resolved: only local refs (#/...) are supported`);
   let cur: unknown = doc;
   for (const raw of ref.slice(2).split('/')) {
-    const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    let key: string;
+    try {
+      key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    } catch {
+      throw new Unmappable(at, `$ref "${ref}" has a malformed %-escape in "${raw}"`);
+    }
     if (!isObj(cur) || !(key in cur)) throw new Unmappable(at, `$ref "${ref}" points to nothing`);
     cur = cur[key];
   }

@@ -15,13 +15,21 @@ import type { JsonSchema, ToolCall, ToolDefinition } from './types.ts';
 export type ValidatorEngine = 'ajv' | 'interpreter' | 'auto';
 
 let codeGeneration: boolean | undefined;
-/** Whether `new Function` works here (false under a CSP without 'unsafe-eval'). */
+/**
+ * Whether `new Function` may run here. In a browser the answer is no without asking: the studio's page and
+ * workers run under a Content-Security-Policy without 'unsafe-eval' (src/util/csp.ts), and trying would file
+ * a violation report every time. Elsewhere (Node: the CLI, the tests) it is tried once.
+ */
 export function codeGenerationAllowed(): boolean {
   if (codeGeneration === undefined) {
-    try {
-      codeGeneration = new Function('return true')() === true;
-    } catch {
-      codeGeneration = false;
+    const g = globalThis as { window?: unknown; WorkerGlobalScope?: unknown };
+    if (g.window !== undefined || g.WorkerGlobalScope !== undefined) codeGeneration = false;
+    else {
+      try {
+        codeGeneration = new Function('return true')() === true;
+      } catch {
+        codeGeneration = false;
+      }
     }
   }
   return codeGeneration;
@@ -173,7 +181,13 @@ export class ArgumentValidator {
     }
     const v = this.compile(call.name);
     if (typeof v !== 'function') return { valid: false, errors: [v] };
-    const errors = v(call.arguments);
+    let errors: ErrorObject[];
+    try {
+      errors = v(call.arguments);
+    } catch (err) {
+      // A schema that compiles but cannot finish (a $ref to itself: "#/") must not take the caller down.
+      return { valid: false, errors: [{ kind: 'bad_schema', tool: call.name, path: '', message: `${call.name}: its parameter schema cannot be checked: ${(err as Error).message}` }] };
+    }
     return errors.length ? { valid: false, errors: errors.map((e) => describe(call.name, e)) } : { valid: true, errors: [] };
   }
 }

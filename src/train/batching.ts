@@ -83,13 +83,26 @@ export function* batchStream(
   start: DataPosition = { epoch: 0, batch: 0 },
 ): Generator<{ batch: PaddedBatch; position: DataPosition; next: DataPosition }> {
   if (examples.length === 0) throw new Error('No training examples: every line was rejected or the file is empty.');
-  const lengths = examples.map((e) => e.ids.length);
+  yield* planStream(examples.map((e) => e.ids.length), batchSize, seed, start, (indices) => padBatch(examples, indices, padId));
+}
+
+/**
+ * The epoch plans of `lengths` (see epochPlan) from `start`, forever, each batch's example indices turned into a
+ * batch by `make`: one batch order for every trainer (SFT examples, reward-model pairs), resumable at a position.
+ */
+export function* planStream<B>(
+  lengths: readonly number[],
+  batchSize: number,
+  seed: number,
+  start: DataPosition,
+  make: (indices: number[]) => B,
+): Generator<{ batch: B; position: DataPosition; next: DataPosition }> {
   let { epoch, batch } = start;
   for (;;) {
     const plan = epochPlan(lengths, batchSize, seed, epoch);
     for (; batch < plan.length; batch++) {
       const next = batch + 1 < plan.length ? { epoch, batch: batch + 1 } : { epoch: epoch + 1, batch: 0 };
-      yield { batch: padBatch(examples, plan[batch], padId), position: { epoch, batch }, next };
+      yield { batch: make(plan[batch]), position: { epoch, batch }, next };
     }
     epoch++;
     batch = 0;

@@ -12,7 +12,7 @@ export interface Checkpoint {
   runId: string;
   /** Optimizer steps completed. */
   step: number;
-  /** Trainable weights (LoRA A/B, value head) by PEFT-style name. */
+  /** Trainable weights (LoRA A/B, score head) by PEFT-style name. */
   weights: Record<string, HostTensor>;
   /** AdamW first and second moments by the same names, and the optimizer's own step count. */
   optimizer: { step: number; m: Record<string, HostTensor>; v: Record<string, HostTensor> };

@@ -34,12 +34,17 @@ export interface ConfigProblem {
   message: string;
 }
 
+const MAX_PROBLEMS_IN_MESSAGE = 20;
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
   constructor(public readonly source: string, public readonly problems: ConfigProblem[]) {
+    // The message lists the first problems (a pasted file of garbage must not make a megabyte of text); `problems` has all.
+    const shown = problems.slice(0, MAX_PROBLEMS_IN_MESSAGE);
     super(
       `${source}: ${problems.length} config problem${problems.length === 1 ? '' : 's'}:\n` +
-        problems.map((p) => `  - ${p.key}${p.line ? ` (line ${p.line})` : ''}: ${p.message}`).join('\n'),
+        shown.map((p) => `  - ${p.key}${p.line ? ` (line ${p.line})` : ''}: ${p.message}`).join('\n') +
+        (problems.length > shown.length ? `\n  … and ${problems.length - shown.length} more` : ''),
     );
   }
 }
@@ -52,7 +57,11 @@ export function defaultsOf<T extends ConfigTable>(table: T): ConfigOf<T> {
   return out as ConfigOf<T>;
 }
 
-const describe = (v: unknown) => (Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v === 'object' ? 'a mapping' : `${typeof v} ${JSON.stringify(v)}`);
+const describe = (v: unknown) =>
+  Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v === 'object' ? 'a mapping' : typeof v === 'number' ? `number ${v}` : `${typeof v} ${JSON.stringify(v)}`;
+
+/** A dotted key path as the user wrote it; an empty key shows as "". */
+const keyName = (path: string[]) => path.map((k) => (k === '' ? '""' : k)).join('.');
 
 /**
  * Checks `raw` (parsed YAML/JSON or a form's values) against `table`; missing keys take defaults.
@@ -72,7 +81,7 @@ export function validateConfig<T extends ConfigTable>(
 
 function check(table: ConfigTable, raw: unknown, path: string[], problems: ConfigProblem[], lineOf: (p: string[]) => number | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const here = path.join('.') || '(top level)';
+  const here = keyName(path) || '(top level)';
   if (raw === undefined || raw === null) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     problems.push({ key: here, line: lineOf(path), message: `expected a mapping of keys, got ${describe(raw)}` });
@@ -80,18 +89,19 @@ function check(table: ConfigTable, raw: unknown, path: string[], problems: Confi
   }
   const obj = raw as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (!(key in table)) {
+    // Own keys only: `constructor` or `toString` in a file are unknown keys, not Object.prototype's.
+    if (!Object.hasOwn(table, key)) {
       const near = closest(key, Object.keys(table));
       problems.push({
-        key: [...path, key].join('.'),
+        key: keyName([...path, key]),
         line: lineOf([...path, key]),
-        message: `unknown key${near ? `; did you mean "${near}"?` : ''} Known keys: ${Object.keys(table).join(', ')}`,
+        message: near ? `unknown key; did you mean "${near}"?` : `unknown key. Known keys: ${Object.keys(table).join(', ')}`,
       });
     }
   }
   for (const [key, spec] of Object.entries(table)) {
     const p = [...path, key];
-    const name = p.join('.');
+    const name = keyName(p);
     const v = obj[key];
     const bad = (message: string) => problems.push({ key: name, line: lineOf(p), message });
     if (spec.kind === 'section') {
@@ -159,7 +169,14 @@ export function parseConfigYaml<T extends ConfigTable>(table: T, text: string, s
     const offset = keyItem?.key?.range?.[0] ?? node?.range?.[0];
     return offset === undefined ? undefined : lineCounter.linePos(offset).line;
   };
-  return validateConfig(table, doc.toJS(), source, lineOf);
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    // Aliases that resolve to nothing, or expand without bound (a "billion laughs" file), fail only here.
+    throw new ConfigError(source, [{ key: '(yaml syntax)', message: (e as Error).message.split('\n')[0] }]);
+  }
+  return validateConfig(table, raw, source, lineOf);
 }
 
 export function configToYaml<T extends ConfigTable>(table: T, config: ConfigOf<T>, header?: string): string {
@@ -189,4 +206,26 @@ function editDistance(a: string, b: string): number {
     }
   }
   return row[b.length];
+}
+
+/** A trainer's config: its table and its rules across keys, validated in one place for form, YAML and CLI alike. */
+export interface TrainerConfigSpec<T extends ConfigTable> {
+  table: T;
+  defaults(): ConfigOf<T>;
+  validate(raw: unknown, source?: string): ConfigOf<T>;
+  parseYaml(text: string, source?: string): ConfigOf<T>;
+}
+
+export function trainerConfig<T extends ConfigTable>(table: T, crossChecks: (c: ConfigOf<T>) => ConfigProblem[]): TrainerConfigSpec<T> {
+  const checked = (c: ConfigOf<T>, source: string) => {
+    const problems = crossChecks(c);
+    if (problems.length) throw new ConfigError(source, problems);
+    return c;
+  };
+  return {
+    table,
+    defaults: () => defaultsOf(table),
+    validate: (raw, source = 'config') => checked(validateConfig(table, raw, source), source),
+    parseYaml: (text, source = 'config.yaml') => checked(parseConfigYaml(table, text, source), source),
+  };
 }

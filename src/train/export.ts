@@ -1,6 +1,8 @@
 // Turns a training checkpoint into files a user can take elsewhere: a PEFT LoRA adapter
-// (adapter_config.json + adapter_model.safetensors, PEFT key names) or, for full fine-tuning, model.safetensors.
-import { peftConfigJson, peftKey, saveAdapter, type Adapter, type LoraTarget } from '../model/peft.ts';
+// (adapter_config.json + adapter_model.safetensors, PEFT key names; with the score head it is a SEQ_CLS adapter,
+// the reward model) or, for full fine-tuning, model.safetensors (HF names; with score.weight, the weights of a
+// Qwen*ForSequenceClassification).
+import { peftConfigJson, peftKey, saveAdapter, SCORE_HEAD_KEY, type Adapter, type LoraTarget } from '../model/peft.ts';
 import { writeSafetensors } from '../model/safetensors.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import type { SftConfig } from './sft-config.ts';
@@ -19,10 +21,17 @@ export function checkpointFiles(ckpt: Checkpoint, config: Pick<SftConfig, 'finet
   const named = Object.entries(ckpt.weights)
     .map(([label, t]) => ({ m: LORA_LABEL.exec(label), t, label }))
     .sort((a, b) => (a.m && b.m ? Number(a.m[2]) - Number(b.m[2]) || a.m[3].localeCompare(b.m[3]) || a.m[1].localeCompare(b.m[1]) : 0));
+  let scoreHead = false;
   for (const { m, t, label } of named) {
+    if (label === 'score.weight') {
+      scoreHead = true;
+      continue;
+    }
     if (!m) throw new Error(`checkpoint weight "${label}" is not a LoRA factor; was this run full fine-tuning?`);
     tensors.set(peftKey(Number(m[2]), m[3] as LoraTarget, m[1] as 'A' | 'B'), { shape: t.shape, values: t.data, dtype: 'F32' });
   }
-  const files = saveAdapter({ lora, configJson: peftConfigJson(lora, config.model_name, false), tensors, metadata: { format: 'pt' } });
+  // PEFT saves modules_to_save after the adapter weights.
+  if (scoreHead) tensors.set(SCORE_HEAD_KEY, { shape: ckpt.weights['score.weight'].shape, values: ckpt.weights['score.weight'].data, dtype: 'F32' });
+  const files = saveAdapter({ lora, configJson: peftConfigJson(lora, config.model_name, scoreHead), tensors, metadata: { format: 'pt' } });
   return { 'adapter_config.json': enc.encode(files['adapter_config.json']), 'adapter_model.safetensors': files['adapter_model.safetensors'] };
 }

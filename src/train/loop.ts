@@ -47,6 +47,11 @@ export interface LoopBatch {
 export interface LossOutput {
   loss: Tensor;
   stats?: Record<string, Tensor>;
+  /**
+   * Tensors of any size read back with the loss and turned into named statistics on the host, once they arrive
+   * (RL: the new per-token log-probs, from which ratios and clip fractions follow).
+   */
+  readback?: { tensors: Tensor[]; summarize(values: Float32Array[]): Record<string, number> };
 }
 
 /** One micro-batch from a batch source, with where the stream stands before and after it. */
@@ -97,6 +102,8 @@ interface Pending {
   losses: Promise<Float32Array>[];
   /** Per micro-batch: its statistics' readbacks. */
   stats: Record<string, Promise<Float32Array>>[];
+  /** Per micro-batch: host-summarised readbacks. */
+  summaries: Promise<Record<string, number>>[];
   /** Per micro-batch: host-side metrics from the source. */
   hostMetrics: Record<string, number>[];
   info: Promise<Float32Array>;
@@ -156,6 +163,7 @@ export async function runLoop<B extends LoopBatch>(
     const statRows = await Promise.all(
       p.stats.map(async (r) => Object.fromEntries(await Promise.all(Object.entries(r).map(async ([k, v]) => [k, (await v)[0]] as const)))),
     );
+    statRows.push(...(await Promise.all(p.summaries)));
     const info = await p.info;
     const loss = losses.reduce((s, l) => s + l[0], 0) / losses.length;
     const skipped = info[2] !== 0 || !Number.isFinite(loss);
@@ -206,6 +214,7 @@ export async function runLoop<B extends LoopBatch>(
       const losses: Promise<Float32Array>[] = [];
       const stats: Record<string, Promise<Float32Array>>[] = [];
       const hostMetrics: Record<string, number>[] = [];
+      const summaries: Promise<Record<string, number>>[] = [];
       let tokens = 0;
       let epoch = position.epoch;
       for (let micro = 0; micro < config.gradientAccumulation; micro++) {
@@ -218,9 +227,13 @@ export async function runLoop<B extends LoopBatch>(
         if (metrics) hostMetrics.push(metrics);
         const tape = startTape(e);
         const out = trainer.loss(batch);
-        const { loss, stats: st }: LossOutput = out instanceof Tensor ? { loss: out } : out;
+        const { loss, stats: st, readback }: LossOutput = out instanceof Tensor ? { loss: out } : out;
         losses.push(loss.readLater());
         stats.push(Object.fromEntries(Object.entries(st ?? {}).map(([k, t]) => [k, t.readLater()])));
+        if (readback) {
+          const reads = readback.tensors.map((t) => t.readLater());
+          summaries.push(Promise.all(reads).then((v) => readback.summarize(v)));
+        }
         tape.backward(config.gradientAccumulation > 1 ? scale(loss, 1 / config.gradientAccumulation) : loss);
         tape.dispose();
       }
@@ -230,7 +243,7 @@ export async function runLoop<B extends LoopBatch>(
       info.release();
       e.flush();
       const current: Pending = {
-        step, epoch: epoch + (position.batch / Math.max(1, config.batchesPerEpoch)), lr, losses, stats, hostMetrics, info: infoP, tokens, submittedAt: performance.now(),
+        step, epoch: epoch + (position.batch / Math.max(1, config.batchesPerEpoch)), lr, losses, stats, summaries, hostMetrics, info: infoP, tokens, submittedAt: performance.now(),
       };
       // The previous step's numbers arrive while this step runs on the GPU.
       if (pending) await settle(pending);

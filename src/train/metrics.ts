@@ -23,12 +23,20 @@ export interface StepMetrics {
   metrics?: Record<string, number>;
 }
 
+/** One evaluation on the held-out split. SFT evaluates by generation; the other trainers report their own metrics. */
 export interface EvalMetrics {
   step: number;
+  /** Conversations (SFT) or pairs (reward model) evaluated. */
   examples: number;
-  toolAccuracy: number;
-  chainSuccess: number;
-  formatValidity: number;
+  /** SFT: tool-level accuracy, chain-level success, format validity of the generated calls. */
+  toolAccuracy?: number;
+  chainSuccess?: number;
+  formatValidity?: number;
+  /**
+   * The trainer's own eval metrics under TRL's names, without TRL's `eval_` prefix (reward model: loss, accuracy,
+   * margin, min_reward / mean_reward / max_reward, and accuracy/<rejection kind> when the data names kinds).
+   */
+  metrics?: Record<string, number>;
 }
 
 export type RunStatus = 'running' | 'paused' | 'stopped' | 'done' | 'failed';
@@ -45,4 +53,10 @@ export interface RunRecord {
   totalSteps: number;
   step: number;
   error?: string;
+  /** The data it trains on, in a few words (sample files or stored datasets). */
+  data?: string;
+  /** The latest logged step's loss and metrics (TRL names). */
+  final?: Record<string, number>;
+  /** The latest evaluation's metrics. */
+  finalEval?: Record<string, number>;
 }

@@ -6,12 +6,13 @@ import type { ToolEnvironment } from '../tools/environment.ts';
 import type { ToolDefinition } from '../tools/types.ts';
 import type { ChatTokenizer } from '../tokenizer/tokenizer.ts';
 import { Rng } from '../util/rng.ts';
-import { batchesPerEpoch, batchStream, type PaddedBatch } from './batching.ts';
+import { batchStream, type PaddedBatch } from './batching.ts';
 import type { CheckpointStore } from './checkpoint.ts';
 import { evalSteps, evalSummary, evaluateByGeneration } from './eval-generation.ts';
 import { runLoop, type LoopHooks, type LoopOutcome, type LoopTrainer } from './loop.ts';
 import type { SftConfig } from './sft-config.ts';
 import { prepareSftExamples, type PreparedSft } from './sft-data.ts';
+import { loopConfigFor, totalStepsFor } from './training-config.ts';
 
 export interface SftRunInputs {
   runId: string;
@@ -37,9 +38,7 @@ export interface SftOutcome {
 
 /** Optimizer steps the config asks for. */
 export function sftTotalSteps(config: SftConfig, examples: number): number {
-  if (config.max_steps > 0) return config.max_steps;
-  const perEpoch = batchesPerEpoch(examples, config.batch_size);
-  return Math.max(1, Math.ceil((config.num_train_epochs * perEpoch) / config.gradient_accumulation_steps));
+  return totalStepsFor(config, examples);
 }
 
 /**
@@ -95,13 +94,7 @@ export async function runSft(inp: SftRunInputs): Promise<SftOutcome> {
   try {
     const outcome = await runLoop(
       trainer,
-      {
-        runId: inp.runId, totalSteps, gradientAccumulation: c.gradient_accumulation_steps, learningRate: c.learning_rate,
-        schedule: c.lr_scheduler_type as 'constant' | 'linear' | 'cosine', warmupSteps: c.warmup_steps, weightDecay: c.weight_decay,
-        beta1: c.adam_beta1, beta2: c.adam_beta2, epsilon: c.adam_epsilon, maxGradNorm: c.max_grad_norm,
-        loggingSteps: c.logging_steps, evalEvery: c.eval_every, saveEvery: c.save_every, saveTotalLimit: c.save_total_limit,
-        maxNonFiniteSteps: c.max_nonfinite_steps, batchesPerEpoch: batchesPerEpoch(prepared.examples.length, c.batch_size),
-      },
+      loopConfigFor(c, inp.runId, totalSteps, prepared.examples.length),
       stream,
       inp.store,
       { ...hooks, evaluate },

@@ -4,7 +4,7 @@ import type { SelfTestResult } from '../gpu/selftest.ts';
 import { EngineClient, EngineError } from '../worker/engine-client.ts';
 import type { WireError } from '../worker/protocol.ts';
 
-export const SECTIONS = ['models', 'tools', 'datasets', 'train', 'evaluate', 'chat'] as const;
+export const SECTIONS = ['models', 'tools', 'datasets', 'train', 'reward', 'evaluate', 'chat'] as const;
 export type Section = (typeof SECTIONS)[number] | 'home';
 
 export interface StorageInfo {

@@ -1,97 +1,143 @@
-// Worker side of the Chat page: holds one model on the GPU (the tiny base model or a trained run's newest
-// checkpoint) and streams its answers token by token.
+// Worker side of the Chat page, on the episode runner: each chat slot (two for side by side) holds one model; a
+// reply runs one episode from the conversation so far: the model's turn streams token by token, its calls are
+// checked against the tool schemas and executed, their results go back onto the kept KV cache, and it goes on until
+// it answers (or runs out of turns). Calls of the sample tools run on the slot's mock world, here; every other
+// executor (sandboxed JavaScript, an HTTP endpoint, a person typing) runs in the page, asked one call at a time
+// (chat-tool-call event, answered by a chat-tool-result request): the loop itself never leaves the worker.
+import { runEpisodes, type EpisodeTurn, type EpisodeWorld } from '../agent/episode.ts';
 import type { Conversation } from '../data/conversation.ts';
 import { Engine } from '../engine/index.ts';
 import type { GpuContext } from '../gpu/device.ts';
-import { generate } from '../model/generate.ts';
-import type { LoadedModel } from '../model/load.ts';
-import { IdbCheckpointStore } from '../store/checkpoints.ts';
-import { RunStore } from '../store/runs.ts';
-import type { ToolDefinition } from '../tools/types.ts';
-import { tokenizePrompt } from '../tokenizer/loss-mask.ts';
-import { TextStream } from '../tokenizer/text-stream.ts';
-import { loadTrainableModel } from '../train/load-model.ts';
-import { writeTensors } from '../train/loop.ts';
-import { defaultSftConfig, type SftConfig } from '../train/sft-config.ts';
 import type { HubSettings } from '../model/hub.ts';
-import { modelFiles } from './train-session.ts';
+import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
+import type { ToolResult, ToolWorld } from '../tools/environment.ts';
+import type { ToolDefinition } from '../tools/types.ts';
+import { TextStream } from '../tokenizer/text-stream.ts';
+import { loadChoice, releaseModel, type LoadedChoice, type ModelChoice, type ModelInfo } from './model-source.ts';
+import type { EngineEvent } from './protocol.ts';
 
-export interface ChatModelInfo {
-  label: string;
-  /** Prompts list no tools when the model was trained with prompt_tools: none. */
-  listTools: boolean;
-  params: number;
+export type ChatModelInfo = ModelInfo;
+
+export interface ChatReplyRequest {
+  slot: number;
+  conversation: Conversation;
+  tools: ToolDefinition[];
+  /** 'mock': the sample tools on this slot's mock world; 'page': the page runs each call (chat-tool-call events). */
+  executor: 'mock' | 'page';
+  maxTurns: number;
+  maxNewTokens: number;
+  temperature: number;
+  seed: number;
+}
+
+export interface ChatReply {
+  slot: number;
+  turns: EpisodeTurn[];
+  end: string;
+  /** The conversation with the new turns and tool results. */
+  conversation: Conversation;
+  tokensPerSecond: number;
+}
+
+interface Slot extends LoadedChoice {
+  world: ToolWorld;
 }
 
 export class ChatSession {
-  private loaded: (LoadedModel & { listTools: boolean }) | null = null;
-  private abort: AbortController | null = null;
+  private slots = new Map<number, Slot>();
+  private aborts = new Map<number, AbortController>();
+  private pendingCalls = new Map<string, { slot: number; resolve: (r: ToolResult) => void }>();
+  private nextCall = 1;
 
-  constructor(private readonly gpu: () => Promise<GpuContext>) {}
+  constructor(
+    private readonly gpu: () => Promise<GpuContext>,
+    private readonly post: (e: EngineEvent) => void,
+  ) {}
 
-  /** Loads the built-in tiny model (runId null) or a run's model with its newest checkpoint's weights. */
-  async load(runId: string | null, hub: HubSettings): Promise<ChatModelInfo> {
-    this.release();
-    let config: SftConfig = { ...defaultSftConfig(), finetune: 'full' };
-    let label = 'builtin:tiny (untrained)';
-    const ckpt = runId ? await new IdbCheckpointStore().latest(runId) : null;
-    if (runId) {
-      const run = await new RunStore().get(runId);
-      if (!run) throw new Error(`run ${runId} does not exist`);
-      if (!ckpt) throw new Error(`run ${run.name} has no checkpoint yet`);
-      config = run.config as unknown as SftConfig;
-      label = `${run.name} (step ${ckpt.step})`;
-    }
+  async load(slot: number, choice: ModelChoice, hub: HubSettings): Promise<ModelInfo> {
+    if (this.aborts.has(slot)) throw new Error('this chat is answering: stop it first');
+    this.release(slot);
     const engine = new Engine(await this.gpu());
-    const loaded = await loadTrainableModel(engine, await modelFiles(config.model_name, hub, () => {}), {
-      finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact', seed: config.seed,
-    });
-    if (ckpt) {
-      const params = loaded.model.trainableParams();
-      writeTensors(engine, params, params.map((p) => p.label), ckpt.weights, `checkpoint of ${label}`);
-    }
-    this.loaded = { ...loaded, listTools: config.prompt_tools !== 'none' };
-    const params = loaded.model.baseTensors().reduce((s, [, t]) => s + t.size, 0);
-    return { label, listTools: this.loaded.listTools, params };
+    const loaded = await loadChoice(engine, choice, hub, () => {});
+    this.slots.set(slot, { ...loaded, world: enterpriseEnvironment().create() });
+    return loaded.info;
   }
 
-  /** Generates the next assistant turn of `conversation`, calling onText with each new piece of text. */
-  async reply(conversation: Conversation, tools: ToolDefinition[], opts: { maxNewTokens: number; temperature: number; seed: number }, onText: (t: string) => void) {
-    if (!this.loaded) throw new Error('no model is loaded: choose one first');
-    const { model, tokenizer, listTools } = this.loaded;
-    const prompt = tokenizePrompt(tokenizer, conversation, { tools: listTools ? tools : [] });
-    const stream = new TextStream(tokenizer);
-    this.abort = new AbortController();
+  /** A fresh mock world for a new conversation. */
+  reset(slot: number): void {
+    const s = this.slots.get(slot);
+    if (s) s.world = enterpriseEnvironment().create();
+  }
+
+  async reply(req: ChatReplyRequest): Promise<ChatReply> {
+    const s = this.slots.get(req.slot);
+    if (!s) throw new Error('no model is loaded in this chat: choose one first');
+    if (this.aborts.has(req.slot)) throw new Error('this chat is already answering');
+    const { model, tokenizer } = s.loaded;
+    const ac = new AbortController();
+    this.aborts.set(req.slot, ac);
+    const world: EpisodeWorld = req.executor === 'mock' ? s.world : {
+      execute: (call) => new Promise<ToolResult>((resolve) => {
+        const callId = `call-${this.nextCall++}`;
+        this.pendingCalls.set(callId, { slot: req.slot, resolve });
+        this.post({ type: 'chat-tool-call', slot: req.slot, callId, call });
+      }),
+    };
+    let stream = new TextStream(tokenizer);
+    const stop = new Set(tokenizer.stopIds);
+    let sampled = 0;
+    const t0 = performance.now();
     try {
-      const r = await generate(
-        model,
-        [prompt],
-        { maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, topK: 0, topP: opts.temperature > 0 ? 0.95 : 1, stopTokens: tokenizer.stopIds, stopStrings: [], seed: opts.seed },
-        {
-          signal: this.abort.signal,
-          onToken: (_row, token) => {
-            if (tokenizer.stopIds.includes(token)) return;
-            const piece = stream.push(token);
-            if (piece) onText(piece);
-          },
+      const [ep] = await runEpisodes(model, tokenizer, [{ prompt: req.conversation, tools: req.tools, renderTools: s.info.listTools ? req.tools : [], world }], {
+        maxTurns: req.maxTurns, maxCompletionLength: req.maxNewTokens, temperature: req.temperature, topK: 0, topP: req.temperature > 0 ? 0.95 : 1, seed: req.seed,
+        signal: ac.signal,
+        onToken: (_b, token) => {
+          sampled++;
+          if (stop.has(token)) return;
+          const piece = stream.push(token);
+          if (piece) this.post({ type: 'chat-text', slot: req.slot, text: piece });
         },
-      );
-      const text = tokenizer.decode(r.tokens[0].filter((t) => !tokenizer.stopIds.includes(t)));
-      return { text, tokensPerSecond: r.tokensPerSecond, finish: r.finish[0] };
+        onTurn: (_b, turn) => {
+          this.post({ type: 'chat-turn', slot: req.slot, turn });
+          stream = new TextStream(tokenizer);
+        },
+      });
+      return { slot: req.slot, turns: ep.turns, end: ep.end, conversation: ep.conversation, tokensPerSecond: sampled / Math.max(1e-9, (performance.now() - t0) / 1000) };
     } finally {
-      this.abort = null;
+      this.aborts.delete(req.slot);
+      this.failPending(req.slot, 'the reply was stopped');
     }
   }
 
-  stop(): void {
-    this.abort?.abort();
+  /** The page's answer to a chat-tool-call. */
+  toolResult(callId: string, result: ToolResult): void {
+    const p = this.pendingCalls.get(callId);
+    if (!p) throw new Error(`no call ${callId} is waiting for a result (the reply was stopped?)`);
+    this.pendingCalls.delete(callId);
+    p.resolve(result);
   }
 
-  private release(): void {
-    if (!this.loaded) return;
-    const m = this.loaded.model;
-    for (const t of new Set([...m.baseTensors().map(([, x]) => x), ...m.trainableParams()])) t.release();
-    m.e.pool.trim();
-    this.loaded = null;
+  /** Stops a slot's reply (or every slot's): the turn being sampled ends, a call waiting for the page gets an error. */
+  stop(slot?: number): void {
+    for (const [s, ac] of this.aborts) {
+      if (slot !== undefined && s !== slot) continue;
+      ac.abort();
+      this.failPending(s, 'the reply was stopped');
+    }
+  }
+
+  private failPending(slot: number, message: string): void {
+    for (const [id, p] of this.pendingCalls) {
+      if (p.slot !== slot) continue;
+      this.pendingCalls.delete(id);
+      p.resolve({ ok: false, error: { type: 'invalid_request', message } });
+    }
+  }
+
+  private release(slot: number): void {
+    const s = this.slots.get(slot);
+    if (!s) return;
+    releaseModel(s.loaded);
+    this.slots.delete(slot);
   }
 }

@@ -7,8 +7,11 @@ import type { DatasetRecord } from '../store/datasets.ts';
 import type { ToolDefinition } from '../tools/types.ts';
 
 export type ImportRequest =
-  /** Read and validate a file; the examples stay in the worker until `save` or `discard`. */
-  | { type: 'validate'; id: number; file: File; tools?: ToolDefinition[]; maxTokens?: number }
+  /**
+   * Read and validate a file; the examples stay in the worker until `save` or `discard`. Without `tools` the
+   * structure is checked and the tools the calls use are reported; with them every call is checked.
+   */
+  | { type: 'validate'; id: number; file: File; tools?: ToolDefinition[]; toolSetName?: string; maxTokens?: number }
   /** Store the validated examples in IndexedDB under this name. */
   | { type: 'save'; id: number; name: string }
   | { type: 'discard'; id: number };

@@ -6,7 +6,6 @@ import { readDatasetStream } from '../data/read-dataset.ts';
 import type { DatasetExample, DatasetKind } from '../data/conversation.ts';
 import type { ValidationReport } from '../data/validate.ts';
 import { DatasetStore, StorageQuotaError, examplesHash } from '../store/datasets.ts';
-import { ENTERPRISE_TOOLS } from '../tools/enterprise/tool-set.ts';
 import { type ImportReply, type ImportRequest, PREVIEW_ROWS } from './dataset-import-protocol.ts';
 
 interface Pending {
@@ -36,7 +35,8 @@ function throttledProgress(id: number) {
 
 async function validate(req: Extract<ImportRequest, { type: 'validate' }>): Promise<void> {
   const { report, examples } = await readDatasetStream(req.file.stream(), {
-    tools: req.tools ?? ENTERPRISE_TOOLS,
+    tools: req.tools,
+    toolSetName: req.toolSetName,
     maxTokens: req.maxTokens,
     totalBytes: req.file.size,
     onProgress: throttledProgress(req.id),

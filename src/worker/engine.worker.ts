@@ -1,11 +1,13 @@
 // The engine worker: owns the GPU device, so no GPU work ever runs on the UI thread.
 /// <reference lib="webworker" />
 import { openDevice, type GpuContext } from '../gpu/device.ts';
-import { BROWSER_HELP } from '../gpu/errors.ts';
+import { BROWSER_HELP, DeviceLostError } from '../gpu/errors.ts';
 import { runSelfTest } from '../gpu/selftest.ts';
 import { toWireError, type EngineMessage, type EngineRequest } from './protocol.ts';
 import { TrainSessions } from './train-session.ts';
 import { ChatSession } from './chat-session.ts';
+import { RewardSession } from './reward-session.ts';
+import { EvalSessions } from './eval-session.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -29,8 +31,22 @@ function device(): Promise<GpuContext> {
   return gpu;
 }
 
+// ---- Fault hook for tests/e2e/reliability-gpu.spec.ts (not part of the protocol; a test calls it through the
+// DevTools protocol with worker.evaluate). It loses the device as a driver reset or a GPU process crash does:
+// in-flight work fails, the page is told with the same event and message, and the next request opens a fresh
+// device. destroy() alone would look like our own release, which device.ts does not report.
+(self as unknown as { __studioLoseDevice?: () => Promise<void> }).__studioLoseDevice = async () => {
+  const ctx = await gpu;
+  if (!ctx) throw new Error('no GPU device is open');
+  gpu = null;
+  ctx.device.destroy();
+  post({ type: 'device-lost', error: toWireError(new DeviceLostError('unknown', 'lost while in use (a test hook destroyed it)')) });
+};
+
 const training = new TrainSessions(device, post);
-const chat = new ChatSession(device);
+const reward = new RewardSession(device);
+const chat = new ChatSession(device, post);
+const evaluations = new EvalSessions(device, post);
 
 async function handle(req: EngineRequest): Promise<EngineMessage> {
   switch (req.type) {
@@ -50,18 +66,35 @@ async function handle(req: EngineRequest): Promise<EngineMessage> {
       training.control(req.runId, req.action);
       return { type: 'train-control-ok', id: req.id };
     case 'export-adapter': {
-      const { files, step } = await training.exportAdapter(req.runId);
+      const { files, step } = await training.exportAdapter(req.runId, req.hub ?? null);
       return { type: 'export-adapter-ok', id: req.id, files, step };
     }
     case 'chat-load':
-      return { type: 'chat-load-ok', id: req.id, info: await chat.load(req.runId, req.hub) };
+      return { type: 'chat-load-ok', id: req.id, slot: req.slot, info: await chat.load(req.slot, req.choice, req.hub) };
     case 'chat-reply': {
-      const r = await chat.reply(req.conversation, req.tools, req, (text) => post({ type: 'chat-text', text }));
-      return { type: 'chat-reply-ok', id: req.id, ...r };
+      const { id: _, type: __, ...reply } = req;
+      return { type: 'chat-reply-ok', id: req.id, ...(await chat.reply(reply)) };
     }
+    case 'chat-tool-result':
+      chat.toolResult(req.callId, req.result);
+      return { type: 'chat-tool-result-ok', id: req.id };
+    case 'chat-reset':
+      chat.reset(req.slot);
+      return { type: 'chat-reset-ok', id: req.id };
     case 'chat-stop':
-      chat.stop();
+      chat.stop(req.slot);
       return { type: 'chat-stop-ok', id: req.id };
+    case 'reward-load':
+      return { type: 'reward-load-ok', id: req.id, info: await reward.load(req.runId, req.hub) };
+    case 'reward-score':
+      return { type: 'reward-score-ok', id: req.id, scores: await reward.score(req.items) };
+    case 'eval-run': {
+      const { id: _, type: __, ...run } = req;
+      return { type: 'eval-run-ok', id: req.id, evaluations: await evaluations.run(run) };
+    }
+    case 'eval-cancel':
+      evaluations.cancel(req.evalId);
+      return { type: 'eval-cancel-ok', id: req.id };
   }
 }
 

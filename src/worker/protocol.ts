@@ -4,11 +4,34 @@
 import type { GpuReport } from '../gpu/gpu-report.ts';
 import type { SelfTestResult } from '../gpu/selftest.ts';
 import type { EvalMetrics, RunStatus, StepMetrics } from '../train/metrics.ts';
+import type { RmConfig } from '../train/rm-config.ts';
 import type { SftConfig } from '../train/sft-config.ts';
 import type { HubSettings } from '../model/hub.ts';
-import type { Conversation } from '../data/conversation.ts';
+import type { Conversation, Turn } from '../data/conversation.ts';
 import type { ToolDefinition } from '../tools/types.ts';
-import type { ChatModelInfo } from './chat-session.ts';
+import type { ChatModelInfo, ChatReply, ChatReplyRequest } from './chat-session.ts';
+import type { ModelChoice } from './model-source.ts';
+import type { EpisodeTurn } from '../agent/episode.ts';
+import type { ToolResult } from '../tools/environment.ts';
+import type { ToolCall } from '../tools/types.ts';
+import type { EvalRunRequest } from './eval-session.ts';
+import type { EvalMode, ModelEvaluation } from '../eval/model-evaluation.ts';
+
+/** The config of each training method the studio runs (the RL methods add one entry each). */
+export interface TrainConfigs {
+  sft: SftConfig;
+  rm: RmConfig;
+}
+export type TrainMethod = keyof TrainConfigs;
+/** A method with its config, as a run starts with it. */
+export type TrainMethodConfig = { [M in TrainMethod]: { method: M; config: TrainConfigs[M] } }[TrainMethod];
+
+/** A reward model loaded for the reward inspector. */
+export interface RewardModelInfo {
+  runId: string;
+  label: string;
+  step: number;
+}
 
 /** Where a training run takes its examples: datasets saved in the studio, or the sample files shipped with it. */
 export type DataSource = { kind: 'stored'; ids: string[] } | { kind: 'sample'; files: string[] };
@@ -26,16 +49,28 @@ export interface WireError {
 export type EngineRequest =
   | { type: 'init'; id: number }
   | { type: 'selftest'; id: number; n: number; seed: number }
-  /** Starts (or, with resume, continues from its newest checkpoint) an SFT run; progress comes as events. */
-  | { type: 'train-start'; id: number; runId: string; name: string; config: SftConfig; train: DataSource; eval: DataSource | null; resume: boolean; hub: HubSettings }
+  /** Starts (or, with resume, continues from its newest checkpoint) a run of any method; progress comes as events. */
+  | ({ type: 'train-start'; id: number; runId: string; name: string; train: DataSource; eval: DataSource | null; resume: boolean; hub: HubSettings } & TrainMethodConfig)
   | { type: 'train-control'; id: number; runId: string; action: 'pause' | 'stop' }
-  /** The run's newest checkpoint as PEFT adapter files. */
-  | { type: 'export-adapter'; id: number; runId: string }
-  /** Loads the model the Chat page talks to: the tiny base model (runId null) or a run's newest checkpoint. */
-  | { type: 'chat-load'; id: number; runId: string | null; hub: HubSettings }
-  /** Generates the next assistant turn; text streams as chat-text events. */
-  | { type: 'chat-reply'; id: number; conversation: Conversation; tools: ToolDefinition[]; maxNewTokens: number; temperature: number; seed: number }
-  | { type: 'chat-stop'; id: number };
+  /** The run's newest checkpoint as PEFT adapter files (a full reward model also gets its config.json, from the hub settings' model). */
+  | { type: 'export-adapter'; id: number; runId: string; hub?: HubSettings }
+  /** Loads the model of chat slot `slot` (two slots: side by side): built-in, hub, dropped files or a run's checkpoint. */
+  | { type: 'chat-load'; id: number; slot: number; choice: ModelChoice; hub: HubSettings }
+  /** Runs the model on the conversation until it answers (episode runner): chat-text, chat-tool-call and chat-turn events. */
+  | ({ type: 'chat-reply'; id: number } & ChatReplyRequest)
+  /** The page's result for a chat-tool-call (sandboxed handler, HTTP endpoint or typed by hand). */
+  | { type: 'chat-tool-result'; id: number; callId: string; result: ToolResult }
+  /** A fresh mock world for a new conversation. */
+  | { type: 'chat-reset'; id: number; slot: number }
+  | { type: 'chat-stop'; id: number; slot?: number }
+  /** Evaluates models on a dataset (progress as eval-progress events); answered when every evaluation is done. */
+  | ({ type: 'eval-run'; id: number } & EvalRunRequest)
+  | { type: 'eval-cancel'; id: number; evalId: string }
+  /** Loads a reward-model run's newest checkpoint for the reward inspector. */
+  | { type: 'reward-load'; id: number; runId: string; hub: HubSettings }
+  /** Scores (prompt, response) items with the loaded reward model, rendered as its training rendered them. */
+  | { type: 'reward-score'; id: number; items: Array<{ prompt: Conversation; response: Turn[] }> };
+
 
 // ---- worker -> UI ----------------------------------------------------------------------------------
 
@@ -46,9 +81,15 @@ export type EngineReply =
   | { type: 'train-start-ok'; id: number; runId: string }
   | { type: 'train-control-ok'; id: number }
   | { type: 'export-adapter-ok'; id: number; files: Record<string, Uint8Array>; step: number }
-  | { type: 'chat-load-ok'; id: number; info: ChatModelInfo }
-  | { type: 'chat-reply-ok'; id: number; text: string; tokensPerSecond: number; finish: 'stop' | 'length' | 'aborted' }
+  | { type: 'chat-load-ok'; id: number; slot: number; info: ChatModelInfo }
+  | ({ type: 'chat-reply-ok'; id: number } & ChatReply)
+  | { type: 'chat-tool-result-ok'; id: number }
+  | { type: 'chat-reset-ok'; id: number }
   | { type: 'chat-stop-ok'; id: number }
+  | { type: 'reward-load-ok'; id: number; info: RewardModelInfo }
+  | { type: 'reward-score-ok'; id: number; scores: number[] }
+  | { type: 'eval-run-ok'; id: number; evaluations: ModelEvaluation[] }
+  | { type: 'eval-cancel-ok'; id: number }
   | { type: 'error'; id: number; error: WireError };
 
 export type EngineEvent =
@@ -60,8 +101,14 @@ export type EngineEvent =
   /** Loading, tokenizing or evaluating: what is happening and how far. */
   | { type: 'train-phase'; runId: string; phase: string; done: number; total: number }
   | { type: 'train-status'; runId: string; status: RunStatus; step: number; error?: string }
-  /** A piece of the assistant text being generated for the pending chat-reply (one at a time). */
-  | { type: 'chat-text'; text: string };
+  /** A piece of the assistant text being sampled in chat slot `slot`. */
+  | { type: 'chat-text'; slot: number; text: string }
+  /** A finished assistant turn of slot `slot`: its text, parsed calls, their schema checks and results. */
+  | { type: 'chat-turn'; slot: number; turn: EpisodeTurn }
+  /** The page is asked to run one call (its executor is not the worker's mock world); answer with chat-tool-result. */
+  | { type: 'chat-tool-call'; slot: number; callId: string; call: ToolCall }
+  /** How far an evaluation is: model `model` of `models`, loading or generating (done / total examples). */
+  | { type: 'eval-progress'; evalId: string; model: number; models: number; label: string; mode: EvalMode; phase: string; done: number; total: number; etaSeconds: number | null };
 
 export type EngineMessage = EngineReply | EngineEvent;
 

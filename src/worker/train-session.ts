@@ -1,24 +1,34 @@
-// Worker side of studio training: loads the model, datasets and tools, runs the SFT trainer on the worker's
-// GPU device, saves checkpoints and metrics to IndexedDB, and streams progress to the UI as events.
+// Worker side of studio training: loads the model, datasets and tools, runs the run's trainer (one entry per method
+// in TRAINERS: SFT, reward model; the RL methods add theirs) on the worker's GPU device, saves checkpoints and
+// metrics to IndexedDB, and streams progress to the UI as events.
 import type { DatasetExample } from '../data/conversation.ts';
 import { readDatasetText } from '../data/read-dataset.ts';
 import { Engine } from '../engine/index.ts';
 import type { GpuContext } from '../gpu/device.ts';
+import { readText, type FileProvider } from '../model/byte-source.ts';
+import { seqClsConfigJson } from '../model/config.ts';
 import { downloadModel, type HubSettings } from '../model/hub.ts';
 import { idbHubCache } from '../model/hub-cache.ts';
 import { urlFolderProvider } from '../model/load.ts';
-import type { FileProvider } from '../model/byte-source.ts';
+import type { QwenModel } from '../model/qwen.ts';
 import { IdbCheckpointStore } from '../store/checkpoints.ts';
 import { DatasetStore } from '../store/datasets.ts';
+import { StorageQuotaError } from '../store/idb.ts';
 import { RunStore } from '../store/runs.ts';
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import type { ToolDefinition } from '../tools/types.ts';
+import type { ChatTokenizer } from '../tokenizer/tokenizer.ts';
+import type { CheckpointStore } from '../train/checkpoint.ts';
 import { checkpointFiles } from '../train/export.ts';
 import { loadTrainableModel } from '../train/load-model.ts';
+import type { LoopHooks, LoopOutcome } from '../train/loop.ts';
 import type { RunRecord, StepMetrics } from '../train/metrics.ts';
+import { RM_CONFIG } from '../train/rm-config.ts';
+import { runRm } from '../train/rm.ts';
+import { SFT_CONFIG } from '../train/sft-config.ts';
 import { runSft } from '../train/sft.ts';
-import type { SftConfig } from '../train/sft-config.ts';
-import type { DataSource, EngineEvent, EngineRequest } from './protocol.ts';
+import type { TrainingConfig } from '../train/training-config.ts';
+import type { DataSource, EngineEvent, EngineRequest, TrainConfigs, TrainMethod } from './protocol.ts';
 import { publicUrl } from './public-url.ts';
 
 export function modelFiles(name: string, settings: HubSettings, onProgress: (done: number, total: number) => void): FileProvider | Promise<FileProvider> {
@@ -27,7 +37,7 @@ export function modelFiles(name: string, settings: HubSettings, onProgress: (don
   throw new Error(`model_name "${name}": in the studio use builtin:tiny or a Hugging Face id such as Qwen/Qwen2.5-0.5B-Instruct`);
 }
 
-async function readSource(src: DataSource, tools: ToolDefinition[]): Promise<DatasetExample[]> {
+export async function readSource(src: DataSource, tools: ToolDefinition[]): Promise<DatasetExample[]> {
   if (src.kind === 'stored') {
     const store = new DatasetStore();
     const out: DatasetExample[] = [];
@@ -42,6 +52,54 @@ async function readSource(src: DataSource, tools: ToolDefinition[]): Promise<Dat
   }
   return out;
 }
+
+/** The tool set a config names (a file shipped with the studio). */
+export async function fetchTools(file: string): Promise<ToolDefinition[]> {
+  const res = await fetch(publicUrl(file));
+  if (!res.ok) throw new Error(`tools file ${file}: HTTP ${res.status}`);
+  return (await res.json()) as ToolDefinition[];
+}
+
+/** What a trainer gets from the session. */
+interface SessionRun<C> {
+  runId: string;
+  engine: Engine;
+  model: QwenModel;
+  tokenizer: ChatTokenizer;
+  config: C;
+  train: DatasetExample[];
+  eval: DatasetExample[];
+  tools: ToolDefinition[];
+  store: CheckpointStore;
+  resume: boolean;
+  hooks: LoopHooks;
+}
+
+/** A method as the studio runs it: its config check, whether the model needs a score head, and its trainer. */
+interface SessionTrainer<C extends TrainingConfig> {
+  validate(raw: unknown, source: string): C;
+  scoreHead: boolean;
+  run(x: SessionRun<C>): Promise<{ outcome: LoopOutcome; totalSteps: number }>;
+}
+
+const TRAINERS: { [M in TrainMethod]: SessionTrainer<TrainConfigs[M]> } = {
+  sft: {
+    validate: (raw, source) => SFT_CONFIG.validate(raw, source),
+    scoreHead: false,
+    run: (x) => runSft({ ...x, environment: enterpriseEnvironment() }),
+  },
+  rm: {
+    validate: (raw, source) => RM_CONFIG.validate(raw, source),
+    scoreHead: true,
+    run: (x) => runRm(x),
+  },
+};
+
+const trainerOf = (method: string): SessionTrainer<TrainingConfig> => {
+  const t = TRAINERS[method as TrainMethod];
+  if (!t) throw new Error(`unknown training method "${method}" (the studio trains: ${Object.keys(TRAINERS).join(', ')})`);
+  return t as unknown as SessionTrainer<TrainingConfig>;
+};
 
 export class TrainSessions {
   private controls = new Map<string, 'continue' | 'pause' | 'stop'>();
@@ -62,23 +120,34 @@ export class TrainSessions {
     this.controls.set(runId, action);
   }
 
-  async exportAdapter(runId: string): Promise<{ files: Record<string, Uint8Array>; step: number }> {
+  /** The newest checkpoint as files to take elsewhere: a PEFT adapter (SEQ_CLS for a reward model) or full weights. */
+  async exportAdapter(runId: string, hub: HubSettings | null = null): Promise<{ files: Record<string, Uint8Array>; step: number }> {
     const run = await this.runs.get(runId);
     if (!run) throw new Error(`run ${runId} does not exist`);
     const ckpt = await this.checkpoints.latest(runId);
     if (!ckpt) throw new Error(`run ${run.name} has no checkpoint yet: train until the first save (save_every), or pause it`);
-    return { files: checkpointFiles(ckpt, run.config as unknown as SftConfig), step: ckpt.step };
+    const config = run.config as unknown as TrainingConfig;
+    const files = checkpointFiles(ckpt, config);
+    // A fully fine-tuned reward model is a Qwen*ForSequenceClassification: its config.json says so.
+    if ((run.method ?? 'sft') === 'rm' && config.finetune === 'full' && hub) {
+      const base = await (await modelFiles(config.model_name, hub, () => {}))('config.json');
+      if (base) files['config.json'] = new TextEncoder().encode(JSON.stringify(seqClsConfigJson(JSON.parse(await readText(base))), null, 2));
+    }
+    return { files, step: ckpt.step };
   }
 
   /** Validates the request, then trains in the background; failures arrive as a 'failed' status event. */
   start(req: Extract<EngineRequest, { type: 'train-start' }>): void {
     if (this.controls.size > 0) throw new Error('a training run is already in progress in this tab: pause or stop it first');
+    trainerOf(req.method).validate(req.config, 'config');
     this.controls.set(req.runId, 'continue');
     void this.run(req).finally(() => this.controls.delete(req.runId));
   }
 
   private async run(req: Extract<EngineRequest, { type: 'train-start' }>): Promise<void> {
-    const { runId, config } = req;
+    const { runId } = req;
+    const trainer = trainerOf(req.method);
+    const config = trainer.validate(req.config, 'config');
     const log = (line: string) => {
       this.post({ type: 'train-log', runId, line });
       void this.runs.appendLog(runId, [`${new Date().toISOString().slice(11, 19)} ${line}`]);
@@ -86,8 +155,8 @@ export class TrainSessions {
     const phase = (p: string, done = 0, total = 0) => this.post({ type: 'train-phase', runId, phase: p, done, total });
     const existing = await this.runs.get(runId);
     const record: RunRecord = existing ?? {
-      id: runId, method: 'sft', name: req.name, config: config as unknown as Record<string, unknown>, status: 'running',
-      createdAt: Date.now(), updatedAt: Date.now(), totalSteps: 0, step: 0,
+      id: runId, method: req.method, name: req.name, config: config as unknown as Record<string, unknown>, status: 'running',
+      createdAt: Date.now(), updatedAt: Date.now(), totalSteps: 0, step: 0, data: describeSources(req.train, req.eval),
     };
     const setStatus = async (status: RunRecord['status'], step: number, error?: string) => {
       Object.assign(record, { status, step, error, updatedAt: Date.now() });
@@ -97,9 +166,7 @@ export class TrainSessions {
     try {
       await setStatus('running', record.step);
       phase('loading tools and data');
-      const toolsRes = await fetch(publicUrl(config.tools_file));
-      if (!toolsRes.ok) throw new Error(`tools file ${config.tools_file}: HTTP ${toolsRes.status}`);
-      const tools = (await toolsRes.json()) as ToolDefinition[];
+      const tools = await fetchTools(config.tools_file);
       const train = await readSource(req.train, tools);
       const evalData = req.eval ? await readSource(req.eval, tools) : [];
       log(`data: ${train.length} training examples, ${evalData.length} eval examples`);
@@ -109,20 +176,21 @@ export class TrainSessions {
       const engine = new Engine(ctx);
       const { model, tokenizer } = await loadTrainableModel(engine, await modelFiles(config.model_name, req.hub, (d, t) => phase('downloading model', d, t)), {
         finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact',
-        seed: config.seed, onProgress: (d, t) => phase('loading model', d, t),
+        seed: config.seed, scoreHead: trainer.scoreHead, onProgress: (d, t) => phase('loading model', d, t),
       });
       log(`model ${config.model_name} on ${ctx.report.name}: ${model.trainableParams().length} trainable tensors`);
       phase('training');
       let pendingRows: StepMetrics[] = [];
-      const result = await runSft({
-        runId, engine, model, tokenizer, config, train, eval: evalData, tools, environment: enterpriseEnvironment(),
-        store: this.checkpoints, resume: req.resume,
+      const faults = watchFaults(this.checkpoints, ctx);
+      const result = await trainer.run({
+        runId, engine, model, tokenizer, config, train, eval: evalData, tools, store: faults.store, resume: req.resume,
         hooks: {
           onLog: log,
           control: () => this.controls.get(runId) ?? 'stop',
           onStep: async (m) => {
             record.step = m.step;
             record.totalSteps = m.totalSteps;
+            record.final = { ...record.final, loss: m.loss, ...m.metrics };
             this.post({ type: 'train-step', runId, metrics: m });
             pendingRows.push(m);
             if (pendingRows.length >= 5) {
@@ -133,6 +201,7 @@ export class TrainSessions {
             }
           },
           onEval: async (m) => {
+            record.finalEval = { ...(m.metrics ?? {}), ...(m.toolAccuracy !== undefined ? { toolAccuracy: m.toolAccuracy, chainSuccess: m.chainSuccess ?? 0, formatValidity: m.formatValidity ?? 0 } : {}) };
             this.post({ type: 'train-eval', runId, metrics: m });
             await this.runs.appendEval(runId, m);
           },
@@ -150,7 +219,11 @@ export class TrainSessions {
       // Give the GPU memory back: the next run (or a chat) loads its own model.
       for (const t of new Set([...model.baseTensors().map(([, x]) => x), ...model.trainableParams()])) t.release();
       engine.pool.trim();
-      if (o.status === 'failed') {
+      const pause = o.status === 'failed' ? await faults.pauseReason(runId) : null;
+      if (pause) {
+        log(`paused: ${pause.message}`);
+        await setStatus('paused', pause.step, pause.message);
+      } else if (o.status === 'failed') {
         log(`failed: ${o.error}`);
         await setStatus('failed', o.step, o.error);
       } else {
@@ -163,4 +236,40 @@ export class TrainSessions {
       await setStatus('failed', record.step, msg);
     }
   }
+}
+
+/** The run's data in a few words, for the runs list. */
+function describeSources(train: DataSource, evalSrc: DataSource | null): string {
+  const one = (s: DataSource) => (s.kind === 'sample' ? s.files.map((f) => f.split('/').pop()).join(' + ') : `${s.ids.length} stored dataset${s.ids.length === 1 ? '' : 's'}`);
+  return `${one(train)}${evalSrc ? `; eval: ${one(evalSrc)}` : ''}`;
+}
+
+// ---- Faults that pause a run instead of failing it (docs/reliability.md; tests/e2e/reliability-disk.spec.ts and
+// reliability-gpu.spec.ts). A full disk during a checkpoint write and a lost GPU device leave the previous
+// checkpoint intact: the run is marked paused there, with what happened and what to do, and Resume continues.
+function watchFaults(checkpoints: IdbCheckpointStore, ctx: GpuContext) {
+  let quota: StorageQuotaError | null = null;
+  const store: CheckpointStore = {
+    save: (c, keep) => checkpoints.save(c, keep).catch((e: unknown) => {
+      if (e instanceof StorageQuotaError) quota = e;
+      throw e;
+    }),
+    latest: (id) => checkpoints.latest(id),
+    list: (id) => checkpoints.list(id),
+    load: (id, step) => checkpoints.load(id, step),
+  };
+  return {
+    store,
+    /** Why a failed run should be paused instead (null: it really failed). */
+    async pauseReason(runId: string): Promise<{ step: number; message: string } | null> {
+      // The device's lost promise settles just after the failed readback that a loss causes.
+      const lost = ctx.isLost() ? await ctx.lost : await Promise.race([ctx.lost, new Promise<null>((r) => setTimeout(() => r(null), 200))]);
+      if (!lost && !quota) return null;
+      const step = (await checkpoints.list(runId)).at(-1)?.step ?? 0;
+      const where = step > 0 ? `its last checkpoint (step ${step})` : 'the start (no checkpoint was saved yet)';
+      return lost
+        ? { step, message: `${lost.message} The run is paused at ${where}: once the GPU is back ("Try again"), Resume continues from there.` }
+        : { step, message: `${quota!.message} The run is paused at ${where}: make room, then Resume continues from there.` };
+    },
+  };
 }

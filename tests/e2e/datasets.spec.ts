@@ -12,6 +12,8 @@ test('drop samples and a broken file, see the report, save, and keep the dataset
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto('/#/datasets');
   await expect(page.getByTestId('no-datasets')).toBeVisible();
+  // Check the calls against the sample tool set (the default checks structure only).
+  await page.getByTestId('check-tool-set').selectOption('sample');
 
   await page.getByTestId('dataset-file-input').setInputFiles([...SAMPLES.map((f) => path(`public/data/${f}`)), path('tests/fixtures/data/sft_bad.jsonl')]);
   const cards = page.getByTestId('import-card');
@@ -76,7 +78,8 @@ test('drop samples and a broken file, see the report, save, and keep the dataset
   expect(download.suggestedFilename()).toBe('rm_data.trl.jsonl');
   const exported = readFileSync((await download.path())!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   expect(exported).toHaveLength(600);
-  expect(Object.keys(exported[0])).toEqual(['prompt', 'chosen', 'rejected']);
+  // TRL's three columns, and the pair's rejection kind, kept for per-kind reward-model accuracy.
+  expect(Object.keys(exported[0])).toEqual(['prompt', 'chosen', 'rejected', 'rejection_kind']);
   expect(exported[0].prompt[0].role).toBe('system');
 
   // Dropping a file again says its examples are already stored.

@@ -20,7 +20,7 @@ test('shows the adapter and a verified WGSL result, requesting nothing but local
   expect(err).toBeLessThan(1e-5);
 
   // Every section is reachable from the navigation.
-  for (const s of ['models', 'tools', 'datasets', 'train', 'evaluate', 'chat']) {
+  for (const s of ['models', 'tools', 'datasets', 'train', 'reward', 'evaluate', 'chat']) {
     await page.getByTestId(`nav-${s}`).click();
     await expect(page).toHaveURL(new RegExp(`#/${s}$`));
   }

@@ -28,6 +28,8 @@ export interface GeneratorConfig {
   evalChains: number;
   /** Single-step SFT rows with synthetic entities and varied wording (sft_varied_data.jsonl, see variety.ts). */
   variedRows: number;
+  /** Held-out reward-model pairs (rm_eval.jsonl): the eval split's phrasings and entities. */
+  rmEvalPairs: number;
   /** Share of Chinese questions (the rest English). */
   chineseShare: number;
   /** Share of questions that need no tool. */
@@ -43,6 +45,7 @@ export const DEFAULT_GENERATOR_CONFIG: GeneratorConfig = {
   evalRows: 200,
   evalChains: 100,
   variedRows: 24000,
+  rmEvalPairs: 200,
   chineseShare: 0.6,
   noToolShare: 0.1,
 };
@@ -140,16 +143,7 @@ export function generateSampleData(overrides: Partial<GeneratorConfig> = {}): Ge
     return { line: sftLine(ctx, ex), meta: { templateId: ex.templateId, question: ex.question } };
   }, 'sft_data.jsonl', meta);
 
-  const rm = drawer('train');
-  const rmRng = root.fork();
-  let rmIndex = 0;
-  files['rm_data.jsonl'] = distinctLines(config.rmPairs, () => {
-    const { ctx, ex } = rm.single();
-    const format: CallFormat = rmRng.next() < 0.7 ? 'call-string' : 'json';
-    const rejected = ex.calls.length === 0 ? rejectTextAnswer(ex.question, rmRng, format) : rejectCalls(ex.calls, REJECTION_KINDS[rmIndex++ % REJECTION_KINDS.length], format, rmRng);
-    const chosen = ex.calls.length === 0 ? ex.answer! : formatCalls(ex.calls, format);
-    return { line: JSON.stringify({ prompt: promptText(ctx, ex.question), chosen, rejected: rejected.text }), meta: { templateId: ex.templateId, question: ex.question } };
-  }, 'rm_data.jsonl', meta);
+  files['rm_data.jsonl'] = rmPairs(drawer('train'), root.fork(), config.rmPairs, 'rm_data.jsonl', meta);
 
   const ppo = drawer('train');
   files['ppo_data.jsonl'] = distinctLines(config.ppoPrompts, () => {
@@ -183,8 +177,29 @@ export function generateSampleData(overrides: Partial<GeneratorConfig> = {}): Ge
     return { line: sftLine(ctx, ex), meta: { templateId: ex.templateId, question: ex.question } };
   }, 'sft_varied_data.jsonl', meta);
 
+  // Drawn after everything else (the other files keep their bytes): the reward model's held-out split, from the
+  // eval split's phrasings and entities, so it shares no wording or entity with rm_data.jsonl.
+  files['rm_eval.jsonl'] = rmPairs(drawer('eval'), root.fork(), config.rmEvalPairs, 'rm_eval.jsonl', meta);
+
   return { files, meta };
 }
 
+/**
+ * Preference pairs: the right call (or answer) against one mistake, the kinds taken in turn (a call that cannot
+ * show its kind falls back to another, and the line names the kind it got). `rejection_kind` follows the
+ * pipeline's three fields, which come first.
+ */
+function rmPairs(d: Drawer, rng: Rng, count: number, file: string, meta: ExampleMeta[]): string {
+  let index = 0;
+  return distinctLines(count, () => {
+    const { ctx, ex } = d.single();
+    const format: CallFormat = rng.next() < 0.7 ? 'call-string' : 'json';
+    const rejected = ex.calls.length === 0 ? rejectTextAnswer(ex.question, rng, format) : rejectCalls(ex.calls, REJECTION_KINDS[index++ % REJECTION_KINDS.length], format, rng);
+    const chosen = ex.calls.length === 0 ? ex.answer! : formatCalls(ex.calls, format);
+    const line = JSON.stringify({ prompt: promptText(ctx, ex.question), chosen, rejected: rejected.text, rejection_kind: rejected.kind });
+    return { line, meta: { templateId: ex.templateId, question: ex.question } };
+  }, file, meta);
+}
+
 export const TRAINING_FILES = ['sft_data.jsonl', 'rm_data.jsonl', 'ppo_data.jsonl', 'chains_data.jsonl', 'sft_varied_data.jsonl'] as const;
-export const EVAL_FILES = ['eval_data.jsonl', 'eval_chains.jsonl'] as const;
+export const EVAL_FILES = ['eval_data.jsonl', 'eval_chains.jsonl', 'rm_eval.jsonl'] as const;

@@ -4,7 +4,9 @@ import { binaryForward, scaleForward, sumRows } from '../ops/elementwise.ts';
 import { chunkedLogitsBackward } from '../ops/chunked-logits.ts';
 import { embeddingBackward } from '../ops/embedding.ts';
 import { logitsBackward } from '../ops/logits.ts';
+import { logSigmoidBackward } from '../ops/log-sigmoid.ts';
 import { matmulForward } from '../ops/matmul.ts';
+import { affineClampBackward, minmaxBackward } from '../ops/pointwise.ts';
 import { maskedMeanBackward } from '../ops/reduce.ts';
 import { rmsnormBackwardInput, rmsnormBackwardWeight } from '../ops/rmsnorm.ts';
 import { ropeApply, ropePairApply } from '../ops/rope.ts';
@@ -127,6 +129,20 @@ export const BACKWARD_RULES: BackwardRules = {
 
   reshape(node, dy) {
     return [dy.view(node.inputs[0].shape)];
+  },
+
+  affineClamp(node, dy) {
+    return [affineClampBackward(dy.engine, node.inputs[0], dy, node.attrs)];
+  },
+
+  minmax(node, dy, needs) {
+    const [a, b] = node.inputs;
+    const e = dy.engine;
+    return [needs[0] ? minmaxBackward(e, node.attrs.op, a, b, dy) : null, needs[1] ? minmaxBackward(e, node.attrs.op, b, a, dy) : null];
+  },
+
+  logSigmoid(node, dy) {
+    return [logSigmoidBackward(dy.engine, node.inputs[0], dy)];
   },
 
   attention(node, dout, needs) {

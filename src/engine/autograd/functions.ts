@@ -6,7 +6,9 @@ import { binaryForward, expForward, scaleForward } from '../ops/elementwise.ts';
 import { embeddingForward } from '../ops/embedding.ts';
 import { chunkedLogitsForward, planChunks } from '../ops/chunked-logits.ts';
 import { crossEntropyLoss, IGNORE_TARGET, logitStats, selectStat } from '../ops/logits.ts';
+import { logSigmoidForward } from '../ops/log-sigmoid.ts';
 import { matmulForward, type MatmulOptions } from '../ops/matmul.ts';
+import { affineClampForward, minmaxForward, NO_BOUND } from '../ops/pointwise.ts';
 import { maskedMeanForward } from '../ops/reduce.ts';
 import { rmsnormForward } from '../ops/rmsnorm.ts';
 import { ropeApply, ropePairApply, type RopeTables } from '../ops/rope.ts';
@@ -100,6 +102,40 @@ export function scale(x: Tensor, s: number): Tensor {
 export function exp(x: Tensor): Tensor {
   const e = engineOf(x);
   return record(e, 'exp', [x], NONE, NONE, expForward(e, x));
+}
+
+/** clamp(x, lo, hi) elementwise; the gradient passes where lo <= x <= hi (boundary included, as torch.clamp). */
+export function clamp(x: Tensor, lo: number, hi: number): Tensor {
+  return affineClamp(x, 1, 0, lo, hi);
+}
+
+/** a·x + b elementwise (e.g. x + constant), differentiable in x. */
+export function affine(x: Tensor, a: number, b: number): Tensor {
+  return affineClamp(x, a, b, -NO_BOUND, NO_BOUND);
+}
+
+function affineClamp(x: Tensor, a: number, b: number, lo: number, hi: number): Tensor {
+  const e = engineOf(x);
+  const attrs = { a, b, lo, hi };
+  return record(e, 'affineClamp', [x], attrs, NONE, affineClampForward(e, x, attrs));
+}
+
+/** Elementwise minimum of two tensors of one shape; on ties each operand gets half the gradient (as torch). */
+export function minimum(a: Tensor, b: Tensor): Tensor {
+  const e = engineOf(a, b);
+  return record(e, 'minmax', [a, b], { op: 'minimum' }, NONE, minmaxForward(e, 'minimum', a, b));
+}
+
+/** Elementwise maximum of two tensors of one shape; on ties each operand gets half the gradient (as torch). */
+export function maximum(a: Tensor, b: Tensor): Tensor {
+  const e = engineOf(a, b);
+  return record(e, 'minmax', [a, b], { op: 'maximum' }, NONE, minmaxForward(e, 'maximum', a, b));
+}
+
+/** log σ(x) elementwise, stable for any x (the reward model's pairwise loss is −log σ(r_chosen − r_rejected)). */
+export function logSigmoid(x: Tensor): Tensor {
+  const e = engineOf(x);
+  return record(e, 'logSigmoid', [x], NONE, NONE, logSigmoidForward(e, x));
 }
 
 /** The same data with another shape (no copy). */

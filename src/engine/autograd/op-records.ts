@@ -2,6 +2,7 @@
 // Adding an op here without a backward rule in backward-rules.ts is a compile error.
 import type { AttentionDims } from '../ops/attention.ts';
 import type { ChunkPlan, ChunkedLogitsMode } from '../ops/chunked-logits.ts';
+import type { AffineClamp, MinMaxOp } from '../ops/pointwise.ts';
 import type { RopeTables } from '../ops/rope.ts';
 import type { Tensor } from '../tensor.ts';
 
@@ -41,6 +42,9 @@ export interface OpRecords {
   scale: { inputs: [x: Tensor]; attrs: { s: number }; saved: None };
   exp: { inputs: [x: Tensor]; attrs: None; saved: None };
   reshape: { inputs: [x: Tensor]; attrs: None; saved: None };
+  affineClamp: { inputs: [x: Tensor]; attrs: AffineClamp; saved: None };
+  minmax: { inputs: [a: Tensor, b: Tensor]; attrs: { op: MinMaxOp }; saved: None };
+  logSigmoid: { inputs: [x: Tensor]; attrs: None; saved: None };
   attention: { inputs: [q: Tensor, k: Tensor, v: Tensor, mask: Tensor]; attrs: { dims: AttentionDims }; saved: { stats: Tensor } };
   crossEntropy: { inputs: [logits: Tensor, targets: Tensor]; attrs: None; saved: { stats: Tensor; info: Tensor } };
   tokenLogprobs: { inputs: [logits: Tensor, targets: Tensor]; attrs: None; saved: { stats: Tensor } };

@@ -9,4 +9,8 @@ export * from './attention.ts';
 export * from './logits.ts';
 export * from './reduce.ts';
 export * from './adamw.ts';
+export * from './pointwise.ts';
+export * from './log-sigmoid.ts';
+export * from './preference.ts';
+export * from './sample.ts';
 export * from './projection.ts';

@@ -68,3 +68,22 @@ export function readBfclIds(questionsText: string, questionsFile = 'questions'):
     return value.id;
   });
 }
+
+/** A question as a model sees it: the conversation turns and the function documents (no answers needed). */
+export interface BfclQuestion {
+  id: string;
+  functions: BfclFunction[];
+  question: unknown;
+}
+
+/** A category's questions (irrelevance included, which has no answer file). */
+export function readBfclQuestions(questionsText: string, questionsFile = 'questions'): BfclQuestion[] {
+  return readJsonLines(questionsText, questionsFile).map(({ line, value }) => {
+    if (!isPyDict(value) || typeof value.id !== 'string') throw new BfclDataError(questionsFile, line, 'field "id": expected a string');
+    const fns = toJs(value.function ?? null);
+    if (!Array.isArray(fns) || !fns.every((f) => f && typeof f === 'object' && typeof (f as BfclFunction).name === 'string')) {
+      throw new BfclDataError(questionsFile, line, 'field "function": expected a list of function descriptions with "name"');
+    }
+    return { id: value.id, functions: fns as BfclFunction[], question: toJs(value.question ?? null) };
+  });
+}

@@ -77,22 +77,30 @@ export function readBfclPredictions(text: string, file = 'predictions', problems
     if (value.calls !== undefined) {
       const calls = decodeCalls(value.calls, where);
       out.set(id, typeof calls === 'string' ? { id, error: calls } : { id, calls });
-    } else if (typeof value.output === 'string' && looksLikePythonCalls(value.output)) {
-      // BFCL's prompting format is Python call syntax; read it as Python would (5.0 is a float, True a bool).
-      try {
-        out.set(id, { id, calls: decodePythonCalls(value.output) });
-      } catch (e) {
-        out.set(id, { id, error: `${where}: ${(e as Error).message}` });
-      }
     } else if (typeof value.output === 'string') {
-      const parsed = parseModelOutput(value.output, { parseJson: parsePyJson });
-      if (parsed.error) out.set(id, { id, error: `${where}: ${parsed.error.message}` });
-      else out.set(id, { id, calls: parsed.calls.map((c) => ({ name: c.name, args: fromJs(c.arguments) as Record<string, PyValue> })) });
+      out.set(id, decodeBfclOutput(id, value.output, where));
     } else {
       problems.push(`${where}: field "output": needs "calls" (a list) or "output" (a string)`);
     }
   });
   return out;
+}
+
+/**
+ * A model's raw text as a prediction: Python call syntax (BFCL's prompting format, read as Python would: 5.0 is a
+ * float, True a bool), or any call format parse-output.ts reads, its JSON read losslessly.
+ */
+export function decodeBfclOutput(id: string, text: string, where = id): BfclPrediction {
+  if (looksLikePythonCalls(text)) {
+    try {
+      return { id, calls: decodePythonCalls(text) };
+    } catch (e) {
+      return { id, error: `${where}: ${(e as Error).message}` };
+    }
+  }
+  const parsed = parseModelOutput(text, { parseJson: parsePyJson });
+  if (parsed.error) return { id, error: `${where}: ${parsed.error.message}` };
+  return { id, calls: parsed.calls.map((c) => ({ name: c.name, args: fromJs(c.arguments) as Record<string, PyValue> })) };
 }
 
 /** Scores every case; a case without a prediction counts as wrong. */

@@ -1,5 +1,5 @@
 // Float64 CPU reference of the Qwen2/Qwen3 decoder (forward and hand-written backward), with LoRA and the scalar
-// value head. It is the ground truth the GPU model is tested against, so it favours plain loops over speed,
+// score head. It is the ground truth the GPU model is tested against, so it favours plain loops over speed,
 // and is itself checked against finite differences (tests/unit/model/reference.test.ts).
 //
 // Conventions shared with the GPU model (src/model/qwen.ts):
@@ -33,7 +33,7 @@ export function loraName(layer: number, target: LoraTarget, factor: 'A' | 'B'): 
   return `model.layers.${layer}.${targetModulePath(target)}.lora_${factor}.weight`;
 }
 
-export const VALUE_HEAD = 'score.weight';
+export const SCORE_HEAD = 'score.weight';
 
 /** Position of each token among the real tokens of its row (padding gets 0). Works for left and right padding. */
 export function positionIds(mask: Uint8Array, B: number, T: number): Int32Array {
@@ -144,7 +144,7 @@ interface LayerCache {
 export interface RefForward {
   /** (B, T, V) */
   logits: Float64Array;
-  /** (B, T) value head output, when the value head is present. */
+  /** (B, T) score head output at every token, when the score head is present. */
   values?: Float64Array;
   cache: { input: RefInput; positions: Int32Array; layers: LayerCache[]; xF: Float64Array; hF: Float64Array; rF: Float64Array };
 }
@@ -256,7 +256,7 @@ export function refForward(cfg: QwenConfig, params: RefParams, input: RefInput, 
   const { y: hF, rinv: rF } = rmsnorm(x, N, C, params.get('model.norm.weight')!, cfg.rmsNormEps);
   const head = cfg.tieWordEmbeddings ? emb : params.get('lm_head.weight')!;
   const logits = linear(hF, N, C, head, V);
-  const vh = params.get(VALUE_HEAD);
+  const vh = params.get(SCORE_HEAD);
   const values = vh ? linear(hF, N, C, vh, 1) : undefined;
   return { logits, values, cache: { input, positions, layers, xF: x, hF, rF } };
 }
@@ -284,7 +284,7 @@ export function refCrossEntropy(logits: Float64Array, targets: Int32Array, V: nu
 
 /**
  * Gradients of a scalar loss given its gradient w.r.t. the logits (and the values, if any). Returns a gradient
- * for every base parameter, every LoRA factor, and the value head; `trainBase: false` skips base weight grads.
+ * for every base parameter, every LoRA factor, and the score head; `trainBase: false` skips base weight grads.
  */
 export function refBackward(
   cfg: QwenConfig, params: RefParams, fwd: RefForward, dLogits: Float64Array, dValues?: Float64Array, lora?: RefLora,
@@ -307,7 +307,7 @@ export function refBackward(
   const headName = cfg.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
   const dhF = new Float64Array(N * C);
   linearBackward(dLogits, hF, N, C, params.get(headName)!, V, dhF, G(headName));
-  if (dValues && params.has(VALUE_HEAD)) linearBackward(dValues, hF, N, C, params.get(VALUE_HEAD)!, 1, dhF, G(VALUE_HEAD));
+  if (dValues && params.has(SCORE_HEAD)) linearBackward(dValues, hF, N, C, params.get(SCORE_HEAD)!, 1, dhF, G(SCORE_HEAD));
   let dx = new Float64Array(N * C);
   rmsnormBackward(dhF, xF, rF, N, C, params.get('model.norm.weight')!, dx, G('model.norm.weight'));
 

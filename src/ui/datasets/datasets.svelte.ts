@@ -7,7 +7,9 @@ import { toTrlJsonl } from '../../data/trl-export.ts';
 import { DatasetStore, type DatasetRecord } from '../../store/datasets.ts';
 import { studio } from '../studio.svelte.ts';
 import { downloadFile } from '../download.ts';
+import { ENTERPRISE_TOOLS } from '../../tools/enterprise/tool-set.ts';
 import type { ToolDefinition } from '../../tools/types.ts';
+import { toolSets } from '../tools/tools.svelte.ts';
 import type { ImportReply, ImportRequest } from '../../worker/dataset-import-protocol.ts';
 
 export interface FileImport {
@@ -37,10 +39,19 @@ export class DatasetsState {
   /** Longest example allowed, in tokens (estimated): longer ones are reported `too-long`. */
   maxTokens = $state(4096);
   /**
-   * The tool set calls are checked against. null: the sample enterprise tools (the worker's default);
-   * the Tools section can set the user's active tool set here.
+   * What calls are checked against: 'none' = structure only (the report lists the tools the data calls),
+   * 'sample' = the sample enterprise tools, or the id of a tool set loaded on the Tools page.
    */
-  tools = $state<ToolDefinition[] | null>(null);
+  toolSetChoice = $state<string>('none');
+
+  /** The chosen tool set with its name, or null for structure only. */
+  get checkTools(): { name: string; tools: ToolDefinition[] } | null {
+    const choice = this.toolSetChoice;
+    if (choice === 'none') return null;
+    if (choice === 'sample') return { name: 'the sample enterprise tools', tools: [...ENTERPRISE_TOOLS] };
+    const set = toolSets.sets.find((s) => s.id === choice);
+    return set ? { name: set.title, tools: set.tools } : null;
+  }
 
   private worker: Worker | null = null;
   private nextId = 1;
@@ -92,7 +103,8 @@ export class DatasetsState {
         id, fileName: file.name, fileBytes: file.size, status: 'reading', bytesRead: 0, startedAt: performance.now(),
         kind: null, report: null, preview: [], contentHash: '', name: file.name.replace(/\.(jsonl|json)$/i, ''), error: null,
       });
-      this.send({ type: 'validate', id, file, maxTokens: this.maxTokens, ...(this.tools ? { tools: $state.snapshot(this.tools) } : {}) });
+      const check = this.checkTools;
+      this.send({ type: 'validate', id, file, maxTokens: this.maxTokens, ...(check ? { tools: $state.snapshot(check.tools), toolSetName: check.name } : {}) });
     }
   }
 

@@ -12,6 +12,7 @@ import { tokenizeConversation } from '../../tokenizer/loss-mask.ts';
 import { ChatTokenizer } from '../../tokenizer/tokenizer.ts';
 import type { ChatMessage } from '../../tokenizer/chat-messages.ts';
 import type { ToolDefinition } from '../../tools/types.ts';
+import { DEFAULT_HUB_ORIGIN, HUB_COOKIE, hubOrigin } from '../../util/csp.ts';
 
 export type ModelSource = 'tiny' | 'hub' | 'folder';
 
@@ -42,6 +43,17 @@ export interface ModelSummary {
 }
 
 const SETTINGS_KEY = 'studio.hub.settings';
+/** A hub download asked for just before the reload that brings the new endpoint into the page's policy. */
+const PENDING_DOWNLOAD_KEY = 'studio.hub.pending-download';
+
+/** The hub origin this page's Content-Security-Policy was served for: the cookie the page was loaded with. */
+const policyHubOrigin = readHubCookie() ?? DEFAULT_HUB_ORIGIN;
+
+function readHubCookie(): string | null {
+  if (typeof document === 'undefined') return null;
+  const entry = document.cookie.split(';').map((c) => c.trim()).find((c) => c.startsWith(`${HUB_COOKIE}=`));
+  return entry ? hubOrigin(decodeURIComponent(entry.slice(HUB_COOKIE.length + 1))) : null;
+}
 
 const SAMPLE_TOOLS: ToolDefinition[] = [
   { type: 'function', function: { name: 'queryWeather', description: 'Weather forecast for a city', parameters: { type: 'object', properties: { city: { type: 'string' }, date: { type: 'string' } }, required: ['city'] } } },
@@ -72,8 +84,20 @@ export class ModelsState {
     return this.cache;
   }
 
+  /** Saves the settings, and the endpoint's origin in the cookie the server builds the page's policy from. */
   saveSettings(): void {
     localStorage.setItem(SETTINGS_KEY, JSON.stringify(this.settings));
+    const origin = hubOrigin(this.settings.endpoint);
+    if (origin) document.cookie = `${HUB_COOKIE}=${encodeURIComponent(origin)}; path=/; max-age=31536000; SameSite=Strict`;
+  }
+
+  /** Continues a download asked for before the reload that a new endpoint needs (see loadHub). */
+  resumePendingDownload(): void {
+    const id = sessionStorage.getItem(PENDING_DOWNLOAD_KEY);
+    if (!id) return;
+    sessionStorage.removeItem(PENDING_DOWNLOAD_KEY);
+    this.hubId = id;
+    void this.loadHub();
   }
 
   async refreshCache(): Promise<void> {
@@ -93,7 +117,20 @@ export class ModelsState {
 
   async loadHub(): Promise<void> {
     const id = this.hubId.trim();
+    const origin = hubOrigin(this.settings.endpoint);
+    if (!origin) {
+      this.error = `The hub endpoint "${this.settings.endpoint}" is not an http(s) URL (e.g. ${DEFAULT_HUB.endpoint}).`;
+      return;
+    }
     this.saveSettings();
+    if (origin !== policyHubOrigin) {
+      // The page may connect only to the hub its policy was served for, and a policy can only be narrowed:
+      // the reload brings one that allows the new endpoint, and the download continues there.
+      sessionStorage.setItem(PENDING_DOWNLOAD_KEY, id);
+      this.status = `Reloading so that the page may connect to ${origin}…`;
+      location.reload();
+      return;
+    }
     await this.run(`Downloading ${id}`, async () => {
       this.progressStarted = performance.now();
       const { files, names } = await downloadModel(id, {

@@ -1,39 +1,25 @@
-// Train page state (runes class): the config being edited, the runs, and the live metrics of the active run.
+// Train page state (runes class): the method and the config being edited (one per method, so switching keeps
+// edits), the runs, and the live metrics of the selected run. Methods come from TRAIN_METHODS (methods.ts).
 import { DatasetStore, type DatasetRecord } from '../../store/datasets.ts';
 import { RunStore } from '../../store/runs.ts';
 import { ConfigError, configToYaml } from '../../train/config-schema.ts';
 import type { EvalMetrics, RunRecord, StepMetrics } from '../../train/metrics.ts';
-import { defaultSftConfig, parseSftYaml, SFT_TABLE, validateSftConfig, type SftConfig } from '../../train/sft-config.ts';
-import type { DataSource, EngineEvent } from '../../worker/protocol.ts';
+import type { DataSource, EngineEvent, TrainMethod } from '../../worker/protocol.ts';
 import { studio } from '../studio.svelte.ts';
 import { downloadFile } from '../download.ts';
 import { loadSettings as loadHubSettings } from '../models/models.svelte.ts';
-
-/** Defaults for the studio: the built-in tiny model on the shipped sample data, sized for a quick run. */
-export function studioDefaultConfig(): SftConfig {
-  return {
-    ...defaultSftConfig(),
-    train_file: ['data/sft_data.jsonl'],
-    eval_file: 'data/eval_data.jsonl',
-    output_dir: 'browser',
-    finetune: 'full',
-    num_train_epochs: 1,
-    batch_size: 8,
-    learning_rate: 0.003,
-    warmup_steps: 5,
-    max_seq_len: 320,
-    save_every: 10,
-    eval_max_examples: 16,
-  };
-}
+import { METHOD_NAMES, TRAIN_METHODS } from './methods.ts';
 
 export const SAMPLE_ID = '__sample__';
 
+type Config = Record<string, unknown> & { train_file: string[]; eval_file: string };
+
 export class Training {
-  config = $state<SftConfig>(studioDefaultConfig());
+  method = $state<TrainMethod>('sft');
+  configs = $state(Object.fromEntries(METHOD_NAMES.map((m) => [m, TRAIN_METHODS[m].studioDefaults()])) as Record<TrainMethod, Config>);
   yaml = $state('');
   configErrors = $state<string[]>([]);
-  datasets = $state<DatasetRecord[]>([]);
+  allDatasets = $state<DatasetRecord[]>([]);
   /** Dataset ids picked for training; SAMPLE_ID = the shipped sample files (config.train_file). */
   trainIds = $state<string[]>([SAMPLE_ID]);
   evalId = $state<string>(SAMPLE_ID);
@@ -51,15 +37,31 @@ export class Training {
   private runStore = new RunStore();
   private unsubscribe: (() => void) | null = null;
 
+  entry = $derived(TRAIN_METHODS[this.method]);
+  config = $derived(this.configs[this.method]);
+  /** Stored datasets this method can train on. */
+  datasets = $derived(this.allDatasets.filter((d) => TRAIN_METHODS[this.method].datasetKinds.includes(d.kind)));
   selectedRun = $derived(this.runs.find((r) => r.id === this.selectedRunId) ?? null);
+  /** The charts follow the selected run's method (a reward-model run shows reward-model charts). */
+  chartMethod = $derived<TrainMethod>(((this.selectedRun?.method ?? this.method) in TRAIN_METHODS ? (this.selectedRun?.method ?? this.method) : 'sft') as TrainMethod);
   latest = $derived(this.steps.at(-1) ?? null);
 
   async init(): Promise<void> {
-    this.yaml = configToYaml(SFT_TABLE, this.config);
+    this.yaml = configToYaml(this.entry.spec.table, this.config as never);
     this.unsubscribe ??= studio.engine?.onEvent((ev) => this.onEvent(ev)) ?? null;
-    this.datasets = (await new DatasetStore().list()).filter((d) => d.kind === 'sft' || d.kind === 'conversational');
+    this.allDatasets = await new DatasetStore().list();
     await this.refreshRuns();
     if (!this.selectedRunId && this.runs.length) await this.select(this.runs[0].id);
+  }
+
+  /** Switches the method being configured; its own config (and edits) come back. */
+  setMethod(m: TrainMethod): void {
+    if (m === this.method) return;
+    this.method = m;
+    this.trainIds = [SAMPLE_ID];
+    this.evalId = SAMPLE_ID;
+    this.configErrors = [];
+    this.yaml = configToYaml(this.entry.spec.table, this.config as never);
   }
 
   async refreshRuns(): Promise<void> {
@@ -78,7 +80,7 @@ export class Training {
   /** YAML text -> form (the two are views of one config). */
   applyYaml(): void {
     try {
-      this.config = parseSftYaml(this.yaml, 'config (YAML)');
+      this.configs[this.method] = this.entry.spec.parseYaml(this.yaml, 'config (YAML)') as Config;
       this.configErrors = [];
     } catch (e) {
       this.configErrors = e instanceof ConfigError ? e.problems.map((p) => `${p.key}${p.line ? ` (line ${p.line})` : ''}: ${p.message}`) : [(e as Error).message];
@@ -86,11 +88,11 @@ export class Training {
   }
 
   /** Form -> YAML, validating on the way. */
-  syncYaml(): SftConfig | null {
+  syncYaml(): Config | null {
     try {
-      const c = validateSftConfig($state.snapshot(this.config), 'config');
+      const c = this.entry.spec.validate($state.snapshot(this.config), 'config') as Config;
       this.configErrors = [];
-      this.yaml = configToYaml(SFT_TABLE, c);
+      this.yaml = configToYaml(this.entry.spec.table, c as never);
       return c;
     } catch (e) {
       this.configErrors = e instanceof ConfigError ? e.problems.map((p) => `${p.key}: ${p.message}`) : [(e as Error).message];
@@ -98,7 +100,7 @@ export class Training {
     }
   }
 
-  private sources(c: SftConfig): { train: DataSource; eval: DataSource | null } {
+  private sources(c: Config): { train: DataSource; eval: DataSource | null } {
     const stored = this.trainIds.filter((id) => id !== SAMPLE_ID);
     const train: DataSource = this.trainIds.includes(SAMPLE_ID) || stored.length === 0 ? { kind: 'sample', files: c.train_file } : { kind: 'stored', ids: stored };
     const evalSrc: DataSource | null = this.evalId === '' ? null : this.evalId === SAMPLE_ID ? (c.eval_file ? { kind: 'sample', files: [c.eval_file] } : null) : { kind: 'stored', ids: [this.evalId] };
@@ -108,15 +110,17 @@ export class Training {
   async start(): Promise<void> {
     const c = this.syncYaml();
     if (!c || !studio.engine) return;
-    const runId = `sft-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${Math.floor(Math.random() * 1e4)}`;
-    await this.launch(runId, `SFT ${new Date().toLocaleString()}`, c, false);
+    const m = this.method;
+    const runId = `${m}-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${Math.floor(Math.random() * 1e4)}`;
+    await this.launch(runId, `${TRAIN_METHODS[m].label} ${new Date().toLocaleString()}`, m, c, false);
   }
 
   async resume(run: RunRecord): Promise<void> {
-    await this.launch(run.id, run.name, run.config as unknown as SftConfig, true);
+    const m = (run.method ?? 'sft') as TrainMethod;
+    await this.launch(run.id, run.name, m, run.config as Config, true);
   }
 
-  private async launch(runId: string, name: string, c: SftConfig, resume: boolean): Promise<void> {
+  private async launch(runId: string, name: string, method: TrainMethod, c: Config, resume: boolean): Promise<void> {
     this.error = null;
     const { train, eval: evalSrc } = this.sources(c);
     this.activeRunId = runId;
@@ -129,7 +133,7 @@ export class Training {
     this.selectedRunId = runId;
     try {
       // Svelte state is proxied: send plain copies through postMessage.
-      await studio.engine!.request($state.snapshot({ type: 'train-start' as const, runId, name, config: c, train, eval: evalSrc, resume, hub: loadHubSettings() }) as never);
+      await studio.engine!.request($state.snapshot({ type: 'train-start' as const, runId, name, method, config: c, train, eval: evalSrc, resume, hub: loadHubSettings() }) as never);
     } catch (e) {
       this.activeRunId = null;
       this.error = (e as Error).message;
@@ -142,11 +146,11 @@ export class Training {
     await studio.engine.request({ type: 'train-control', runId: this.activeRunId, action });
   }
 
-  /** Downloads the run's newest checkpoint as a PEFT adapter (or full weights). */
+  /** Downloads the run's newest checkpoint as a PEFT adapter (a SEQ_CLS one for a reward model) or full weights. */
   async exportAdapter(runId: string): Promise<string[]> {
     if (!studio.engine) return [];
     try {
-      const { files, step } = await studio.engine.request({ type: 'export-adapter', runId });
+      const { files, step } = await studio.engine.request({ type: 'export-adapter', runId, hub: $state.snapshot(loadHubSettings()) });
       for (const [name, data] of Object.entries(files)) downloadFile(`${runId}-step${step}-${name}`, data as BlobPart);
       return Object.keys(files);
     } catch (e) {

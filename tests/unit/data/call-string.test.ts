@@ -106,3 +106,11 @@ describe('round trip', () => {
     );
   });
 });
+
+describe('displayCalls', () => {
+  it('prints call strings where the names allow and JSON where they do not, never throwing', async () => {
+    const { displayCalls } = await import('../../../src/tools/call-string.ts');
+    expect(displayCalls([{ name: 'queryWeather', arguments: { city: '北京' } }])).toBe('queryWeather(city=北京)');
+    expect(displayCalls([{ name: '![x](javascript:alert(1))', arguments: { '"><b>': 1 } }])).toBe('{"name":"![x](javascript:alert(1))","arguments":{"\\"><b>":1}}');
+  });
+});

@@ -36,8 +36,8 @@ describe('generateSampleData', () => {
   });
 
   it('writes at least the required counts, every line valid against the sample tool set', () => {
-    const minimum: Record<string, number> = { 'sft_data.jsonl': 1000, 'rm_data.jsonl': 500, 'ppo_data.jsonl': 300, 'chains_data.jsonl': 300, 'eval_data.jsonl': 100, 'eval_chains.jsonl': 50 };
-    const kinds: Record<string, string> = { 'sft_data.jsonl': 'sft', 'rm_data.jsonl': 'rm', 'ppo_data.jsonl': 'ppo', 'chains_data.jsonl': 'conversational', 'eval_data.jsonl': 'sft', 'eval_chains.jsonl': 'conversational' };
+    const minimum: Record<string, number> = { 'sft_data.jsonl': 1000, 'rm_data.jsonl': 500, 'ppo_data.jsonl': 300, 'chains_data.jsonl': 300, 'eval_data.jsonl': 100, 'eval_chains.jsonl': 50, 'rm_eval.jsonl': 150 };
+    const kinds: Record<string, string> = { 'sft_data.jsonl': 'sft', 'rm_data.jsonl': 'rm', 'ppo_data.jsonl': 'ppo', 'chains_data.jsonl': 'conversational', 'eval_data.jsonl': 'sft', 'eval_chains.jsonl': 'conversational', 'rm_eval.jsonl': 'rm' };
     let bytes = 0;
     for (const [name, min] of Object.entries(minimum)) {
       const { report } = read(name);
@@ -52,7 +52,9 @@ describe('generateSampleData', () => {
   it('uses the pipeline field names exactly', () => {
     const first = (name: string) => Object.keys(JSON.parse(data.files[name].split('\n')[0]));
     expect(first('sft_data.jsonl')).toEqual(['instruction', 'input', 'output']);
-    expect(first('rm_data.jsonl')).toEqual(['prompt', 'chosen', 'rejected']);
+    // The pipeline's three fields, then which mistake the rejected side makes.
+    expect(first('rm_data.jsonl')).toEqual(['prompt', 'chosen', 'rejected', 'rejection_kind']);
+    expect(first('rm_eval.jsonl')).toEqual(['prompt', 'chosen', 'rejected', 'rejection_kind']);
     expect(first('ppo_data.jsonl')).toEqual(['prompt', 'response']);
     expect(first('chains_data.jsonl')).toEqual(['messages']);
   });
@@ -70,31 +72,51 @@ describe('generateSampleData', () => {
     expect(examples.every((e) => e.kind === 'sft' && /2025-06-02/.test(e.conversation.system ?? ''))).toBe(true);
   });
 
-  it('rm pairs cover every kind of rejection', () => {
-    const pairs = data.files['rm_data.jsonl'].trim().split('\n').map((l) => JSON.parse(l) as { chosen: string; rejected: string });
+  it.each(['rm_data.jsonl', 'rm_eval.jsonl'])('%s: pairs cover every kind of rejection, and each line names the kind it shows', (file) => {
+    const pairs = data.files[file].trim().split('\n').map((l) => JSON.parse(l) as { chosen: string; rejected: string; rejection_kind: string });
     const toolNames = new Set(ENTERPRISE_TOOLS.map((t) => t.function.name));
     const kinds = new Set<string>();
+    let checked = 0;
     for (const p of pairs) {
       const chosen = parseCallString(p.chosen.startsWith('{') ? 'x()' : p.chosen);
       const rejected = parseCallString(p.rejected);
+      let seen: string | null = null;
       if (p.rejected.startsWith('{') || p.rejected.startsWith('[')) {
         try {
           JSON.parse(p.rejected);
         } catch {
-          kinds.add('malformed');
+          seen = 'malformed';
         }
-        continue;
-      }
-      if ('error' in rejected) kinds.add('malformed');
-      else if (!toolNames.has(rejected.calls[0].name)) kinds.add('hallucinated-tool');
+      } else if ('error' in rejected || p.rejected === p.chosen.replace(', ', ' ')) seen = 'malformed'; // a lost comma still parses, merging two arguments
+      else if (!toolNames.has(rejected.calls[0].name)) seen = 'hallucinated-tool';
       else if ('calls' in chosen && chosen.calls[0].name !== 'x') {
         const [c, r] = [chosen.calls[0], rejected.calls[0]];
-        if (c.name !== r.name) kinds.add('wrong-tool');
-        else if (Object.keys(r.arguments).length < Object.keys(c.arguments).length) kinds.add('missing-required');
-        else kinds.add('wrong-value');
+        if (c.name !== r.name) seen = 'wrong-tool';
+        else if (Object.keys(r.arguments).length < Object.keys(c.arguments).length) seen = 'missing-required';
+        else seen = 'wrong-value';
+      }
+      if (seen) {
+        kinds.add(seen);
+        expect(p.rejection_kind, p.rejected).toBe(seen);
+        checked++;
       }
     }
+    expect(checked).toBeGreaterThan(pairs.length / 2);
     expect([...kinds].sort()).toEqual(['hallucinated-tool', 'malformed', 'missing-required', 'wrong-tool', 'wrong-value']);
+    expect(new Set(pairs.map((p) => p.rejection_kind))).toEqual(kinds);
+  });
+
+  it('keeps rm_eval.jsonl disjoint from rm_data.jsonl: no shared prompt, phrasing template or held-out entity', () => {
+    const prompts = (f: string) => data.files[f].trim().split('\n').map((l) => (JSON.parse(l) as { prompt: string }).prompt);
+    const train = new Set(prompts('rm_data.jsonl'));
+    const held = prompts('rm_eval.jsonl');
+    expect(held.length).toBe(DEFAULT_GENERATOR_CONFIG.rmEvalPairs);
+    expect(held.filter((p) => train.has(p))).toEqual([]);
+    const templates = (f: string) => new Set(data.meta.filter((m) => m.file === f).map((m) => m.templateId));
+    const trainTemplates = templates('rm_data.jsonl');
+    expect([...templates('rm_eval.jsonl')].filter((t) => trainTemplates.has(t))).toEqual([]);
+    // The held-out split names the held-out entities that training never does (checked for rm_data below).
+    expect(evalEntityStrings().filter((h) => data.files['rm_eval.jsonl'].includes(h)).length).toBeGreaterThan(10);
   });
 
   it('chains have 2-4 calls, and replaying their calls in the mock world gives the recorded results', () => {
@@ -128,7 +150,7 @@ describe('generateSampleData', () => {
   it('keeps the eval split disjoint: no shared phrasing template, no held-out entity named in training', () => {
     const trainTemplates = new Set(data.meta.filter((m) => (TRAINING_FILES as readonly string[]).includes(m.file)).map((m) => m.templateId));
     const evalMeta = data.meta.filter((m) => (EVAL_FILES as readonly string[]).includes(m.file));
-    expect(evalMeta.length).toBe(300);
+    expect(evalMeta.length).toBe(300 + DEFAULT_GENERATOR_CONFIG.rmEvalPairs);
     expect(evalMeta.filter((m) => trainTemplates.has(m.templateId))).toEqual([]);
     const trainQuestions = new Set(data.meta.filter((m) => !evalMeta.includes(m)).map((m) => m.question));
     expect(evalMeta.filter((m) => trainQuestions.has(m.question))).toEqual([]);

@@ -151,6 +151,21 @@ describe('every problem kind, by line and field', () => {
     expect(report.problems[0].message).toContain("missing ')'");
   });
 
+  it('rm: keeps TRL\'s optional margin and the rejection kind; names them when mistyped', () => {
+    const pair = { prompt: '我年假还剩几天', chosen: 'getLeaveBalance(employeeId=E1001)', rejected: 'getLeaveBalance(employeeId=E1002)' };
+    const text = [
+      { ...pair, margin: 0.5, rejection_kind: 'wrong-value' },
+      { ...pair, chosen: 'getLeaveBalance(employeeId=E1003)', margin: '1' },
+      { ...pair, chosen: 'getLeaveBalance(employeeId=E1004)', rejection_kind: 3 },
+      { ...pair, chosen: 'getLeaveBalance(employeeId=E1005)' },
+    ].map((o) => JSON.stringify(o)).join('\n');
+    const { report, examples } = readDatasetText(text, { tools: ENTERPRISE_TOOLS });
+    expect(report.problems.map(brief)).toEqual([[2, 'wrong-type', 'margin'], [3, 'wrong-type', 'rejection_kind']]);
+    expect(examples).toHaveLength(2);
+    expect(examples[0]).toMatchObject({ kind: 'rm', margin: 0.5, rejectionKind: 'wrong-value' });
+    expect(examples[1].kind === 'rm' && 'margin' in examples[1]).toBe(false);
+  });
+
   it('ppo: optional response, conversational prompt, blank prompt, mistyped argument', () => {
     const { report, examples } = read('ppo.jsonl');
     expect(report.problems.map(brief)).toEqual([

@@ -1,7 +1,7 @@
 // Tape and memory behaviour: gradients through frozen f16 weights (the LoRA set-up), gradient accumulation,
 // scopes returning buffers to the pool, and clear errors for misuse.
 import { describe, expect, it } from 'vitest';
-import { add, linear, matmul, scale, sub } from '../../../src/engine/autograd/functions.ts';
+import { add, linear, matmul, mul, scale, sub } from '../../../src/engine/autograd/functions.ts';
 import { startTape } from '../../../src/engine/autograd/tape.ts';
 import { f16BitsToF32, f32ToF16Bits } from '../../../src/engine/engine.ts';
 import { matmulBackwardRef, matmulRef } from '../../../src/engine/cpu-reference/matmul.ts';
@@ -54,6 +54,29 @@ describe.each(testAdapters())('autograd on %s', (adapter) => {
     // The frozen weight cannot take a gradient.
     tW.needsGrad = true;
     expect(() => matmul(tx, tW, { transB: true })).toThrow(/frozen/);
+  });
+
+  it('two tensors that meet in an add and again elsewhere keep separate gradients (add hands both the same dy)', async () => {
+    // y = (a − b)·w2 + (a + b)·w1: da = w1 + w2, db = w1 − w2. Backward meets the add first and gives a and b views
+    // of one buffer; before copy-on-write accumulation the sub's contribution to a was added into that buffer,
+    // changing b's gradient too.
+    const e = await testEngine(adapter);
+    const rng = new Rng(14);
+    const n = 9;
+    const [a, b, w1, w2] = [0, 1, 2, 3].map(() => randomData(rng, n));
+    for (const leaves of [true, false]) {
+      const ta = e.param(a.f32, [n], 'a');
+      const tb = e.param(b.f32, [n], 'b');
+      const tape = startTape(e);
+      // Non-leaf variant: the add's inputs are outputs of other ops, whose gradients travel through the tape's map.
+      const [xa, xb] = leaves ? [ta, tb] : [scale(ta, 1), scale(tb, 1)];
+      const y = add(mul(sub(xa, xb), e.tensor(w2.f32, [n])), mul(add(xa, xb), e.tensor(w1.f32, [n])));
+      tape.backward(y, { gradOutput: e.tensor(new Float32Array(n).fill(1), [n]) });
+      const [ga, gb] = await Promise.all([ta.grad!.read(), tb.grad!.read()]);
+      tape.dispose();
+      expect(relErr(ga, w1.f64.map((v, i) => v + w2.f64[i])), `da, leaves ${leaves}`).toBeLessThan(1e-6);
+      expect(relErr(gb, w1.f64.map((v, i) => v - w2.f64[i])), `db, leaves ${leaves}`).toBeLessThan(1e-6);
+    }
   });
 
   it('gradients accumulate over two backward passes (micro-batches)', async () => {

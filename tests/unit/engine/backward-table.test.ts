@@ -12,6 +12,7 @@ void missing;
 const ALL_OPS = {
   matmul: 1, embedding: 1, rmsnorm: 1, rope: 1, swiglu: 1, add: 1, sub: 1, mul: 1, scale: 1, exp: 1, reshape: 1,
   attention: 1, crossEntropy: 1, tokenLogprobs: 1, entropy: 1, linearLogits: 1, maskedMean: 1, checkpoint: 1, projection: 1,
+  affineClamp: 1, minmax: 1, logSigmoid: 1,
 } satisfies Record<OpName, 1>;
 
 it('every op has a backward function', () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/util/rng.ts';
 import { mapProvider } from '../../../src/model/byte-source.ts';
-import { loadAdapter, peftConfigJson, peftKey, saveAdapter, targetDims, VALUE_HEAD_KEY, type Adapter, type LoraConfig } from '../../../src/model/peft.ts';
+import { loadAdapter, peftConfigJson, peftKey, saveAdapter, targetDims, SCORE_HEAD_KEY, type Adapter, type LoraConfig } from '../../../src/model/peft.ts';
 import { tinyConfig } from './fixtures.ts';
 
 function makeAdapter(): Adapter {
@@ -17,7 +17,7 @@ function makeAdapter(): Adapter {
       tensors.set(peftKey(l, t, 'B'), { shape: [outDim, lora.r], values: rng.floats(outDim * lora.r), dtype: 'BF16' });
     }
   }
-  tensors.set(VALUE_HEAD_KEY, { shape: [1, cfg.hiddenSize], values: rng.floats(cfg.hiddenSize), dtype: 'F32' });
+  tensors.set(SCORE_HEAD_KEY, { shape: [1, cfg.hiddenSize], values: rng.floats(cfg.hiddenSize), dtype: 'F32' });
   // B factors in BF16: the first save rounds them, and the round trip must then be exact.
   return { lora, configJson: peftConfigJson(lora, 'Qwen/Qwen3-0.6B', true), tensors, metadata: { format: 'pt' } };
 }
@@ -42,7 +42,7 @@ describe('PEFT adapters', () => {
     expect(peftKey(1, 'down_proj', 'B')).toBe('base_model.model.model.layers.1.mlp.down_proj.lora_B.weight');
     const text = files['adapter_config.json'];
     expect(text.startsWith('{\n  "alpha_pattern": {},\n  "auto_mapping": null,\n  "base_model_name_or_path": "Qwen/Qwen3-0.6B",')).toBe(true);
-    expect(JSON.parse(text)).toMatchObject({ peft_type: 'LORA', r: 4, lora_alpha: 8, target_modules: ['q_proj', 'v_proj', 'down_proj'], modules_to_save: ['score'] });
+    expect(JSON.parse(text)).toMatchObject({ peft_type: 'LORA', r: 4, lora_alpha: 8, target_modules: ['q_proj', 'v_proj', 'down_proj'], modules_to_save: ['classifier', 'score'], task_type: 'SEQ_CLS' });
   });
 
   it('rejects adapters that do not fit the model, naming the tensor', async () => {

@@ -1,12 +1,12 @@
 // The GPU Qwen model against the float64 reference: logits, values and the gradient of every parameter
-// (base weights, LoRA factors, value head) on padded batches, for a tiny Qwen2 and a tiny Qwen3 config.
+// (base weights, LoRA factors, score head) on padded batches, for a tiny Qwen2 and a tiny Qwen3 config.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/util/rng.ts';
 import { Engine, IGNORE_TARGET, crossEntropy, add, maskedMean, reshape, startTape } from '../../../src/engine/index.ts';
 import { expectedParams } from '../../../src/model/config.ts';
-import { peftKey, VALUE_HEAD_KEY, type Adapter, type LoraConfig } from '../../../src/model/peft.ts';
+import { peftKey, SCORE_HEAD_KEY, type Adapter, type LoraConfig } from '../../../src/model/peft.ts';
 import { QwenModel } from '../../../src/model/qwen.ts';
-import { loraName, refBackward, refCrossEntropy, refForward, VALUE_HEAD } from '../../../src/model/reference/qwen-ref.ts';
+import { loraName, refBackward, refCrossEntropy, refForward, SCORE_HEAD } from '../../../src/model/reference/qwen-ref.ts';
 import { gpuFor, testAdapters } from '../../helpers/gpu.ts';
 import { tinyConfig } from './fixtures.ts';
 import { paddedBatch, refLora, refParams } from './ref-fixtures.ts';
@@ -41,9 +41,9 @@ describe.each(testAdapters())('Qwen model on %s', (adapter) => {
     const { dLogits } = refCrossEntropy(fwd.logits, targets, cfg.vocabSize);
     const ref = refBackward(cfg, params, fwd, dLogits, vw.map((w) => w / vwSum), lora);
 
-    // GPU model with the same weights: trainable f32 base, LoRA from the same factors, value head.
+    // GPU model with the same weights: trainable f32 base, LoRA from the same factors, score head.
     const shapes = new Map(expectedParams(cfg).map((p) => [p.name, p.shape]));
-    const weights = new Map([...params].filter(([n]) => n !== VALUE_HEAD).map(([n, v]) => [n, Float32Array.from(v)]));
+    const weights = new Map([...params].filter(([n]) => n !== SCORE_HEAD).map(([n, v]) => [n, Float32Array.from(v)]));
     const model = QwenModel.fromArrays(e, cfg, weights, { storage: 'f32', trainable: true }, shapes);
     const adapterIn: Adapter = { lora: loraCfg, configJson: {}, tensors: new Map() };
     for (let l = 0; l < cfg.numLayers; l++) {
@@ -54,7 +54,7 @@ describe.each(testAdapters())('Qwen model on %s', (adapter) => {
         }
       }
     }
-    adapterIn.tensors.set(VALUE_HEAD_KEY, { shape: [1, cfg.hiddenSize], values: Float32Array.from(params.get(VALUE_HEAD)!), dtype: 'F32' });
+    adapterIn.tensors.set(SCORE_HEAD_KEY, { shape: [1, cfg.hiddenSize], values: Float32Array.from(params.get(SCORE_HEAD)!), dtype: 'F32' });
     model.addLora(loraCfg, new Rng(0), adapterIn);
 
     const tape = startTape(e);
@@ -80,7 +80,7 @@ describe.each(testAdapters())('Qwen model on %s', (adapter) => {
         expect(relErr(await model.lora!.B.get(`${l}.${t}`)!.grad!.read(), ref.loraGrads.get(loraName(l, t, 'B'))!), `B ${l}.${t}`).toBeLessThan(1e-4);
       }
     }
-    expect(relErr(await model.valueHead!.grad!.read(), ref.grads.get(VALUE_HEAD)!)).toBeLessThan(1e-4);
+    expect(relErr(await model.scoreHead!.grad!.read(), ref.grads.get(SCORE_HEAD)!)).toBeLessThan(1e-4);
     expect(checked.length).toBe(expectedParams(cfg).length);
     tape.dispose();
   });

@@ -1,16 +1,16 @@
-// Float64 parameters for the reference model: base weights from the safetensors fixtures, LoRA factors, value head.
+// Float64 parameters for the reference model: base weights from the safetensors fixtures, LoRA factors, score head.
 import { Rng } from '../../../src/util/rng.ts';
 import type { QwenConfig } from '../../../src/model/config.ts';
 import { toFloat32 } from '../../../src/model/safetensors.ts';
 import { targetDims, type LoraConfig } from '../../../src/model/peft.ts';
-import { loraName, VALUE_HEAD, type RefLora, type RefParams } from '../../../src/model/reference/qwen-ref.ts';
+import { loraName, SCORE_HEAD, type RefLora, type RefParams } from '../../../src/model/reference/qwen-ref.ts';
 import { randomWeights } from './fixtures.ts';
 
-/** Base weights as f64 copies of the (f32-representable) fixture weights, plus a value head. */
-export function refParams(cfg: QwenConfig, seed: number, valueHead = true): RefParams {
+/** Base weights as f64 copies of the (f32-representable) fixture weights, plus a score head. */
+export function refParams(cfg: QwenConfig, seed: number, scoreHead = true): RefParams {
   const p: RefParams = new Map();
   for (const t of randomWeights(cfg, seed)) p.set(t.name, Float64Array.from(toFloat32(t)));
-  if (valueHead) p.set(VALUE_HEAD, Float64Array.from(new Rng(seed + 1).floats(cfg.hiddenSize, -0.5, 0.5)));
+  if (scoreHead) p.set(SCORE_HEAD, Float64Array.from(new Rng(seed + 1).floats(cfg.hiddenSize, -0.5, 0.5)));
   return p;
 }
 

@@ -1,12 +1,12 @@
 // The float64 reference model's backward against central finite differences, for Qwen2 and Qwen3 with LoRA.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/util/rng.ts';
-import { refBackward, refCrossEntropy, refForward, positionIds, VALUE_HEAD } from '../../../src/model/reference/qwen-ref.ts';
+import { refBackward, refCrossEntropy, refForward, positionIds, SCORE_HEAD } from '../../../src/model/reference/qwen-ref.ts';
 import { tinyConfig } from './fixtures.ts';
 import { paddedBatch, refLora, refParams } from './ref-fixtures.ts';
 
 describe.each(['qwen2', 'qwen3'] as const)('float64 reference %s', (arch) => {
-  it('backward matches finite differences for base weights, LoRA factors and the value head (padded batch)', () => {
+  it('backward matches finite differences for base weights, LoRA factors and the score head (padded batch)', () => {
     const cfg = tinyConfig(arch, { hiddenSize: 16, intermediateSize: 24, numHeads: 4, numKvHeads: 2, headDim: 4, vocabSize: 23 });
     const params = refParams(cfg, 3);
     const lora = refLora(cfg, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] }, 4);
@@ -42,7 +42,7 @@ describe.each(['qwen2', 'qwen3'] as const)('float64 reference %s', (arch) => {
     };
     for (const [name, w] of params) check(name, w, grads.get(name)!);
     for (const [name, w] of lora.params) check(name, w, loraGrads.get(name)!);
-    expect(grads.get(VALUE_HEAD)!.some((g) => g !== 0)).toBe(true);
+    expect(grads.get(SCORE_HEAD)!.some((g) => g !== 0)).toBe(true);
   });
 
   it('padding does not change the real tokens: a left-padded row equals the same row unpadded', () => {

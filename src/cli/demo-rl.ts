@@ -1,0 +1,164 @@
+// npm run demo:rl [-- --config configs/config_grpo_demo.yaml --set key=value --eval-limit 100 --chain-limit 50 --eval-only]
+// RL on the built-in tiny model here: starts from the SFT demo's trained model (out/sft-demo/, trained first when
+// absent), runs GRPO with the pipeline's reward and the mock executors on the sample prompts, and prints a
+// before/after table on the held-out single-turn and chain splits, every chain run free by the episode runner (the
+// model's own calls and their real results). Leaves the start and the result in out/rl-demo/sft/ and out/rl-demo/rl/
+// as folders the model loaders accept (`npm run eval -- --model out/rl-demo/rl`).
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { DatasetExample } from '../data/conversation.ts';
+import { Engine } from '../engine/index.ts';
+import { FAILURE_CAUSES, FAILURE_CAUSE_LABELS, failureCauses } from '../eval/failure-causes.ts';
+import { REWARD_PRESETS } from '../eval/reward.ts';
+import { openNodeDevice } from '../gpu/node-gpu.ts';
+import { folderProvider } from '../model/node-files.ts';
+import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
+import { evaluateEpisodes, type EpisodeEval } from '../train/episode-eval.ts';
+import { validateGrpoConfig } from '../train/grpo-config.ts';
+import { runGrpo } from '../train/grpo.ts';
+import { loadPolicy } from '../train/load-policy.ts';
+import { episodeRewards } from '../train/rl-reward.ts';
+import { formatDuration } from '../util/format.ts';
+import { applySets, readDatasets, readTools } from './cli-inputs.ts';
+import { readParams } from './model-output.ts';
+import { writeRlOutput } from './rl-output.ts';
+
+const SFT_DEMO_DIR = 'out/sft-demo';
+const OUT = 'out/rl-demo';
+
+function args(argv: string[]) {
+  const o = { config: 'configs/config_grpo_demo.yaml', evalLimit: 100, chainLimit: 50, sets: [] as string[], evalOnly: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--config') o.config = argv[++i];
+    else if (a === '--eval-limit') o.evalLimit = Number(argv[++i]);
+    else if (a === '--chain-limit') o.chainLimit = Number(argv[++i]);
+    else if (a === '--set') o.sets.push(argv[++i]);
+    else if (a === '--eval-only') o.evalOnly = true;
+    else throw new Error(`demo:rl: unknown option ${a} (options: --config FILE, --eval-limit N, --chain-limit N, --set key=value, --eval-only)`);
+  }
+  return o;
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '   n/a' : `${(x * 100).toFixed(1).padStart(5)}%`);
+
+async function main() {
+  const o = args(process.argv.slice(2));
+  const t0 = performance.now();
+  if (!existsSync(join(SFT_DEMO_DIR, 'model.safetensors'))) {
+    console.log(`${SFT_DEMO_DIR}/ has no trained model: running the SFT demo first (npm run demo:sft, ~17 minutes here)`);
+    const r = spawnSync('npm', ['run', 'demo:sft'], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('the SFT demo failed; its output is above');
+  }
+  const tStart = performance.now();
+  const raw = parseYaml(readFileSync(o.config, 'utf8')) ?? {};
+  applySets(raw, o.sets);
+  const config = validateGrpoConfig(raw, o.config);
+  mkdirSync(OUT, { recursive: true });
+  cpSync(SFT_DEMO_DIR, join(OUT, 'sft'), { recursive: true });
+  const tools = readTools(config.tools_file);
+  const train = readDatasets(config.train_file, tools);
+  const heldOut: Array<[string, DatasetExample[]]> = [
+    ['single-turn (eval_data)', readDatasets(['public/data/eval_data.jsonl'], tools).slice(0, o.evalLimit)],
+    ['multi-step chains (eval_chains)', readDatasets(['public/data/eval_chains.jsonl'], tools).slice(0, o.chainLimit)],
+  ];
+  const ctx = await openNodeDevice();
+  const engine = new Engine(ctx);
+  console.log(`GPU: ${ctx.report.name} (${ctx.report.kind}); start policy: ${SFT_DEMO_DIR} (the SFT demo's model)`);
+  const { model, tokenizer } = await loadPolicy(engine, folderProvider(join(OUT, 'sft')), {
+    finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact', seed: config.seed,
+  });
+  const environment = enterpriseEnvironment();
+  const renderTools = config.prompt_tools === 'none' ? [] : undefined;
+  const pipeline = { tools, environment, rule: REWARD_PRESETS.pipeline, weights: { rule: 1, chain: 0, reward_model: 0 } };
+
+  const evaluateAll = async (label: string) => {
+    const out: Array<[string, EpisodeEval, number]> = [];
+    for (const [name, data] of heldOut) {
+      const t = performance.now();
+      const r = await evaluateEpisodes(model, tokenizer, data, { tools, renderTools, environment, batchSize: 32, maxCompletionLength: config.max_completion_length, maxToolTurnTokens: config.max_tool_turn_tokens });
+      const rewards = await episodeRewards(r.episodes, r.prompts, pipeline);
+      const meanReward = rewards.reduce((s, x) => s + x.total, 0) / Math.max(1, rewards.length);
+      console.log(`${label} ${name}: ${r.episodes.length} episodes in ${formatDuration((performance.now() - t) / 1000)} (${Math.round(r.tokensPerSecond)} tok/s)`);
+      out.push([name, r, meanReward]);
+    }
+    return out;
+  };
+
+  const before = await evaluateAll('before');
+  let trainSeconds = 0;
+  let steps = 0;
+  if (!o.evalOnly) {
+    const tTrain = performance.now();
+    mkdirSync(join(OUT, 'rl'), { recursive: true });
+    const completionsFile = join(OUT, 'rl', 'completions.jsonl');
+    const metricsFile = join(OUT, 'rl', 'metrics.jsonl');
+    writeFileSync(completionsFile, '');
+    writeFileSync(metricsFile, '');
+    const result = await runGrpo({
+      runId: 'rl-demo', engine, model, tokenizer, config, train, eval: [], tools, environment, store: null, resume: false,
+      hooks: {
+        onLog: (l) => console.log(l),
+        onStep: (m) => {
+          appendFileSync(metricsFile, JSON.stringify(m) + '\n');
+          const x = m.metrics ?? {};
+          if (x.reward !== undefined) {
+            console.log(
+              `step ${m.step}/${m.totalSteps} reward ${x.reward.toFixed(3)} (rule ${(x['rewards/rule/mean'] ?? NaN).toFixed(3)}) ` +
+                `zero-std ${(x.frac_reward_zero_std ?? NaN).toFixed(2)} clip ${(x['clip_ratio/region_mean'] ?? NaN).toFixed(3)} ` +
+                `entropy ${(x.entropy ?? NaN).toFixed(3)} len ${(x['completions/mean_length'] ?? NaN).toFixed(1)} ` +
+                `rollout ${(x['timing/rollout_s'] ?? NaN).toFixed(1)}s ETA ${formatDuration(m.etaSeconds)}`,
+            );
+          }
+        },
+        onCompletions: (rows) => appendFileSync(completionsFile, rows.map((r) => JSON.stringify(r)).join('\n') + '\n'),
+      },
+    });
+    if (result.outcome.status === 'failed') throw new Error(`training failed: ${result.outcome.error}`);
+    steps = result.outcome.step;
+    trainSeconds = (performance.now() - tTrain) / 1000;
+  }
+  const after = o.evalOnly ? before : await evaluateAll('after');
+  const total = (performance.now() - tStart) / 1000;
+
+  const rows: string[] = ['| held-out split | metric | SFT start | after GRPO |', '|---|---|---|---|'];
+  for (let i = 0; i < heldOut.length; i++) {
+    const [name, a, ra] = after[i];
+    const [, b, rb] = before[i];
+    for (const [label, key] of [['tool-level accuracy', 'toolAccuracy'], ['chain-level success', 'chainSuccess'], ['format validity', 'formatValidity'], ['tool-name accuracy', 'toolNameAccuracy'], ['no-tool accuracy', 'noToolAccuracy']] as const) {
+      rows.push(`| ${name} (${a.report.counts.records}) | ${label} | ${pct(b.report.metrics[key])} | ${pct(a.report.metrics[key])} |`);
+    }
+    rows.push(`| ${name} (${a.report.counts.records}) | mean pipeline reward (0-4) | ${rb.toFixed(3).padStart(6)} | ${ra.toFixed(3).padStart(6)} |`);
+  }
+  rows.push('', 'Failed steps by cause (free-running episodes; a chain step after an earlier failure is judged on what the model saw):', '');
+  rows.push(`| held-out split | | failed / steps | ${FAILURE_CAUSES.filter((c) => c !== 'unseen-value').map((c) => FAILURE_CAUSE_LABELS[c]).join(' | ')} |`, `|---|---|---|${FAILURE_CAUSES.filter((c) => c !== 'unseen-value').map(() => '---|').join('')}`);
+  for (let i = 0; i < heldOut.length; i++) {
+    for (const [label, r] of [['SFT start', before[i][1]], ['after GRPO', after[i][1]]] as const) {
+      const f = failureCauses(r.report.records);
+      rows.push(`| ${heldOut[i][0]} | ${label} | ${f.failed} / ${f.steps} | ${FAILURE_CAUSES.filter((c) => c !== 'unseen-value').map((c) => f.causes[c]).join(' | ')} |`);
+    }
+  }
+  const table = rows.join('\n');
+  const summary = `RL demo (GRPO) on ${ctx.report.name}: ${steps} steps, training ${formatDuration(trainSeconds)}, ${formatDuration(total)} in all (not counting the SFT demo)`;
+  console.log(`\n${summary}\n\n${table}\n`);
+  if (!o.evalOnly) {
+    console.log(await writeRlOutput(join(OUT, 'rl'), model, config, join(OUT, 'sft'), await readParams(model.trainableParams())));
+    writeFileSync(join(OUT, 'rl', 'demo-report.md'), `${summary}\n\n${table}\n`);
+    writeFileSync(
+      join(OUT, 'rl', 'demo-episodes.jsonl'),
+      after.flatMap(([name, r]) => r.episodes.map((ep, k) => JSON.stringify({ split: name, id: r.prompts[k].id, end: ep.end, turns: ep.turns.map((t) => ({ text: t.text, calls: t.calls.map((c) => ({ ...c.call, ok: c.result.ok })) })) }))).join('\n') + '\n',
+    );
+  }
+  console.log(`(${formatDuration((performance.now() - t0) / 1000)} including the SFT demo when it ran)`);
+  ctx.device.destroy();
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error((e as Error).stack ?? (e as Error).message);
+    process.exit(1);
+  },
+);

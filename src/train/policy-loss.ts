@@ -1,0 +1,247 @@
+// The RL losses on the GPU, written with the engine's differentiable ops as TRL writes them in torch, plus the
+// statistics TRL logs, computed on the host from the per-token values read back with the loss.
+//
+//   GRPO  ratio = exp(logp - old);  per-token = -min(ratio·A, clip(ratio, 1-eps, 1+eps_high)·A)
+//         [+ beta · k3(ref, logp)],  summed with the loss type's token weights (grpo, bnpo, dr_grpo, dapo)
+//   PPO   pg = mean max(-A·ratio, -A·clip(ratio, 1-c, 1+c));  vf = ½ mean max((v - R)², (clip(v, v_old ± c_v) - R)²)
+//         loss = pg + vf_coef · vf  (the critic is the policy's own scalar head: one trunk, see src/train/ppo.ts)
+// Log-probs come from the logits divided by the sampling temperature, as the sampler drew them.
+import {
+  add, affine, clamp, embedding, entropy, exp, linear, linearTokenLogprobs, maskedMean, maximum, minimum, mul, reshape, scale, sub,
+  type Engine, type Tensor,
+} from '../engine/index.ts';
+import type { QwenModel } from '../model/qwen.ts';
+import type { LossOutput } from './loop.ts';
+import type { RlBatch } from './rl-batch.ts';
+
+export interface PolicyForward {
+  /** (N) log-probs of the batch's policy tokens under logits / temperature. */
+  logp: Tensor;
+  /** (N, C) the hidden states that predict them. */
+  hidden: Tensor;
+  /** (N) the scalar head's values at those rows (when asked). */
+  values?: Tensor;
+}
+
+/** The policy's forward over a padded batch, gathered at the policy tokens' rows. Records on the active tape. */
+export function policyForward(model: QwenModel, batch: RlBatch, temperature: number, withValues = false): PolicyForward {
+  const e = model.e;
+  const N = batch.rows.length;
+  const { hidden: full } = model.forward({ ids: batch.ids, mask: batch.attention, B: batch.B, T: batch.T }, { logits: false });
+  const hidden = embedding(full, e.tensor(batch.rows, [N], 'u32', 'policyRows')); // (N, C)
+  const targets = e.tensor(batch.targets, [N], 'u32', 'policyTargets');
+  const h = temperature === 1 ? hidden : scale(hidden, 1 / temperature);
+  const logp = linearTokenLogprobs(h, model.lmHead ?? model.embed, targets);
+  let values: Tensor | undefined;
+  if (withValues) {
+    if (!model.scoreHead) throw new Error('PPO needs the scalar head on the policy (the critic): call addScoreHead first');
+    values = reshape(linear(hidden, model.scoreHead), [N]);
+  }
+  return { logp, hidden, values };
+}
+
+/** Runs fn with no tape recording (statistics of a recorded forward that must not enter backward). */
+function untaped<R>(e: Engine, fn: () => R): R {
+  const tape = e.tape;
+  e.tape = null;
+  try {
+    return fn();
+  } finally {
+    e.tape = tape;
+  }
+}
+
+/**
+ * Entropy of softmax(logits / temperature) at each row of `hidden`, in chunks of rows so that a chunk's logits stay
+ * within ~64 MiB and the adapter's binding limit. For logging only (no gradient).
+ */
+export function rowEntropies(model: QwenModel, hidden: Tensor, temperature: number): Tensor[] {
+  const e = model.e;
+  const [N] = hidden.shape;
+  const W = model.lmHead ?? model.embed;
+  const V = W.shape[0];
+  const limit = Math.min(64 * 2 ** 20, e.device.limits.maxStorageBufferBindingSize / 1.5);
+  const chunk = Math.max(1, Math.floor(limit / (V * 4)));
+  return untaped(e, () => {
+    const out: Tensor[] = [];
+    for (let r0 = 0; r0 < N; r0 += chunk) {
+      const n = Math.min(chunk, N - r0);
+      out.push(e.scope(() => {
+        const rows = e.tensor(Uint32Array.from({ length: n }, (_, i) => r0 + i), [n], 'u32', 'entropyRows');
+        const h = embedding(hidden, rows);
+        return entropy(linear(temperature === 1 ? h : scale(h, 1 / temperature), W));
+      }));
+    }
+    return out;
+  });
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) (out.set(p, o), (o += p.length));
+  return out;
+}
+
+/** Σ weights · x as a (1) tensor: maskedMean gives Σ w·x / Σ w, scaled back by Σ w (known on the host). */
+function weightedSum(e: Engine, x: Tensor, weights: Float32Array): Tensor {
+  const total = weights.reduce((a, b) => a + b, 0);
+  return scale(maskedMean(x, e.tensor(weights, [weights.length], 'f32', 'lossWeights')), total);
+}
+
+export interface GrpoLossConfig {
+  epsilonLow: number;
+  epsilonHigh: number;
+  beta: number;
+  temperature: number;
+}
+
+/**
+ * The GRPO objective from the policy tokens' log-probs (N): Σ weight · per-token loss. The token weights carry
+ * the loss type's normalisation (src/train/grpo.ts grpoTokenWeights).
+ */
+export function grpoObjective(e: Engine, logp: Tensor, batch: RlBatch, c: GrpoLossConfig): Tensor {
+  const N = batch.rows.length;
+  const adv = e.tensor(batch.advantages, [N], 'f32', 'advantages');
+  const ratio = exp(sub(logp, e.tensor(batch.oldLogp, [N], 'f32', 'oldLogp')));
+  const unclipped = mul(ratio, adv);
+  const clipped = mul(clamp(ratio, 1 - c.epsilonLow, 1 + c.epsilonHigh), adv);
+  let perToken = scale(minimum(unclipped, clipped), -1);
+  if (c.beta !== 0) {
+    if (!batch.refLogp) throw new Error('GRPO with beta > 0 needs reference log-probs in the rollout');
+    // k3: exp(ref - logp) - (ref - logp) - 1
+    const d = sub(e.tensor(batch.refLogp, [N], 'f32', 'refLogp'), logp);
+    perToken = add(perToken, scale(affine(sub(exp(d), d), 1, -1), c.beta));
+  }
+  return weightedSum(e, perToken, batch.weights);
+}
+
+/** The GRPO loss of one micro-batch through the model, with TRL's statistics. */
+export function grpoLoss(model: QwenModel, batch: RlBatch, c: GrpoLossConfig): LossOutput {
+  const { logp, hidden } = policyForward(model, batch, c.temperature);
+  const loss = grpoObjective(model.e, logp, batch, c);
+  const entropies = rowEntropies(model, hidden, c.temperature);
+  return {
+    loss,
+    readback: {
+      tensors: [logp, ...entropies],
+      summarize: ([lp, ...ent]) => grpoStats(batch, lp, concat(ent), c),
+    },
+  };
+}
+
+/** TRL's GRPO statistics over the tokens that count (weight > 0): kl, entropy, clip_ratio/{low,high,region}_mean. */
+export function grpoStats(batch: RlBatch, logp: Float32Array, entropies: Float32Array, c: GrpoLossConfig): Record<string, number> {
+  let n = 0, low = 0, high = 0, kl = 0, ent = 0;
+  for (let i = 0; i < logp.length; i++) {
+    if (!(batch.weights[i] > 0)) continue;
+    n++;
+    const ratio = Math.exp(logp[i] - batch.oldLogp[i]);
+    const a = batch.advantages[i];
+    if (ratio < 1 - c.epsilonLow && a < 0) low++;
+    if (ratio > 1 + c.epsilonHigh && a > 0) high++;
+    if (batch.refLogp) {
+      const d = batch.refLogp[i] - logp[i];
+      kl += Math.expm1(d) - d;
+    }
+    ent += entropies[i];
+  }
+  const d = Math.max(n, 1);
+  const out: Record<string, number> = {
+    entropy: ent / d, 'clip_ratio/low_mean': low / d, 'clip_ratio/high_mean': high / d, 'clip_ratio/region_mean': (low + high) / d,
+  };
+  if (c.beta !== 0) out.kl = kl / d;
+  return out;
+}
+
+export interface PpoLossConfig {
+  cliprange: number;
+  cliprangeValue: number;
+  vfCoef: number;
+  temperature: number;
+}
+
+/** PPO's policy and value losses from the policy tokens' log-probs and values (N): TRL's masked means over the batch. */
+export function ppoObjective(e: Engine, logp: Tensor, values: Tensor, batch: RlBatch, c: PpoLossConfig): { loss: Tensor; pgLoss: Tensor; vfLoss: Tensor } {
+  const N = batch.rows.length;
+  if (!batch.oldValues || !batch.returns) throw new Error('PPO batches need the rollout values and returns');
+  const negAdv = e.tensor(batch.advantages.map((a) => -a), [N], 'f32', 'negAdvantages');
+  const ratio = exp(sub(logp, e.tensor(batch.oldLogp, [N], 'f32', 'oldLogp')));
+  const pg = maximum(mul(ratio, negAdv), mul(clamp(ratio, 1 - c.cliprange, 1 + c.cliprange), negAdv));
+  const mask = e.tensor(batch.weights, [N], 'f32', 'tokenMask');
+  const pgLoss = maskedMean(pg, mask);
+  const oldV = e.tensor(batch.oldValues, [N], 'f32', 'oldValues');
+  const ret = e.tensor(batch.returns, [N], 'f32', 'returns');
+  // clip(v, v_old - c, v_old + c) = v_old + clip(v - v_old, -c, c)
+  const vClipped = add(clamp(sub(values, oldV), -c.cliprangeValue, c.cliprangeValue), oldV);
+  const d1 = sub(values, ret);
+  const d2 = sub(vClipped, ret);
+  const vfLoss = scale(maskedMean(maximum(mul(d1, d1), mul(d2, d2)), mask), 0.5);
+  return { loss: add(pgLoss, scale(vfLoss, c.vfCoef)), pgLoss, vfLoss };
+}
+
+/** The PPO loss of one micro-batch through the model (the critic is the policy's scalar head), with TRL's statistics. */
+export function ppoLoss(model: QwenModel, batch: RlBatch, c: PpoLossConfig): LossOutput {
+  const { logp, hidden, values } = policyForward(model, batch, c.temperature, true);
+  const { loss, pgLoss, vfLoss } = ppoObjective(model.e, logp, values!, batch, c);
+  const entropies = rowEntropies(model, hidden, c.temperature);
+  return {
+    loss,
+    stats: { 'loss/policy_avg': pgLoss, 'loss/value_avg': vfLoss },
+    readback: {
+      tensors: [logp, values!, ...entropies],
+      summarize: ([lp, v, ...ent]) => ppoStats(batch, lp, v, concat(ent), c),
+    },
+  };
+}
+
+/** TRL's PPO statistics: policy/approxkl_avg, policy/clipfrac_avg, val/clipfrac_avg, policy/entropy_avg, val/ratio(_var). */
+export function ppoStats(batch: RlBatch, logp: Float32Array, values: Float32Array, entropies: Float32Array, c: PpoLossConfig): Record<string, number> {
+  let n = 0, approx = 0, pgClip = 0, vClip = 0, ent = 0, rSum = 0, rSq = 0;
+  for (let i = 0; i < logp.length; i++) {
+    if (!(batch.weights[i] > 0)) continue;
+    n++;
+    const diff = logp[i] - batch.oldLogp[i];
+    const ratio = Math.exp(diff);
+    approx += 0.5 * diff * diff;
+    const a = batch.advantages[i];
+    const clippedRatio = Math.min(Math.max(ratio, 1 - c.cliprange), 1 + c.cliprange);
+    if (-a * clippedRatio > -a * ratio) pgClip++;
+    const vOld = batch.oldValues![i];
+    const vc = Math.min(Math.max(values[i], vOld - c.cliprangeValue), vOld + c.cliprangeValue);
+    if ((vc - batch.returns![i]) ** 2 > (values[i] - batch.returns![i]) ** 2) vClip++;
+    ent += entropies[i];
+    rSum += ratio;
+    rSq += ratio * ratio;
+  }
+  const d = Math.max(n, 1);
+  const mean = rSum / d;
+  return {
+    'policy/approxkl_avg': approx / d, 'policy/clipfrac_avg': pgClip / d, 'val/clipfrac_avg': vClip / d, 'policy/entropy_avg': ent / d,
+    'val/ratio': mean, 'val/ratio_var': n > 1 ? (rSq / d - mean * mean) * (n / (n - 1)) : 0,
+  };
+}
+
+/**
+ * Per-token log-probs (and values) of a batch without recording anything: the reference policy's (adapter off)
+ * and the critic's values at rollout time.
+ */
+export async function scoreTokens(model: QwenModel, batch: RlBatch, temperature: number, opts: { reference?: boolean; values?: boolean } = {}): Promise<{ logp: Float32Array; values?: Float32Array }> {
+  const e = model.e;
+  const wasEnabled = model.adapterEnabled;
+  const wasTraining = model.training;
+  model.training = false;
+  if (opts.reference) model.adapterEnabled = false;
+  try {
+    const out = untaped(e, () => e.scope(() => {
+      const f = policyForward(model, batch, temperature, !!opts.values);
+      return f.values ? [f.logp, f.values] : [f.logp];
+    }));
+    const [lp, v] = await Promise.all(out.map((t) => t.read()));
+    for (const t of out) t.release();
+    return { logp: lp, values: v };
+  } finally {
+    model.adapterEnabled = wasEnabled;
+    model.training = wasTraining;
+  }
+}

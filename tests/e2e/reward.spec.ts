@@ -1,0 +1,69 @@
+// The reward model in the studio, end to end in Chromium: train a short reward model on the tiny model with the
+// sample pairs (its accuracy chart moves), score a pair in the reward inspector, reload and find the run.
+import { expect, test } from '@playwright/test';
+
+const CONFIG = `model_name: builtin:tiny
+train_file: [data/rm_data.jsonl]
+eval_file: data/rm_eval.jsonl
+finetune: full
+prompt_tools: none
+max_steps: 6
+batch_size: 4
+max_seq_len: 256
+learning_rate: 0.003
+warmup_steps: 1
+logging_steps: 1
+save_every: 3
+eval_every: 3
+eval_max_examples: 6
+`;
+
+test('trains a reward model, scores a pair in the inspector, and keeps the run across a reload', async ({ page }) => {
+  test.setTimeout(600_000);
+  await page.goto('/#/train');
+  await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
+  await page.getByTestId('method-rm').check();
+  await page.getByText('YAML (import / export)').click();
+  await expect(page.getByTestId('config-yaml')).toHaveValue(/center_rewards_coefficient/);
+  await page.getByTestId('config-yaml').fill(CONFIG);
+  await page.getByTestId('apply-yaml').click();
+  await expect(page.getByTestId('config-errors')).toHaveCount(0);
+
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('charts')).toHaveAttribute('data-method', 'rm');
+  // The accuracy chart moves: per-step train accuracy, then the held-out evaluations.
+  const accuracy = page.getByTestId('rm-accuracy-chart');
+  await expect.poll(async () => Number(await accuracy.getAttribute('data-points')), { timeout: 300_000 }).toBeGreaterThanOrEqual(2);
+  await expect(page.getByTestId('rm-margin-chart')).toBeVisible();
+  await expect(page.getByTestId('rm-reward-chart')).toBeVisible();
+  await expect(page.getByTestId('run-status').first()).toHaveText('done', { timeout: 400_000 });
+  // 6 steps and the evaluations at steps 3 and 6.
+  await expect.poll(async () => Number(await accuracy.getAttribute('data-points'))).toBe(8);
+  await expect(page.getByTestId('run-method').first()).toHaveText('Reward model');
+  await expect(page.getByTestId('run-final').first()).toContainText('held-out pair accuracy');
+
+  // The reward inspector: load the run, score the first held-out pair's rejected side beside the rule reward.
+  await page.getByTestId('nav-reward').click();
+  await expect(page.getByTestId('reward-run')).toContainText('Reward model');
+  await page.getByTestId('reward-load').click();
+  await expect(page.getByTestId('reward-model-info')).toContainText('step 6', { timeout: 120_000 });
+  await page.getByTestId('reward-row').fill('1');
+  await page.getByTestId('reward-pick-rejected').click();
+  await expect(page.getByTestId('reward-response')).not.toHaveValue('');
+  await page.getByTestId('reward-score').click();
+  await expect(page.getByTestId('reward-value')).toHaveText(/^-?\d+\.\d{4}$/, { timeout: 120_000 });
+  const rejected = Number(await page.getByTestId('reward-value').textContent());
+  await expect(page.getByTestId('reward-components')).toContainText('tool_name');
+  await page.getByTestId('reward-pick-chosen').click();
+  await page.getByTestId('reward-score').click();
+  await expect.poll(async () => Number(await page.getByTestId('reward-value').textContent()), { timeout: 120_000 }).not.toBe(rejected);
+
+  // After a reload the run is still listed, with its method, and its charts come back.
+  await page.reload();
+  await page.getByTestId('nav-train').click();
+  await expect(page.getByTestId('run-method').first()).toHaveText('Reward model');
+  await expect(page.getByTestId('run-status').first()).toHaveText('done');
+  await expect.poll(async () => Number(await page.getByTestId('rm-accuracy-chart').getAttribute('data-points'))).toBe(8);
+  await page.getByTestId('nav-reward').click();
+  await expect(page.getByTestId('reward-run')).toContainText('step 6');
+});

@@ -1,0 +1,71 @@
+// `npm run eval -- --model` end to end (real processes, the real tiny model on Dawn): the figures it prints and writes
+// for a small file are the figures `--gold FILE --pred` gives when it scores the predictions the run wrote, for
+// multi-step chains (free-running: the model's own calls and their results) and for single-step rows.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const dir = mkdtempSync(join(tmpdir(), 'eval-model-cli-'));
+const run = (args: string[]) => execFileSync('npx', ['tsx', '--import', './scripts/raw-loader.mjs', 'src/cli/eval.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const firstLines = (file: string, n: number) => readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(0, n).join('\n') + '\n';
+const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`);
+
+describe('npm run eval -- --model', () => {
+  // Chains on the untrained tiny model; single steps on a model trained on those rows (right on most of them).
+  const cases = [['chains', 'builtin:tiny', 'public/data/eval_chains.jsonl', 3], ['single', 'tests/fixtures/models/tiny-sft-eval12', 'public/data/eval_data.jsonl', 6]] as const;
+  for (const [name, model, source, n] of cases) {
+    it(`${name}: the printed figures equal scoring the written predictions with --gold/--pred`, () => {
+      const data = join(dir, `${name}.jsonl`);
+      writeFileSync(data, firstLines(source, n));
+      const pred = join(dir, `${name}-pred.jsonl`);
+      const report = join(dir, `${name}-report.json`);
+      const out = run(['--model', model, '--data', data, '--pred-out', pred, '--report', report, '--max-new-tokens', name === 'chains' ? '12' : '40']);
+      const evaluation = JSON.parse(readFileSync(report, 'utf8')).evaluations[0];
+      expect(evaluation.mode).toBe('free');
+      expect(evaluation.report.counts.records).toBe(n);
+      const m = evaluation.report.metrics;
+      expect(out).toContain(`tool-level accuracy: ${pct(m.toolAccuracy)}`);
+      expect(out).toContain(`chain-level success: ${pct(m.chainSuccess)}`);
+      expect(out).toContain(`format validity: ${pct(m.formatValidity)}`);
+      // One line per example, one text per turn the model took.
+      const preds = readFileSync(pred, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      expect(preds.map((p) => p.id)).toEqual(evaluation.outputs.map((o: { id: string }) => o.id));
+      if (name === 'chains') expect(evaluation.report.counts.steps).toBeGreaterThan(n);
+      // The trained model's prompts list no tools, as it was trained (its config.resolved.yaml says so).
+      else {
+        expect(evaluation.settings.promptTools).toBe('none');
+        expect(m.toolAccuracy).toBeGreaterThan(0.5);
+      }
+
+      const gold = join(dir, `${name}-gold-report.json`);
+      run(['--gold', data, '--pred', pred, '--report', gold]);
+      const scored = JSON.parse(readFileSync(gold, 'utf8'));
+      expect(scored.missing).toEqual([]);
+      expect(scored.metrics).toEqual(m);
+      expect(scored.counts).toEqual(evaluation.report.counts);
+      expect(scored.records.map((r: { chainSuccess: boolean }) => r.chainSuccess)).toEqual(evaluation.report.records.map((r: { chainSuccess: boolean }) => r.chainSuccess));
+    });
+  }
+
+  it('BFCL on a model: generates for each category, decodes, scores, writes every output', () => {
+    const report = join(dir, 'bfcl-model.json');
+    const out = run(['--model', 'builtin:tiny', '--bfcl', '../shared/bfcl', '--category', 'simple_python,irrelevance', '--limit', '3', '--max-new-tokens', '16', '--report', report]);
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    expect(r.summary.map((s: { category: string; total: number }) => [s.category, s.total])).toEqual([['simple', 3], ['irrelevance', 3]]);
+    for (const s of r.summary) expect(out).toContain(`${s.category.padEnd(18)} ${s.correct}/${s.total} = ${(s.accuracy * 100).toFixed(2)}%`);
+    expect(Object.keys(r.categories[0].outputs)).toEqual(['simple_python_0', 'simple_python_1', 'simple_python_2']);
+    expect(r.categories[0].report.cases).toHaveLength(3);
+  });
+
+  it('names what is wrong with a model folder', () => {
+    let err = '';
+    try {
+      run(['--model', dir, '--data', 'public/data/eval_data.jsonl']);
+    } catch (e) {
+      err = String((e as { stderr?: string }).stderr);
+    }
+    expect(err).toContain('has neither config.json (a model folder) nor adapter_config.json (a PEFT adapter)');
+  });
+});
