@@ -41,7 +41,7 @@ export interface EpisodeOptions extends DecodeSampling {
   maxTurns: number;
   /** Sampled tokens per assistant turn; a turn that reaches it without <|im_end|> is truncated and ends the episode. */
   maxCompletionLength: number;
-  /** Template + tool-result tokens between two turns; longer results end the episode ('budget'). Default 512. */
+  /** Template + tool-result tokens between two turns; longer results, or a next turn past the model's positions, end the episode ('budget'). Default 512. */
   maxToolTurnTokens?: number;
   enableThinking?: boolean;
   /** A sampled token of episode `i` (streaming). */
@@ -141,7 +141,14 @@ export async function runEpisodes(model: QwenModel, tok: ChatTokenizer, specs: r
   const render = (s: EpisodeSpec) => ({ tools: s.renderTools ?? [...s.tools], enableThinking: o.enableThinking });
   const prompts = specs.map((s) => tokenizePrompt(tok, s.prompt, render(s)));
   const B = specs.length;
-  const S = Math.max(...prompts.map((p) => p.length)) + o.maxTurns * o.maxCompletionLength + (o.maxTurns - 1) * maxToolTurn;
+  const longestPrompt = Math.max(...prompts.map((p) => p.length));
+  // The cache never holds more than the model's positions (its RoPE table): an episode whose next turn would not
+  // fit ends with 'budget' before its tool results are appended. (Scripted samplers in tests run without a model.)
+  const positions = model?.rope.maxPositions ?? Infinity;
+  const S = Math.min(longestPrompt + o.maxTurns * o.maxCompletionLength + (o.maxTurns - 1) * maxToolTurn, positions);
+  if (longestPrompt + o.maxCompletionLength > S) {
+    throw new Error(`episodes: a prompt of ${longestPrompt} tokens plus max_completion_length ${o.maxCompletionLength} exceeds the model's ${positions} positions: shorten the prompts or the completion length`);
+  }
   const sampler = o.sampler ? o.sampler(B, S) : new DecodeSession(model, B, S, o);
   const stop = new Set(tok.stopIds);
   const validators = new Map<readonly ToolDefinition[], ArgumentValidator>();
@@ -210,7 +217,7 @@ export async function runEpisodes(model: QwenModel, tok: ChatTokenizer, specs: r
           if (turn === o.maxTurns - 1) r.end = 'max_turns';
           else {
             const suffix = toolTurnTokens(tok, before, assistant, toolTurn, render(r.spec));
-            if (suffix.length > maxToolTurn) r.end = 'budget';
+            if (suffix.length > maxToolTurn || r.tokens.length + suffix.length + o.maxCompletionLength > S) r.end = 'budget';
             else pending[b] = suffix;
           }
         }

@@ -15,12 +15,19 @@ export interface RlOutputConfig {
   lora: { r: number; alpha: number; dropout: number; target_modules: string[] };
 }
 
-export async function writeRlOutput(dir: string, model: QwenModel, config: RlOutputConfig, startFolder: string, params: Record<string, HostTensor>): Promise<string> {
+/**
+ * `startFolder`: the complete model folder the start policy's weights came from (its config and tokenizer files are
+ * copied); `startName`: what the RL adapter applies to, written as its base_model_name_or_path (the start policy as
+ * named: an SFT adapter folder when RL started from one; default startFolder). PPO's critic (the score head) is not
+ * part of the policy and is left out of both outputs.
+ */
+export async function writeRlOutput(dir: string, model: QwenModel, config: RlOutputConfig, startFolder: string, params: Record<string, HostTensor>, startName = startFolder): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const startIsFull = existsSync(join(startFolder, 'model.safetensors'));
-  if (config.finetune === 'full') return writeModelOutput(dir, params, { finetune: 'full', lora: config.lora, model_name: startFolder }, startFolder);
-  const adapterParams = Object.fromEntries(Object.entries(params).filter(([k]) => k.startsWith('lora_')));
-  const lines = [writeModelOutput(join(dir, 'adapter'), adapterParams, { finetune: 'lora', lora: config.lora, model_name: startFolder }, startFolder)];
+  const policy = Object.fromEntries(Object.entries(params).filter(([k]) => k !== 'score.weight'));
+  if (config.finetune === 'full') return writeModelOutput(dir, policy, { finetune: 'full', lora: config.lora, model_name: startName }, startFolder);
+  const adapterParams = Object.fromEntries(Object.entries(policy).filter(([k]) => k.startsWith('lora_')));
+  const lines = [writeModelOutput(join(dir, 'adapter'), adapterParams, { finetune: 'lora', lora: config.lora, model_name: startName }, startFolder)];
   if (startIsFull) {
     model.mergeLora();
     const tensors = [];

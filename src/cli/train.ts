@@ -1,4 +1,4 @@
-// npm run train -- <method> --config FILE [--resume] [--set key=value ...]   (methods: the METHODS table below)
+// npm run train -- <method> --config FILE [--resume] [--set key=value ...]   (methods: sft, rm, grpo, ppo: the METHODS table below)
 // Runs a trainer in Node on Dawn with the same code the studio's worker runs. Writes output_dir/: the PEFT
 // adapter (or full weights), metrics.jsonl, evals.jsonl, config.resolved.yaml and checkpoints/ (for --resume).
 import { mkdirSync, readFileSync, writeFileSync, appendFileSync, rmSync } from 'node:fs';
@@ -15,8 +15,14 @@ import type { ToolDefinition } from '../tools/types.ts';
 import type { ChatTokenizer } from '../tokenizer/tokenizer.ts';
 import type { CheckpointStore } from '../train/checkpoint.ts';
 import { configToYaml, type ConfigTable, type TrainerConfigSpec } from '../train/config-schema.ts';
+import { GRPO_CONFIG, type GrpoConfig } from '../train/grpo-config.ts';
+import { runGrpo } from '../train/grpo.ts';
 import { loadTrainableModel } from '../train/load-model.ts';
 import type { LoopHooks, LoopOutcome } from '../train/loop.ts';
+import { PPO_CONFIG, type PpoConfig } from '../train/ppo-config.ts';
+import { runPpo } from '../train/ppo.ts';
+import type { RlRunInputs } from '../train/rl-run.ts';
+import { scoreConversations } from '../train/rm-score.ts';
 import type { EvalMetrics } from '../train/metrics.ts';
 import { RM_CONFIG, type RmConfig } from '../train/rm-config.ts';
 import { runRm } from '../train/rm.ts';
@@ -25,12 +31,16 @@ import { runSft } from '../train/sft.ts';
 import type { TrainingConfig } from '../train/training-config.ts';
 import { formatDuration } from '../util/format.ts';
 import { FsCheckpointStore } from './fs-checkpoint-store.ts';
-import { writeModelOutput } from './model-output.ts';
+import { readParams, writeModelOutput } from './model-output.ts';
 import { applySets, modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
+import { openRewardModel, openStartPolicy } from './model-folders.ts';
 import { formatPreferenceReport } from './rm-report.ts';
+import { writeRlOutput } from './rl-output.ts';
 
 
 interface RunContext<C> {
+  /** The id checkpoints are stored under (the method's name). */
+  runId: string;
   engine: Engine;
   model: QwenModel;
   tokenizer: ChatTokenizer;
@@ -41,10 +51,23 @@ interface RunContext<C> {
   store: CheckpointStore;
   resume: boolean;
   hooks: LoopHooks;
+  /** output_dir (the RL methods write completions.jsonl there). */
+  out: string;
 }
 
-/** One trainer as the command line runs it; a new method (grpo, ppo) is one more entry. */
-interface CliMethod<C extends TrainingConfig> {
+interface Loaded {
+  model: QwenModel;
+  tokenizer: ChatTokenizer;
+  /** The complete model folder the weights came from (config and tokenizer files are copied from it). */
+  folderPath: string;
+  describe: string;
+}
+
+/** What the command itself reads from every method's config. */
+type CliConfig = Pick<TrainingConfig, 'model_name' | 'tools_file' | 'eval_file' | 'output_dir' | 'finetune' | 'lora' | 'chat_template' | 'seed'> & { train_file: string[] };
+
+/** One trainer as the command line runs it; a new method is one more entry. */
+interface CliMethod<C extends CliConfig> {
   title: string;
   spec: TrainerConfigSpec<ConfigTable>;
   /** The model needs a score head (reward model, critic). */
@@ -53,16 +76,57 @@ interface CliMethod<C extends TrainingConfig> {
   evalLine(m: EvalMetrics): string;
   /** config.json for a full fine-tune's output folder, from the base model's. */
   fullConfigJson(base: Record<string, unknown>, tokenizer: ChatTokenizer): Record<string, unknown>;
+  /** Loads the model to train (default: model_name with LoRA, or every weight, trainable). */
+  load?(engine: Engine, config: C): Promise<Loaded>;
+  /** Writes output_dir's model from the trained model (default: the final checkpoint's files, writeModelOutput). */
+  writeOutput?(out: string, loaded: Loaded, config: C): Promise<string>;
 }
 
 const pct = (x: number | undefined) => `${((x ?? 0) * 100).toFixed(1)}%`;
 
-const METHODS: { sft: CliMethod<SftConfig>; rm: CliMethod<RmConfig> } = {
+/**
+ * GRPO and PPO: the start policy (a folder, or a base + adapters from train/demo outputs) with a fresh RL adapter,
+ * the rewards of the config (a trained reward model's score among them), rollouts on the mock tools, and
+ * completions.jsonl with every rollout's episodes. The output is what writeRlOutput writes: adapter/ relative to
+ * the start policy, and the merged complete model where the start policy is one.
+ */
+function rlMethod<C extends GrpoConfig | PpoConfig>(title: string, spec: TrainerConfigSpec<ConfigTable>, critic: boolean, run: (inp: RlRunInputs<C>) => ReturnType<typeof runGrpo>): CliMethod<C> {
+  return {
+    title, spec, scoreHead: critic,
+    load: async (engine, c) => {
+      const p = await openStartPolicy(engine, c.model_name, { finetune: c.finetune as 'lora' | 'full', lora: c.lora, chatTemplate: c.chat_template as 'model' | 'compact', seed: c.seed, critic });
+      const adapters = p.source.adapters.length ? ` + ${p.source.adapters.join(' + ')} (merged)` : '';
+      return { model: p.model, tokenizer: p.tokenizer, folderPath: p.source.base, describe: `start policy ${p.source.base}${adapters}` };
+    },
+    run: async (x) => {
+      const c = x.config;
+      let rewardModel: RlRunInputs<C>['rewardModel'];
+      if (c.reward.reward_model_weight !== 0) {
+        const rm = await openRewardModel(x.engine, c.reward_model, x.tools);
+        x.hooks.onLog?.(`reward model: ${c.reward_model}${rm.base ? ` on ${rm.base}` : ''} (weight ${c.reward.reward_model_weight})`);
+        rewardModel = (items) => scoreConversations(rm, items);
+      }
+      const completions = join(x.out, 'completions.jsonl');
+      if (!x.resume) writeFileSync(completions, '');
+      const r = await run({
+        runId: x.runId, engine: x.engine, model: x.model, tokenizer: x.tokenizer, config: c, train: x.train, eval: x.evalData,
+        tools: x.tools, environment: enterpriseEnvironment(), store: x.store, resume: x.resume, rewardModel, readFile: (f) => readFileSync(f, 'utf8'),
+        hooks: { ...x.hooks, onCompletions: (rows) => appendFileSync(completions, rows.map((row) => JSON.stringify(row)).join('\n') + '\n') },
+      });
+      return { outcome: r.outcome, totalSteps: r.totalSteps, summary: `completions of every rollout: ${completions}` };
+    },
+    evalLine: (m) => `tool accuracy ${pct(m.toolAccuracy)}, chain success ${pct(m.chainSuccess)}, format validity ${pct(m.formatValidity)} (${m.examples} episodes)`,
+    fullConfigJson: (base) => base,
+    writeOutput: async (out, l, c) => writeRlOutput(out, l.model, c, l.folderPath, await readParams(l.model.trainableParams()), c.model_name === 'builtin:tiny' ? l.folderPath : c.model_name),
+  };
+}
+
+const METHODS: { sft: CliMethod<SftConfig>; rm: CliMethod<RmConfig>; grpo: CliMethod<GrpoConfig>; ppo: CliMethod<PpoConfig> } = {
   sft: {
     title: 'SFT',
     spec: SFT_CONFIG,
     scoreHead: false,
-    run: (x) => runSft({ runId: 'sft', engine: x.engine, model: x.model, tokenizer: x.tokenizer, config: x.config, train: x.train, eval: x.evalData, tools: x.tools, environment: enterpriseEnvironment(), store: x.store, resume: x.resume, hooks: x.hooks }),
+    run: (x) => runSft({ runId: x.runId, engine: x.engine, model: x.model, tokenizer: x.tokenizer, config: x.config, train: x.train, eval: x.evalData, tools: x.tools, environment: enterpriseEnvironment(), store: x.store, resume: x.resume, hooks: x.hooks }),
     evalLine: (m) => `tool accuracy ${pct(m.toolAccuracy)}, chain success ${pct(m.chainSuccess)}, format validity ${pct(m.formatValidity)} (${m.examples} conversations)`,
     fullConfigJson: (base) => base,
   },
@@ -71,12 +135,14 @@ const METHODS: { sft: CliMethod<SftConfig>; rm: CliMethod<RmConfig> } = {
     spec: RM_CONFIG,
     scoreHead: true,
     run: async (x) => {
-      const r = await runRm({ runId: 'rm', engine: x.engine, model: x.model, tokenizer: x.tokenizer, config: x.config, train: x.train, eval: x.evalData, tools: x.tools, store: x.store, resume: x.resume, hooks: x.hooks });
+      const r = await runRm({ runId: x.runId, engine: x.engine, model: x.model, tokenizer: x.tokenizer, config: x.config, train: x.train, eval: x.evalData, tools: x.tools, store: x.store, resume: x.resume, hooks: x.hooks });
       return { ...r, summary: r.finalEval ? `held-out pairs (${x.config.eval_file}):\n${formatPreferenceReport(r.finalEval)}` : undefined };
     },
     evalLine: (m) => `pair accuracy ${pct(m.metrics?.accuracy)}, margin ${(m.metrics?.margin ?? 0).toFixed(3)}, loss ${(m.metrics?.loss ?? 0).toFixed(4)} (${m.examples} pairs)`,
     fullConfigJson: (base, tok) => seqClsConfigJson(base, tok.padId),
   },
+  grpo: rlMethod<GrpoConfig>('grpo', GRPO_CONFIG, false, runGrpo),
+  ppo: rlMethod<PpoConfig>('ppo', PPO_CONFIG, true, runPpo),
 };
 type MethodName = keyof typeof METHODS;
 
@@ -97,41 +163,47 @@ function parseArgs(argv: string[]) {
 }
 
 /** The config from the file and the --set overrides, validated by the method's table. */
-function readConfig(spec: TrainerConfigSpec<ConfigTable>, file: string, sets: string[]): TrainingConfig {
+function readConfig(spec: TrainerConfigSpec<ConfigTable>, file: string, sets: string[]): CliConfig {
   if (!file) {
     const raw: Record<string, unknown> = {};
     applySets(raw, sets);
-    return spec.validate(raw, '--set') as unknown as TrainingConfig;
+    return spec.validate(raw, '--set') as unknown as CliConfig;
   }
   const text = readFileSync(file, 'utf8');
-  if (!sets.length) return spec.parseYaml(text, file) as unknown as TrainingConfig;
+  if (!sets.length) return spec.parseYaml(text, file) as unknown as CliConfig;
   spec.parseYaml(text, file); // the file itself must be valid (its errors name its lines)
   const raw = parseYaml(text) ?? {};
   applySets(raw, sets);
-  return spec.validate(raw, `${file} with --set`) as unknown as TrainingConfig;
+  return spec.validate(raw, `${file} with --set`) as unknown as CliConfig;
 }
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
-  const method = METHODS[args.method] as unknown as CliMethod<TrainingConfig>;
+  const method = METHODS[args.method] as unknown as CliMethod<CliConfig>;
   const config = readConfig(method.spec, args.config, args.sets);
   const out = config.output_dir;
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'config.resolved.yaml'), configToYaml(method.spec.table, config as never, `resolved ${method.title} config (${new Date().toISOString()})`));
 
   const tools = readTools(config.tools_file);
-  const train = readDatasets((config as unknown as { train_file: string[] }).train_file, tools);
+  const train = readDatasets(config.train_file, tools);
   const evalData = config.eval_file ? readDatasets([config.eval_file], tools) : [];
 
   const ctx = await openNodeDevice();
   console.log(`GPU: ${ctx.report.name} (${ctx.report.kind})`);
   const engine = new Engine(ctx);
-  const folderPath = modelFolderFor(config.model_name);
-  const { model, tokenizer, folder } = await loadTrainableModel(engine, folderProvider(folderPath), {
-    finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact',
-    seed: config.seed, scoreHead: method.scoreHead,
-  });
-  console.log(`model: ${folderPath} (${folder.config.arch}, ${folder.config.numLayers} layers, hidden ${folder.config.hiddenSize}, vocab ${folder.config.vocabSize}); trainable tensors: ${model.trainableParams().length}`);
+  const loaded: Loaded = method.load
+    ? await method.load(engine, config)
+    : await (async () => {
+        const folderPath = modelFolderFor(config.model_name);
+        const { model, tokenizer, folder } = await loadTrainableModel(engine, folderProvider(folderPath), {
+          finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact',
+          seed: config.seed, scoreHead: method.scoreHead,
+        });
+        return { model, tokenizer, folderPath, describe: `${folderPath} (${folder.config.arch}, ${folder.config.numLayers} layers, hidden ${folder.config.hiddenSize}, vocab ${folder.config.vocabSize})` };
+      })();
+  const { model, tokenizer, folderPath } = loaded;
+  console.log(`model: ${loaded.describe}; trainable tensors: ${model.trainableParams().length}`);
 
   const runId = args.method;
   const store = new FsCheckpointStore(join(out, 'checkpoints'));
@@ -142,7 +214,7 @@ async function main(): Promise<number> {
   }
   const t0 = performance.now();
   const result = await method.run({
-    engine, model, tokenizer, config, train, evalData, tools, store, resume: args.resume,
+    runId, engine, model, tokenizer, config, train, evalData, tools, store, resume: args.resume, out,
     hooks: {
       onLog: (line) => console.log(line),
       onStep: (m) => {
@@ -168,7 +240,7 @@ async function main(): Promise<number> {
   // The output is the final checkpoint in the form a user takes elsewhere (the studio exports the same files).
   const final = await store.latest(runId);
   if (!final) throw new Error(`no checkpoint was written to ${join(out, 'checkpoints')}`);
-  console.log(writeModelOutput(out, final.weights, config, folderPath, (base) => method.fullConfigJson(base, tokenizer)));
+  console.log(method.writeOutput ? await method.writeOutput(out, loaded, config) : writeModelOutput(out, final.weights, config, folderPath, (base) => method.fullConfigJson(base, tokenizer)));
   if (result.summary) console.log(result.summary);
   console.log(`${outcome.status} after ${outcome.step} steps in ${formatDuration((performance.now() - t0) / 1000)}`);
   ctx.device.destroy();

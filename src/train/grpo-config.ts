@@ -1,7 +1,7 @@
 // GRPO configuration: the shared RL keys plus TRL's GRPOConfig settings (num_generations, beta, epsilon,
 // epsilon_high, loss_type, scale_rewards, num_iterations, steps_per_generation, mask_truncated_completions,
 // max_completion_length) with TRL's defaults, except where a note says otherwise.
-import { ConfigError, defaultsOf, parseConfigYaml, validateConfig, type ConfigOf, type ConfigProblem, type ConfigTable } from './config-schema.ts';
+import { trainerConfig, type ConfigOf, type ConfigProblem, type ConfigTable } from './config-schema.ts';
 import { checkRlCommon, rlCommonTable } from './rl-config.ts';
 
 export const GRPO_TABLE = {
@@ -20,16 +20,18 @@ export const GRPO_TABLE = {
 
 export type GrpoConfig = ConfigOf<typeof GRPO_TABLE>;
 
-export const defaultGrpoConfig = (): GrpoConfig => defaultsOf(GRPO_TABLE);
-export const validateGrpoConfig = (raw: unknown, source = 'config'): GrpoConfig => checkGrpo(validateConfig(GRPO_TABLE, raw, source), source);
-export const parseGrpoYaml = (text: string, source = 'config.yaml'): GrpoConfig => checkGrpo(parseConfigYaml(GRPO_TABLE, text, source), source);
+/** The GRPO config as every trainer's: table, defaults, validation with the cross-key rules below, YAML (the studio's form and the CLI use it). */
+export const GRPO_CONFIG = trainerConfig(GRPO_TABLE, (c) => grpoProblems(c));
+export const defaultGrpoConfig = (): GrpoConfig => GRPO_CONFIG.defaults();
+export const validateGrpoConfig = (raw: unknown, source = 'config'): GrpoConfig => GRPO_CONFIG.validate(raw, source);
+export const parseGrpoYaml = (text: string, source = 'config.yaml'): GrpoConfig => GRPO_CONFIG.parseYaml(text, source);
 
 /** Micro-batches of one rollout. */
 export function grpoStepsPerGeneration(c: GrpoConfig): number {
   return c.steps_per_generation > 0 ? c.steps_per_generation : c.gradient_accumulation_steps;
 }
 
-function checkGrpo(c: GrpoConfig, source: string): GrpoConfig {
+function grpoProblems(c: GrpoConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   checkRlCommon(c, problems);
   const spg = grpoStepsPerGeneration(c);
@@ -43,6 +45,5 @@ function checkGrpo(c: GrpoConfig, source: string): GrpoConfig {
   if (c.finetune === 'full' && c.beta !== 0) {
     problems.push({ key: 'finetune', message: 'full fine-tuning has no reference policy without a second copy of the model: set beta to 0, or finetune to lora' });
   }
-  if (problems.length) throw new ConfigError(source, problems);
-  return c;
+  return problems;
 }

@@ -1,7 +1,7 @@
 // PPO configuration: the shared RL keys plus TRL's PPOConfig settings with its defaults (kl_coef 0.05, kl_estimator
 // k1, cliprange 0.2, vf_coef 0.1, cliprange_value 0.2, gamma 1, lam 0.95, num_ppo_epochs 4, num_mini_batches 1,
 // whiten_rewards false, response_length 53, temperature 0.7, learning_rate 3e-6).
-import { ConfigError, defaultsOf, parseConfigYaml, validateConfig, type ConfigOf, type ConfigProblem, type ConfigTable } from './config-schema.ts';
+import { trainerConfig, type ConfigOf, type ConfigProblem, type ConfigTable } from './config-schema.ts';
 import { checkRlCommon, rlCommonTable } from './rl-config.ts';
 
 export const PPO_TABLE = {
@@ -22,21 +22,22 @@ export const PPO_TABLE = {
 
 export type PpoConfig = ConfigOf<typeof PPO_TABLE>;
 
-export const defaultPpoConfig = (): PpoConfig => defaultsOf(PPO_TABLE);
-export const validatePpoConfig = (raw: unknown, source = 'config'): PpoConfig => checkPpo(validateConfig(PPO_TABLE, raw, source), source);
-export const parsePpoYaml = (text: string, source = 'config.yaml'): PpoConfig => checkPpo(parseConfigYaml(PPO_TABLE, text, source), source);
+/** The PPO config as every trainer's: table, defaults, validation with the cross-key rules below, YAML (the studio's form and the CLI use it). */
+export const PPO_CONFIG = trainerConfig(PPO_TABLE, (c) => ppoProblems(c));
+export const defaultPpoConfig = (): PpoConfig => PPO_CONFIG.defaults();
+export const validatePpoConfig = (raw: unknown, source = 'config'): PpoConfig => PPO_CONFIG.validate(raw, source);
+export const parsePpoYaml = (text: string, source = 'config.yaml'): PpoConfig => PPO_CONFIG.parseYaml(text, source);
 
 /** Episodes of one rollout. */
 export function ppoRolloutSize(c: PpoConfig): number {
   return c.per_device_train_batch_size * c.gradient_accumulation_steps * c.num_mini_batches;
 }
 
-function checkPpo(c: PpoConfig, source: string): PpoConfig {
+function ppoProblems(c: PpoConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   checkRlCommon(c, problems);
   if (c.finetune === 'full' && c.kl_coef !== 0) {
     problems.push({ key: 'finetune', message: 'full fine-tuning has no reference policy without a second copy of the model: set kl_coef to 0, or finetune to lora' });
   }
-  if (problems.length) throw new ConfigError(source, problems);
-  return c;
+  return problems;
 }

@@ -54,7 +54,10 @@ export function studioCsp(opts: CspOptions): string {
     // No 'unsafe-inline', no 'unsafe-eval'. The tokenizer never instantiates onnxruntime's wasm, so no
     // 'wasm-unsafe-eval' either (the e2e suite runs under this policy and fails on any violation).
     "script-src 'self'",
-    "worker-src 'self'",
+    // blob: for the tool sandbox (src/worker/tool-sandbox.ts): the page builds the Worker that runs a user's tool
+    // handlers from a Blob. Only the page's own scripts can make one (no inline script), and the Worker inherits
+    // this policy (no eval, scripts only from this origin); its prelude removes the network APIs.
+    "worker-src 'self' blob:",
     // Svelte sets style attributes (progress bars, chart sizes); no script can come of them.
     opts.devStyles ? "style-src 'self' 'unsafe-inline'" : "style-src 'self'",
     "style-src-attr 'unsafe-inline'",

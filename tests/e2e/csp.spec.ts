@@ -91,7 +91,7 @@ test('the policy is sent on the page and the worker scripts, and names only this
   expect(csp).toBeTruthy();
   const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
   expect(directives['script-src']).toEqual(["'self'"]);
-  expect(directives['worker-src']).toEqual(["'self'"]);
+  expect(directives['worker-src']).toEqual(["'self'", 'blob:']);
   expect(directives['connect-src']).toEqual(["'self'", 'https://huggingface.co', 'https://*.huggingface.co', 'https://*.hf.co']);
   expect(directives['object-src']).toEqual(["'none'"]);
   expect(directives['frame-ancestors']).toEqual(["'none'"]);

@@ -117,6 +117,31 @@ describe('episode runner with scripted policies (real tokenizer, mock world)', (
     expect(canonicalJson(eps[3].finalState)).not.toBe(initial);
     expect(canonicalJson(eps[2].finalState)).toBe(initial);
   });
+
+  it("never sizes the cache past the model's positions: a chain whose next turn would not fit ends with 'budget'", async () => {
+    const tok = await tokenizer();
+    const env = enterpriseEnvironment();
+    const spec: EpisodeSpec = { prompt: ask('查一下林涛'), tools: TOOLS, renderTools: [], world: env.create() };
+    const lookups = Array.from({ length: 6 }, () => call('lookupPerson', { name: '林涛' }));
+    const sizes: number[] = [];
+    const sampler = (B: number, S: number) => (sizes.push(S), scripted(tok, [lookups])(B));
+    const fake = (maxPositions: number) => ({ rope: { maxPositions } }) as never;
+    const opts = { temperature: 1, topK: 0, topP: 1, seed: 1, maxTurns: 6, maxCompletionLength: 40, maxToolTurnTokens: 400, sampler };
+    // Unbounded (positions enough for all six turns): every lookup runs, the episode hits max_turns.
+    const [free] = await runEpisodes(fake(100_000), tok, [spec], opts);
+    expect(free.end).toBe('max_turns');
+    expect(free.turns).toHaveLength(6);
+    const perTurn = free.turns[1].span[0] - free.turns[0].span[0];
+    // Room for the prompt and about two turns: the cache is cut to the positions, and the episode stops in budget.
+    const positions = free.promptLength + Math.floor(2.5 * perTurn);
+    const [cut] = await runEpisodes(fake(positions), tok, [{ ...spec, world: env.create() }], opts);
+    expect(sizes.at(-1)).toBe(positions);
+    expect(cut.end).toBe('budget');
+    expect(cut.turns.length).toBe(2);
+    expect(cut.tokens.length).toBeLessThanOrEqual(positions);
+    // A prompt that cannot hold even one turn is refused by name.
+    await expect(runEpisodes(fake(free.promptLength + 10), tok, [spec], opts)).rejects.toThrow(/exceeds the model's \d+ positions/);
+  });
 });
 
 describe.each(testAdapters())('episode runner with the tiny model on %s', (adapter) => {

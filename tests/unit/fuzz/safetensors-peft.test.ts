@@ -112,7 +112,8 @@ describe('PEFT adapter loader fuzz', () => {
   }
   const good = saveAdapter({ lora, configJson: peftConfigJson(lora, 'tiny', false), tensors });
   const ALLOWED = [AdapterError, SafetensorsError];
-  const WHERE = /^(adapter_config\.json|adapter_model\.safetensors)\b/;
+  // A mismatch with the model says which kind first (AdapterMismatchError), then the file and field.
+  const WHERE = /^(adapter mismatch \([a-z ]+\): )?(adapter_config\.json|adapter_model\.safetensors)\b/;
   const load = (config: string | Uint8Array, weights: Uint8Array | null, withModel: boolean) => {
     const files = new Map<string, Uint8Array>([['adapter_config.json', typeof config === 'string' ? enc.encode(config) : config]]);
     if (weights) files.set('adapter_model.safetensors', weights);

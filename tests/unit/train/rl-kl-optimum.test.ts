@@ -91,7 +91,10 @@ async function train(e: Engine, method: 'grpo' | 'ppo', steps: number): Promise<
   return history.reduce((a, b) => a + b, 0) / history.length;
 }
 
-describe.each(testAdapters())('KL-regularised optimum on %s', (adapter) => {
+// Where training settles is a property of the objectives and the optimizer, not of the adapter (every kernel in
+// them is checked against float64 on both CPU adapters elsewhere): one adapter suffices, the faster one (400 steps
+// x 2 trainers took 20-30 s on lavapipe and over 240 s on SwiftShader under load).
+describe.each(testAdapters().slice(0, 1))('KL-regularised optimum on %s', (adapter) => {
   it('PPO with the k1 penalty settles at π*(a) = ref_a e^(1/β) / Z', async () => {
     const e = await testEngine(adapter);
     const ra = refProbs[TARGET];

@@ -1,5 +1,5 @@
-// The JavaScript tool sandbox in a real Chromium, under the studio's own Content-Security-Policy (read from
-// index.html), which by itself allows requests to any 127.0.0.1 port: handlers run and return JSON; every way to
+// The JavaScript tool sandbox in a real Chromium, under the studio's own Content-Security-Policy (src/util/csp.ts, its
+// <meta> copy), which by itself allows requests to any http origin: handlers run and return JSON; every way to
 // reach a server (fetch, XMLHttpRequest, WebSocket, EventSource, importScripts, a nested Worker, the Cache API,
 // fetch taken from the prototype chain, sendBeacon, eval'd code) fails inside the sandbox, and the probe server sees
 // no request from it; the page itself can reach the same server (so the test could fail). Code using import is
@@ -8,10 +8,13 @@ import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
+import { studioCsp } from '../../../src/util/csp.ts';
 import { chromium, type Browser } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const CSP = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(readFileSync('index.html', 'utf8'))![1];
+// The studio's policy as its <meta> copy carries it: the loosest one it ships (connections to any http(s) origin), so
+// only the sandbox itself can stop the probe's requests.
+const CSP = studioCsp({ hub: 'any-http', meta: true });
 let browser: Browser;
 let server: Server;
 let probe: Server;
