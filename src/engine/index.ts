@@ -23,11 +23,13 @@
 // Frozen base weights can be stored as packed f16: `e.f16Weights(data, [out, in])`, then `linear(x, wF16)`.
 // Inference without a tape: wrap code in `e.scope(() => …)` so intermediates go back to the pool.
 // Activation recomputation: `x = checkpoint((y) => layer(y), [x])` keeps only the layer's input; backward reruns it.
-// Observability: e.stats = { dispatches, submits, bytesAllocated, allocations, bytesLive, bytesInUse, pipelines };
-// call e.resetCounters() at the start of a step. After the first steps a training step allocates 0 bytes.
+// Observability: e.stats = { dispatches, submits, bindGroups, bytesUploaded, bytesUniform, bytesRead, pipelinesCompiled,
+// kernelsGenerated, bytesAllocated, allocations, bytesLive, bytesInUse, pipelines }; call e.resetCounters() at the start
+// of a step. After the first steps a training step allocates 0 bytes, creates 0 bind groups and generates no WGSL.
 // Kernel families by adapter (EngineOptions can force them): matmul 'register' on CPU adapters (8x8 outputs per
-// invocation) / 'tiled' on GPUs (workgroup-memory tiles); attention 'subgroups' with a fixed subgroup size >= 8
-// (lavapipe, GPUs) / 'rows' otherwise; f16x2 weights through core unpack2x16float or shader-f16.
+// invocation) / 'tiled' on GPUs (workgroup-memory tiles); attention 'tiled' (flash, workgroup tiles) on GPUs and
+// lavapipe, 'subgroups' / 'rows' otherwise and for decode steps; f16x2 weights through core unpack2x16float or shader-f16.
+// Fused ops: projection() (bias, residual, LoRA, counter-based dropout in its matmuls), ropePair() (q and k at once).
 // Every op has a float64 CPU reference (forward and backward) in ./cpu-reference/ for tests and reference models.
 
 export { Engine, packF16, f32ToF16Bits, f16BitsToF32, type EngineOptions, type EngineStats } from './engine.ts';

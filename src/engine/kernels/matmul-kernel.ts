@@ -35,7 +35,8 @@ export interface MatmulKernelSpec {
   vecB?: boolean;
   /** 'register' only: A (M, K) and B (N, K) both read as vec4 along K with dot products (needs K % 4 == 0, f32 B). */
   vecK?: boolean;
-  /** Epilogue: C = alpha·(A·B) [+ C] [+ bias[n]] [+ R[m, n]]; alpha is a uniform (1 for a plain matmul). */
+  /** Epilogue: C = [alpha·](A·B) [+ C] [+ bias[n]] [+ R[m, n]]; alpha is a uniform, multiplied in when `scaled`. */
+  scaled?: boolean;
   bias?: boolean;
   residual?: boolean;
   /**
@@ -88,12 +89,17 @@ ${s.bType === 'f16' ? 'enable f16;\n' : ''}${MATMUL_PARAMS}
 @group(0) @binding(1) var<storage, read> A: array<${s.vecA || s.vecK ? 'vec4<f32>' : 'f32'}>;
 @group(0) @binding(2) ${bDecl}
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
-${s.bias ? '@group(0) @binding(4) var<storage, read> bias: array<f32>;\n' : ''}${s.residual ? `@group(0) @binding(${s.bias ? 5 : 4}) var<storage, read> R: array<f32>;\n` : ''}${s.dropout ? DROPOUT_WGSL : ''}${s.vecA || s.vecK ? '' : `fn loadA(i: u32) -> f32 { return ${s.dropout === 'A' ? 'dropout(i, A[i])' : 'A[i]'}; }\n`}`;
+${s.bias ? '@group(0) @binding(4) var<storage, read> bias: array<f32>;\n' : ''}${s.residual ? `@group(0) @binding(${s.bias ? 5 : 4}) var<storage, read> R: array<f32>;\n` : ''}${s.dropout ? DROPOUT_WGSL : ''}`;
+}
+
+/** A load of A[i], through the dropout mask when the spec drops A out (plain indexing otherwise: the hot loop). */
+function loadA(s: MatmulKernelSpec, i: string): string {
+  return s.dropout === 'A' ? `dropout(${i}, A[${i}])` : `A[${i}]`;
 }
 
 /** The epilogue for output element idx (column n): scale, dropout, then the sums the spec asks for. */
 function store(s: MatmulKernelSpec, idx: string, n: string, value: string): string {
-  let v = `p.alpha * ${value}`;
+  let v = s.scaled ? `p.alpha * ${value}` : value;
   if (s.dropout === 'C') v = `dropout(${idx}, ${v})`;
   if (s.accumulate) v = `C[${idx}] + ${v}`;
   if (s.bias) v += ` + bias[${n}]`;
@@ -159,7 +165,7 @@ function registerKernel(s: MatmulKernelSpec): string {
   L.push('  for (var k = 0u; k < p.K; k++) {');
   L.push(`    let ka = ${s.transA ? 'k * p.M' : 'k'};`);
   L.push(`    let kb = ${s.transB ? 'k' : 'k * p.N'};`);
-  for (let i = 0; i < rm; i++) L.push(`    let x${i} = loadA(a${i} + ka);`);
+  for (let i = 0; i < rm; i++) L.push(`    let x${i} = ${loadA(s, `a${i} + ka`)};`);
   for (let j = 0; j < rn; j++) L.push(`    let y${j} = loadB(b${j} + kb);`);
   for (let i = 0; i < rm; i++) for (let j = 0; j < rn; j++) L.push(`    c${i}_${j} = fma(x${i}, y${j}, c${i}_${j});`);
   L.push('  }');
@@ -261,7 +267,7 @@ ${acc.join('\n')}
     for (var e = t; e < ${BM * BK}u; e += ${threads}u) {
       ${aCoord}
       var v = 0.0;
-      if (m0 + mm < p.M && k0 + kk < p.K) { v = loadA(${aIdx}); }
+      if (m0 + mm < p.M && k0 + kk < p.K) { v = ${loadA(s, aIdx)}; }
       As[kk * ${BM}u + mm] = v;
     }
     for (var e = t; e < ${BN * BK}u; e += ${threads}u) {

@@ -113,7 +113,7 @@ export function matmulForward(e: Engine, a: Tensor, b: Tensor, opts: MatmulOptio
   const vecB = vec && !transB && bType === 'f32' && d.N % 4 === 0 && tiles.rn % 4 === 0;
   const vecK = vec && (opts.dotK ?? e.matmulDotK) && !transA && transB && bType === 'f32' && d.K % 4 === 0;
   const spec: MatmulKernelSpec & { limits: MatmulLimits } = { limits: e.device.limits, kind, transA, transB, bType, accumulate: !!opts.accumulateInto, ...tiles, pairK, vecA: vecA && !vecK, vecB: vecB && !vecK, vecK,
-    bias: !!opts.bias, residual: !!opts.residual, dropout: drop?.on };
+    scaled: (opts.alpha ?? 1) !== 1, bias: !!opts.bias, residual: !!opts.residual, dropout: drop?.on };
   if (d.M === 0 || d.N === 0) return out;
   if (d.K === 0) {
     if (opts.bias || opts.residual) throw new Error('matmul: K = 0 with a bias or residual is not supported');
@@ -159,12 +159,12 @@ type MatmulLimits = Parameters<typeof validateMatmulSpec>[1];
  */
 function matmulKey(s: MatmulKernelSpec): string {
   let flags = 0;
-  for (const f of [s.transA, s.transB, s.accumulate, s.pairK, s.vecA, s.vecB, s.vecK, s.bias, s.residual, s.kind === 'tiled']) flags = flags * 2 + (f ? 1 : 0);
+  for (const f of [s.transA, s.transB, s.accumulate, s.pairK, s.vecA, s.vecB, s.vecK, s.bias, s.residual, s.kind === 'tiled', s.scaled]) flags = flags * 2 + (f ? 1 : 0);
   const n = ((((((flags * 3 + B_TYPES.indexOf(s.bType)) * 4 + DROP.indexOf(s.dropout)) * 17 + s.rm) * 17 + s.rn) * 257 + s.wgx) * 257 + s.wgy) * 65 + s.bk;
   let key = KEYS.get(n);
   if (key === undefined) {
     const b = (x: boolean | undefined) => (x ? 1 : 0);
-    key = `matmul:${s.kind}:${b(s.transA)}${b(s.transB)}${b(s.accumulate)}:${s.bType}:${s.rm}x${s.rn}:${s.wgx}x${s.wgy}:${s.bk}:${b(s.pairK)}${b(s.vecA)}${b(s.vecB)}${b(s.vecK)}:${b(s.bias)}${b(s.residual)}${s.dropout ?? '-'}`;
+    key = `matmul:${s.kind}:${b(s.transA)}${b(s.transB)}${b(s.accumulate)}:${s.bType}:${s.rm}x${s.rn}:${s.wgx}x${s.wgy}:${s.bk}:${b(s.pairK)}${b(s.vecA)}${b(s.vecB)}${b(s.vecK)}:${b(s.bias)}${b(s.residual)}${b(s.scaled)}${s.dropout ?? '-'}`;
     KEYS.set(n, key);
   }
   return key;
