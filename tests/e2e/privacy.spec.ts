@@ -4,8 +4,8 @@
 // is then asked for, and the hub may appear only after that click. Requests the workers make (the tiny model's
 // weights, the sample data the trainer reads) must be in the record, so the record is known to cover workers.
 //
-// Pipeline steps are one entry each in PIPELINE (GRPO from the SFT run is one); the reward model and the model
-// evaluation join with one entry each (start them, wait until they are done).
+// Pipeline steps are one entry each in PIPELINE (GRPO from the SFT run and the reward model are entries; the model
+// evaluation on the Evaluate page would join the same way).
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
@@ -41,6 +41,20 @@ max_steps: 2
 learning_rate: 0.001
 logging_steps: 1
 save_every: 2
+`;
+
+const RM = `model_name: builtin:tiny
+train_file: [data/rm_data.jsonl]
+eval_file: data/rm_eval.jsonl
+finetune: full
+prompt_tools: none
+max_steps: 2
+batch_size: 4
+max_seq_len: 256
+learning_rate: 0.003
+logging_steps: 1
+save_every: 2
+eval_max_examples: 4
 `;
 
 const PIPELINE: { name: string; run: (page: Page) => Promise<void> }[] = [
@@ -82,7 +96,19 @@ const PIPELINE: { name: string; run: (page: Page) => Promise<void> }[] = [
       await expect(page.getByTestId('completion-row').first()).toBeVisible();
     },
   },
-  // { name: 'reward model', run: ... }: when its entry is written.
+  {
+    name: 'reward model (2 steps on the sample pairs, a held-out evaluation)',
+    run: async (page) => {
+      await page.getByTestId('method-rm').check();
+      await page.locator('details.yaml').evaluate((d) => ((d as HTMLDetailsElement).open = true));
+      await page.getByTestId('config-yaml').fill(RM);
+      await page.getByTestId('apply-yaml').click();
+      await expect(page.getByTestId('config-errors')).toHaveCount(0);
+      await page.getByTestId('train-start').click();
+      await expect(page.getByTestId('charts')).toHaveAttribute('data-method', 'rm');
+      await expect(page.getByTestId('run-status').first()).toHaveText('done', { timeout: 300_000 });
+    },
+  },
   {
     name: 'evaluate a predictions file',
     run: async (page) => {
@@ -132,6 +158,7 @@ test('a whole pipeline requests only the page origin, and the hub only after a d
   expect(requests.some((r) => r.url.endsWith('/models/tiny/model.safetensors'))).toBe(true);
   expect(requests.some((r) => r.url.endsWith('/data/sft_data.jsonl') && r.step.startsWith('SFT'))).toBe(true);
   expect(requests.some((r) => r.url.endsWith('/data/ppo_data.jsonl') && r.step.startsWith('GRPO'))).toBe(true);
+  expect(requests.some((r) => r.url.endsWith('/data/rm_data.jsonl') && r.step.startsWith('reward model'))).toBe(true);
   expect(hub.log).toEqual([]);
 
   // Now the user asks for a hub download: the hub appears, from that click on, and nothing else new.
