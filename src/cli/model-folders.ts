@@ -37,9 +37,7 @@ const folderOf = (name: string) => (name === 'builtin:tiny' ? BUILTIN_TINY : nam
 export function resolveModel(name: string, opts: { base?: string; promptTools?: 'listed' | 'none'; chatTemplate?: 'model' | 'compact' } = {}): ResolvedModel {
   const adapters: string[] = [];
   let folder = folderOf(name);
-  let settings: Record<string, unknown> = {};
-  const resolvedConfig = join(folder, 'config.resolved.yaml');
-  if (existsSync(resolvedConfig)) settings = (parseYaml(readFileSync(resolvedConfig, 'utf8')) ?? {}) as Record<string, unknown>;
+  const settings = trainedWith(folder);
   for (let depth = 0; ; depth++) {
     if (depth > 8) throw new Error(`${name}: more than 8 adapter folders stacked on each other (a loop in base_model_name_or_path?)`);
     if (existsSync(join(folder, 'adapter_config.json'))) {

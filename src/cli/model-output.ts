@@ -9,7 +9,8 @@ import type { SftConfig } from '../train/sft-config.ts';
 import type { Tensor } from '../engine/index.ts';
 
 /** The files a model folder needs besides its weights, copied from the folder it was trained from. */
-const MODEL_SIDE_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
+/** The files beside a model's weights that an output folder copies from its base. */
+export const MODEL_SIDE_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
 
 /**
  * `fullConfigJson` makes a full model's config.json from the base's (a reward model is a ForSequenceClassification);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { QwenModel } from '../model/qwen.ts';
 import { writeSafetensors } from '../model/safetensors.ts';
 import type { HostTensor } from '../train/checkpoint.ts';
-import { writeModelOutput } from './model-output.ts';
+import { MODEL_SIDE_FILES, writeModelOutput } from './model-output.ts';
 
 export interface RlOutputConfig {
   finetune: string;
@@ -36,7 +36,7 @@ export async function writeRlOutput(dir: string, model: QwenModel, config: RlOut
       tensors.push({ name, dtype: 'F32' as const, shape: [...t.shape], data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
     }
     writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(tensors, { format: 'pt' }));
-    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) writeFileSync(join(dir, f), readFileSync(join(startFolder, f)));
+    for (const f of MODEL_SIDE_FILES) writeFileSync(join(dir, f), readFileSync(join(startFolder, f)));
     lines.push(`merged model (start policy + RL adapter) written to ${dir}/ (HF layout)`);
   }
   return lines.join('\n');

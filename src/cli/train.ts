@@ -13,7 +13,7 @@ import { folderProvider } from '../model/node-files.ts';
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import type { ToolDefinition } from '../tools/types.ts';
 import type { ChatTokenizer } from '../tokenizer/tokenizer.ts';
-import type { CheckpointStore } from '../train/checkpoint.ts';
+import type { CheckpointStore, HostTensor } from '../train/checkpoint.ts';
 import { configToYaml, type ConfigTable, type TrainerConfigSpec } from '../train/config-schema.ts';
 import { GRPO_CONFIG, type GrpoConfig } from '../train/grpo-config.ts';
 import { runGrpo } from '../train/grpo.ts';
@@ -31,7 +31,7 @@ import { runSft } from '../train/sft.ts';
 import type { TrainingConfig } from '../train/training-config.ts';
 import { formatDuration } from '../util/format.ts';
 import { FsCheckpointStore } from './fs-checkpoint-store.ts';
-import { readParams, writeModelOutput } from './model-output.ts';
+import { writeModelOutput } from './model-output.ts';
 import { applySets, modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
 import { openRewardModel, openStartPolicy } from './model-folders.ts';
 import { formatPreferenceReport } from './rm-report.ts';
@@ -78,8 +78,8 @@ interface CliMethod<C extends CliConfig> {
   fullConfigJson(base: Record<string, unknown>, tokenizer: ChatTokenizer): Record<string, unknown>;
   /** Loads the model to train (default: model_name with LoRA, or every weight, trainable). */
   load?(engine: Engine, config: C): Promise<Loaded>;
-  /** Writes output_dir's model from the trained model (default: the final checkpoint's files, writeModelOutput). */
-  writeOutput?(out: string, loaded: Loaded, config: C): Promise<string>;
+  /** Writes output_dir's model from the trained model and the final checkpoint's weights (default: writeModelOutput). */
+  writeOutput?(out: string, loaded: Loaded, config: C, weights: Record<string, HostTensor>): Promise<string>;
 }
 
 const pct = (x: number | undefined) => `${((x ?? 0) * 100).toFixed(1)}%`;
@@ -117,7 +117,7 @@ function rlMethod<C extends GrpoConfig | PpoConfig>(title: string, spec: Trainer
     },
     evalLine: (m) => `tool accuracy ${pct(m.toolAccuracy)}, chain success ${pct(m.chainSuccess)}, format validity ${pct(m.formatValidity)} (${m.examples} episodes)`,
     fullConfigJson: (base) => base,
-    writeOutput: async (out, l, c) => writeRlOutput(out, l.model, c, l.folderPath, await readParams(l.model.trainableParams()), c.model_name === 'builtin:tiny' ? l.folderPath : c.model_name),
+    writeOutput: (out, l, c, weights) => writeRlOutput(out, l.model, c, l.folderPath, weights, c.model_name === 'builtin:tiny' ? l.folderPath : c.model_name),
   };
 }
 
@@ -240,7 +240,7 @@ async function main(): Promise<number> {
   // The output is the final checkpoint in the form a user takes elsewhere (the studio exports the same files).
   const final = await store.latest(runId);
   if (!final) throw new Error(`no checkpoint was written to ${join(out, 'checkpoints')}`);
-  console.log(method.writeOutput ? await method.writeOutput(out, loaded, config) : writeModelOutput(out, final.weights, config, folderPath, (base) => method.fullConfigJson(base, tokenizer)));
+  console.log(method.writeOutput ? await method.writeOutput(out, loaded, config, final.weights) : writeModelOutput(out, final.weights, config, folderPath, (base) => method.fullConfigJson(base, tokenizer)));
   if (result.summary) console.log(result.summary);
   console.log(`${outcome.status} after ${outcome.step} steps in ${formatDuration((performance.now() - t0) / 1000)}`);
   ctx.device.destroy();
