@@ -20,30 +20,21 @@ import { ENTERPRISE_TOOLS } from '../tools/enterprise/tool-set.ts';
 import { conversationToMessages } from '../tokenizer/chat-messages.ts';
 import { ChatTokenizer } from '../tokenizer/tokenizer.ts';
 import { Rng } from '../util/rng.ts';
+import { parseFlags } from './flags.ts';
 
 const USAGE = 'usage: npm run bench:decode -- [--model DIR[,DIR...]] [--batches 1,8] [--new-tokens 32] [--reps 3] [--port 4174] [--write] [--note TEXT]';
 const OUT = 'dist-bench';
 const START = '<!-- bench:decode:start -->';
 const END = '<!-- bench:decode:end -->';
 
+const FLAGS = { model: 'string', batches: 'string', 'new-tokens': 'int', reps: 'int', port: 'int', note: 'string', write: 'boolean' } as const;
+
 function parseArgs(argv: string[]) {
-  const o = { models: ['public/models/tiny'], batches: [1, 8], newTokens: 32, reps: 3, port: Number(process.env.STUDIO_E2E_PORT ?? 4174), write: false, note: '' };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = () => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`bench:decode: ${a} needs a value\n${USAGE}`);
-      return x;
-    };
-    if (a === '--model') o.models = v().split(',');
-    else if (a === '--batches') o.batches = v().split(',').map(Number);
-    else if (a === '--new-tokens') o.newTokens = Number(v());
-    else if (a === '--reps') o.reps = Number(v());
-    else if (a === '--port') o.port = Number(v());
-    else if (a === '--note') o.note = v();
-    else if (a === '--write') o.write = true;
-    else throw new Error(`bench:decode: unknown option ${a}\n${USAGE}`);
-  }
+  const { flags: f } = parseFlags('bench:decode', argv, FLAGS, USAGE);
+  const o = {
+    models: f.model?.split(',') ?? ['public/models/tiny'], batches: f.batches?.split(',').map(Number) ?? [1, 8], newTokens: f['new-tokens'] ?? 32,
+    reps: f.reps ?? 3, port: f.port ?? Number(process.env.STUDIO_E2E_PORT ?? 4174), write: f.write, note: f.note ?? '',
+  };
   if (o.batches.some((b) => !Number.isInteger(b) || b < 1) || !(o.newTokens >= 2) || !(o.reps >= 1)) throw new Error(`bench:decode: bad --batches, --new-tokens or --reps\n${USAGE}`);
   return o;
 }

