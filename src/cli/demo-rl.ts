@@ -1,12 +1,12 @@
 // npm run demo:rl [-- --config configs/config_grpo_demo.yaml --set key=value --eval-limit 100 --chain-limit 50 --eval-only]
-// RL on the built-in tiny model here: starts from the SFT demo's trained model (out/sft-demo/, trained first when
-// absent), runs GRPO with the pipeline's reward and the mock executors on the sample prompts, and prints a
+// RL on the built-in tiny model here: starts from the config's model_name (the shipped config: the SFT demo's
+// model, out/sft-demo/, trained first when absent), runs GRPO with the pipeline's reward and the mock executors on the sample prompts, and prints a
 // before/after table on the held-out single-turn and chain splits, every chain run free by the episode runner (the
-// model's own calls and their real results). Leaves the start and the result in out/rl-demo/sft/ and out/rl-demo/rl/
-// as folders the model loaders accept (`npm run eval -- --model out/rl-demo/rl`).
+// model's own calls and their real results). Leaves the start and the result in <output_dir>/../sft/ and <output_dir>
+// (out/rl-demo/sft/ and out/rl-demo/rl/ with the shipped config) as folders the model loaders accept (`npm run eval -- --model out/rl-demo/rl`).
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { DatasetExample } from '../data/conversation.ts';
 import { Engine } from '../engine/index.ts';
@@ -26,8 +26,8 @@ import { readParams } from './model-output.ts';
 import { writeRlOutput } from './rl-output.ts';
 import { parseFlags } from './flags.ts';
 
+// The SFT demo's output: the default start policy, which the demo trains first when it is missing.
 const SFT_DEMO_DIR = 'out/sft-demo';
-const OUT = 'out/rl-demo';
 
 const USAGE = 'usage: npm run demo:rl -- [--config FILE] [--set key=value ...] [--eval-limit N] [--chain-limit N] [--eval-only]';
 const FLAGS = { config: 'string', 'eval-limit': 'int', 'chain-limit': 'int', set: 'repeated', 'eval-only': 'boolean' } as const;
@@ -42,17 +42,23 @@ const pct = (x: number | null | undefined) => (x === null || x === undefined || 
 async function main() {
   const o = args(process.argv.slice(2));
   const t0 = performance.now();
-  if (!existsSync(join(SFT_DEMO_DIR, 'model.safetensors'))) {
+  const raw = parseYaml(readFileSync(o.config, 'utf8')) ?? {};
+  applySets(raw, o.sets);
+  const config = validateGrpoConfig(raw, o.config);
+  // The start policy is the config's model_name, copied to <output_dir>/../sft so the demo's folder holds both
+  // ends of the run (out/rl-demo/{sft,rl} with the shipped config).
+  const start = config.model_name;
+  const OUT = dirname(config.output_dir);
+  if (start === SFT_DEMO_DIR && !existsSync(join(SFT_DEMO_DIR, 'model.safetensors'))) {
     console.log(`${SFT_DEMO_DIR}/ has no trained model: running the SFT demo first (npm run demo:sft, ~17 minutes here)`);
     const r = spawnSync('npm', ['run', 'demo:sft'], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error('the SFT demo failed; its output is above');
   }
+  if (!existsSync(join(start, 'model.safetensors'))) throw new Error(`model_name ${start} (${o.config}) is not a model folder with model.safetensors: give an SFT output folder`);
+  if (join(OUT, 'rl') !== join(config.output_dir)) throw new Error(`output_dir must end in /rl (the demo writes <dir>/sft and <dir>/rl), got ${config.output_dir}`);
   const tStart = performance.now();
-  const raw = parseYaml(readFileSync(o.config, 'utf8')) ?? {};
-  applySets(raw, o.sets);
-  const config = validateGrpoConfig(raw, o.config);
   mkdirSync(OUT, { recursive: true });
-  cpSync(SFT_DEMO_DIR, join(OUT, 'sft'), { recursive: true });
+  cpSync(start, join(OUT, 'sft'), { recursive: true });
   const tools = readTools(config.tools_file);
   const train = readDatasets(config.train_file, tools);
   const heldOut: Array<[string, DatasetExample[]]> = [
@@ -61,7 +67,7 @@ async function main() {
   ];
   const ctx = await openNodeDevice();
   const engine = new Engine(ctx);
-  console.log(`GPU: ${ctx.report.name} (${ctx.report.kind}); start policy: ${SFT_DEMO_DIR} (the SFT demo's model)`);
+  console.log(`GPU: ${ctx.report.name} (${ctx.report.kind}); start policy: ${start}`);
   const { model, tokenizer } = await loadPolicy(engine, folderProvider(join(OUT, 'sft')), {
     finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact', seed: config.seed,
   });
