@@ -189,7 +189,7 @@ describe.each(testAdapters())('imported models on %s', (adapter) => {
 
   it('a folder that does not fit is a named error and writes nothing: rank, layers, target modules, a reward model on an adapter, no config', async () => {
     const before = await store.allKeys();
-    const refuse = async (files: { blobs: Blob[]; names: string[] }, base: string | null, err: RegExp, mismatch?: string) => {
+    const refuse = async (files: { blobs: Blob[]; names: string[] }, base: string | null, err: RegExp | typeof ModelImportError, mismatch?: string) => {
       const p = importModel({ name: 'bad', files: files.blobs, names: files.names, base }, modelFiles);
       await expect(p).rejects.toThrow(err);
       if (mismatch) await expect(p).rejects.toMatchObject({ name: 'AdapterMismatchError', mismatch });
