@@ -1,6 +1,6 @@
 // Imported models in Chromium, on real IndexedDB: a LoRA adapter exported from a tiny SFT run trained here is imported
 // on the Models page on builtin:tiny, is still listed after a reload (its name rendered as text), answers in Chat,
-// and starts a short GRPO run that finishes; the same adapter claiming another rank is refused with the mismatch
+// and starts a short GRPO run and a short SFT run that finish; the same adapter claiming another rank is refused with the mismatch
 // named, and the list stays as it was.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,7 +53,7 @@ async function applyYaml(page: Page, method: 'sft' | 'grpo', yaml: string): Prom
   await expect(page.getByTestId('config-errors')).toHaveCount(0);
 }
 
-test('an adapter exported from a tiny run is imported once, survives a reload, chats and starts GRPO; a wrong rank is refused', async ({ page }) => {
+test('an adapter exported from a tiny run is imported once, survives a reload, chats, starts GRPO and SFT; a wrong rank is refused', async ({ page }) => {
   test.setTimeout(900_000);
   await page.goto('/#/train');
   await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
@@ -122,5 +122,16 @@ test('an adapter exported from a tiny run is imported once, survives a reload, c
   const grpoRow = page.locator('[data-testid=run-row][data-method=grpo]');
   await expect(grpoRow.getByTestId('run-status')).toHaveText('done', { timeout: 400_000 });
   await expect(page.getByTestId('train-log')).toContainText(`model import:${id}`);
+  await expect(page.getByTestId('train-error')).toHaveCount(0);
+
+  // And SFT from it: full fine-tuning cannot follow a LoRA start, so picking it switches the config to lora.
+  await applyYaml(page, 'sft', SFT.replace('finetune: lora', 'finetune: full'));
+  await page.getByTestId('rl-start-policy').selectOption(`import:${id}`);
+  await expect(page.getByTestId('start-note')).toContainText('finetune set to lora');
+  await expect(page.getByTestId('config-yaml')).toHaveValue(/finetune: lora/);
+  await page.getByTestId('train-start').click();
+  const sftRow = page.locator('[data-testid=run-row][data-method=sft]').first();
+  await expect(sftRow).toContainText(`import:${id}`);
+  await expect(sftRow.getByTestId('run-status')).toHaveText('done', { timeout: 400_000 });
   await expect(page.getByTestId('train-error')).toHaveCount(0);
 });

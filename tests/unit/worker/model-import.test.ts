@@ -1,7 +1,7 @@
 // Imported models in the studio (src/worker/model-import.ts, src/store/imports.ts, rl-start.ts import:<id>), on a
 // real in-memory IndexedDB and real WebGPU: an adapter exported from a (randomised) LoRA run on the tiny model is
 // imported on builtin:tiny and builds, for chat / evaluation and as a start policy, exactly the model the CLI loads
-// from the same folder (`--model DIR`); an adapter stacked on an SFT run and on an imported model folder likewise;
+// from the same folder (`--model DIR`), and an SFT run trained on it rebuilds and exports with it; an adapter stacked on an SFT run and on an imported model folder likewise;
 // an imported SEQ_CLS adapter scores as the CLI's reward model; every refused folder (rank, layers, target modules,
 // a reward model on an adapter base, no config) is a named error that writes nothing and leaves the list as it was.
 import 'fake-indexeddb/auto';
@@ -28,7 +28,8 @@ import { writeTensors } from '../../../src/train/loop.ts';
 import { rewardModelParams, scoreConversations } from '../../../src/train/rm-score.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import { importModel, ModelImportError } from '../../../src/worker/model-import.ts';
-import { baseModelOf, RewardModelMismatchError, StartPolicyError, startPolicySource, studioRewardModel } from '../../../src/worker/rl-start.ts';
+import { baseModelOf, RewardModelMismatchError, runPolicySource, StartPolicyError, startPolicySource, studioRewardModel } from '../../../src/worker/rl-start.ts';
+import { TrainSessions } from '../../../src/worker/train-session.ts';
 import { gpuFor, testAdapters } from '../../helpers/gpu.ts';
 
 const TINY_DIR = 'public/models/tiny';
@@ -116,6 +117,20 @@ describe.each(testAdapters())('imported models on %s', (adapter) => {
     expect(maxDiff(await logits(policy.model), await logits(cliPolicy.model))).toBeLessThan(1e-5);
     expect(maxDiff(await logits(policy.model), trained)).toBeLessThan(1e-4);
     expect(policy.model.trainableParams().length).toBe(2 * 2 * 2);
+
+    // An SFT run that started from the import: chat rebuilds start + its adapter; its export carries the start adapter.
+    const sftWeights = await randomize(e, policy.model, policy.model.trainableParams(), 8);
+    const sftLogits = await logits(policy.model);
+    const sftId = `sft-on-import-${adapter}`;
+    await new RunStore().put({ id: sftId, method: 'sft', name: 'sft on import', config: { model_name: `import:${rec.id}`, finetune: 'lora', lora: rl, chat_template: 'model' }, status: 'done', createdAt: 1, updatedAt: 1, totalSteps: 3, step: 3 });
+    await new IdbCheckpointStore().save(ckpt(sftId, sftWeights), 2);
+    const sftRun = (await new RunStore().get(sftId))!;
+    const onImport = await runPolicySource(sftRun, (await new IdbCheckpointStore().latest(sftId))!, modelFiles);
+    expect(onImport.adapters).toHaveLength(2);
+    expect(maxDiff(await logits((await loadInferenceModel(e, onImport.files, onImport.adapters, { chatTemplate: 'model' })).model), sftLogits)).toBeLessThan(1e-4);
+    const exported = await new TrainSessions(() => gpuFor(adapter), () => {}).exportAdapter(sftId);
+    expect(JSON.parse(new TextDecoder().decode(exported.files['adapter_config.json'])).base_model_name_or_path).toBe('builtin:tiny');
+    expect(exported.files['start-adapter_model.safetensors']).toEqual(new Uint8Array(readFileSync(join(drop.dir, 'adapter_model.safetensors'))));
 
     // Stored files read back byte for byte; removal takes the record and the files.
     const files = await store.files(rec.id);
