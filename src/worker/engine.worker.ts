@@ -4,7 +4,8 @@ import { openDevice, type GpuContext } from '../gpu/device.ts';
 import { BROWSER_HELP, DeviceLostError } from '../gpu/errors.ts';
 import { runSelfTest } from '../gpu/selftest.ts';
 import { toWireError, type EngineMessage, type EngineRequest } from './protocol.ts';
-import { TrainSessions } from './train-session.ts';
+import { modelFiles, TrainSessions } from './train-session.ts';
+import { importModel } from './model-import.ts';
 import { ChatSession } from './chat-session.ts';
 import { RewardSession } from './reward-session.ts';
 import { EvalSessions } from './eval-session.ts';
@@ -95,6 +96,10 @@ async function handle(req: EngineRequest): Promise<EngineMessage> {
     case 'eval-cancel':
       evaluations.cancel(req.evalId);
       return { type: 'eval-cancel-ok', id: req.id };
+    case 'import-model': {
+      const { id: _, type: __, hub, ...imp } = req;
+      return { type: 'import-model-ok', id: req.id, record: await importModel(imp, (name) => modelFiles(name, hub, () => {})) };
+    }
     case 'export-run': {
       // Loaded on first use: the exporters (Python sources, parquet and ONNX writers) stay out of the worker's start.
       const { exportStudioRun } = await import('./export-session.ts');

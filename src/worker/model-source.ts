@@ -1,16 +1,18 @@
 // Which model the worker loads for evaluation and chat, and how: the built-in tiny model, a Hugging Face id (from
-// the download cache), a folder the user dropped (a full model, or a PEFT adapter whose base is the tiny model or a
-// hub id), or a studio run's newest checkpoint (SFT or RL, as the run's config loaded it). Inference only: adapters
-// are merged. A reward-model run is a scorer, not a generator, and is refused here.
+// the download cache), a folder the user dropped once (a full model, or a PEFT adapter whose base is the tiny model
+// or a hub id), a model imported on the Models page (a full model, or a PEFT adapter on the base chosen there: the
+// tiny model, a run, another import), or a studio run's newest checkpoint (SFT or RL, as the run's config loaded
+// it). Inference only: adapters are merged. A reward model is a scorer, not a generator, and is refused here.
 import type { Engine } from '../engine/index.ts';
-import { mapProvider, readText, type FileProvider } from '../model/byte-source.ts';
+import { mapProvider } from '../model/byte-source.ts';
 import type { HubSettings } from '../model/hub.ts';
 import type { LoadedModel } from '../model/load.ts';
-import { loadAdapter } from '../model/peft.ts';
 import { IdbCheckpointStore } from '../store/checkpoints.ts';
+import { IMPORT_PREFIX, ImportStore } from '../store/imports.ts';
 import { RunStore } from '../store/runs.ts';
 import { loadInferenceModel, loadRunModel } from '../train/load-eval-model.ts';
-import { runPolicySource } from './rl-start.ts';
+import { promptSettings } from './model-import.ts';
+import { folderPolicySource, runPolicySource, startPolicySource, type PolicySource } from './rl-start.ts';
 import { modelFiles } from './train-session.ts';
 
 export type ModelChoice =
@@ -18,11 +20,13 @@ export type ModelChoice =
   | { kind: 'hub'; id: string }
   | { kind: 'run'; runId: string }
   /** A dropped folder's files (matched by base name). */
-  | { kind: 'files'; name: string; files: File[] };
+  | { kind: 'files'; name: string; files: File[] }
+  /** A model imported on the Models page (IndexedDB). */
+  | { kind: 'import'; importId: string; name: string };
 
 export interface ModelInfo {
   label: string;
-  /** Where it came from, as a stored evaluation names it: builtin:tiny, the hub id, run:<id>, folder:<name>. */
+  /** Where it came from, as a stored evaluation names it: builtin:tiny, the hub id, run:<id>, folder:<name>, import:<id>. */
   source: string;
   runId?: string;
   /** Prompts list no tools when the model was trained with prompt_tools: none. */
@@ -47,6 +51,7 @@ export function choiceLabel(c: ModelChoice): string {
     case 'run':
       return `run ${c.runId}`;
     case 'files':
+    case 'import':
       return c.name;
   }
 }
@@ -59,22 +64,11 @@ export async function loadChoice(e: Engine, c: ModelChoice, hub: HubSettings, on
     const loaded = await loadInferenceModel(e, files, [], { chatTemplate: 'model', onProgress: progress('loading model') });
     return { loaded, info: { label: c.kind === 'builtin' ? 'builtin:tiny (untrained)' : name, source: name, listTools: true, params: paramCount(loaded) } };
   }
-  if (c.kind === 'files') {
-    const map = new Map<string, Blob>(c.files.map((f) => [f.name, f]));
-    const files = mapProvider(map);
-    const settings = await promptSettings(files);
-    if (map.has('adapter_config.json')) {
-      const adapter = await loadAdapter(files);
-      const baseName = adapter.configJson.base_model_name_or_path;
-      if (typeof baseName !== 'string' || !(baseName === 'builtin:tiny' || /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(baseName))) {
-        throw new Error(`${c.name}/adapter_config.json: base_model_name_or_path is ${JSON.stringify(baseName)}; in the studio an adapter's base must be builtin:tiny or a Hugging Face id (drop a full model folder instead)`);
-      }
-      const base = await modelFiles(baseName, hub, progress('downloading base model'));
-      const loaded = await loadInferenceModel(e, base, [adapter], { chatTemplate: settings.chatTemplate, onProgress: progress('loading model') });
-      return { loaded, info: { label: `${c.name} (adapter on ${baseName})`, source: `folder:${c.name}`, listTools: settings.listTools, params: paramCount(loaded) } };
-    }
-    const loaded = await loadInferenceModel(e, files, [], { chatTemplate: settings.chatTemplate, onProgress: progress('loading model') });
-    return { loaded, info: { label: c.name, source: `folder:${c.name}`, listTools: settings.listTools, params: paramCount(loaded) } };
+  if (c.kind === 'files' || c.kind === 'import') {
+    // A folder dropped once and an imported one are read the same way (rl-start.ts folderPolicySource).
+    const found = c.kind === 'files' ? await droppedFolder(c, hub, progress) : await importedModel(c.importId, hub, progress);
+    const loaded = await loadInferenceModel(e, found.src.files, found.src.adapters, { chatTemplate: found.chatTemplate, onProgress: progress('loading model') });
+    return { loaded, info: { label: found.label, source: found.source, listTools: found.listTools, params: paramCount(loaded) } };
   }
   const run = await new RunStore().get(c.runId);
   if (!run) throw new Error(`run ${c.runId} does not exist (deleted?)`);
@@ -83,8 +77,9 @@ export async function loadChoice(e: Engine, c: ModelChoice, hub: HubSettings, on
   if (!ckpt) throw new Error(`run ${run.name} has no checkpoint yet: train until its first save (save_every), or pause it`);
   const cfg = run.config as { model_name: string; finetune: 'lora' | 'full'; lora: { r: number; alpha: number; dropout: number; target_modules: string[] }; chat_template: 'model' | 'compact'; prompt_tools?: string };
   const label = `${run.name} (${run.method}, step ${ckpt.step})`;
-  if (run.method === 'grpo' || run.method === 'ppo') {
-    // An RL run's policy: its start (a base model, or an SFT run's weights / merged adapter) with the RL adapter merged; PPO's critic head left out.
+  if (run.method === 'grpo' || run.method === 'ppo' || /^(run|import):/.test(cfg.model_name)) {
+    // An RL run's policy (or an SFT run's that started from a run or an import): its start (a base model, an SFT
+    // run's weights / merged adapter, an imported model) with the run's adapter merged; PPO's critic head left out.
     const src = await runPolicySource(run, ckpt, (name) => modelFiles(name, hub, progress('downloading model')));
     const loaded = await loadInferenceModel(e, src.files, src.adapters, { chatTemplate: cfg.chat_template, onProgress: progress('loading model') });
     return { loaded, info: { label, source: `run:${run.id}`, runId: run.id, listTools: cfg.prompt_tools !== 'none', params: paramCount(loaded) } };
@@ -95,13 +90,30 @@ export async function loadChoice(e: Engine, c: ModelChoice, hub: HubSettings, on
   return { loaded, info: { label, source: `run:${run.id}`, runId: run.id, listTools: cfg.prompt_tools !== 'none', params: paramCount(loaded) } };
 }
 
-/** A dropped train output may carry config.resolved.yaml: its prompt_tools and chat_template say how to prompt it. */
-async function promptSettings(files: FileProvider): Promise<{ listTools: boolean; chatTemplate: 'model' | 'compact' }> {
-  const src = await files('config.resolved.yaml');
-  if (!src) return { listTools: true, chatTemplate: 'model' };
-  const { parse } = await import('yaml');
-  const cfg = (parse(await readText(src)) ?? {}) as Record<string, unknown>;
-  return { listTools: cfg.prompt_tools !== 'none', chatTemplate: cfg.chat_template === 'compact' ? 'compact' : 'model' };
+interface FoundFolder {
+  src: PolicySource;
+  label: string;
+  source: string;
+  listTools: boolean;
+  chatTemplate: 'model' | 'compact';
+}
+
+/** A folder dropped for one evaluation: a full model, or an adapter on the base its adapter_config.json names. */
+async function droppedFolder(c: Extract<ModelChoice, { kind: 'files' }>, hub: HubSettings, progress: (phase: string) => (d: number, t: number) => void): Promise<FoundFolder> {
+  const files = mapProvider(new Map<string, Blob>(c.files.map((f) => [f.name, f])));
+  const src = await folderPolicySource(files, c.name, null, (name) => modelFiles(name, hub, progress('downloading base model')));
+  const adapterOn = src.adapters.length ? ` (adapter on ${src.baseName})` : '';
+  return { src, label: `${c.name}${adapterOn}`, source: `folder:${c.name}`, ...(await promptSettings(files)) };
+}
+
+/** An imported model (Models page): its record says how it was trained to be prompted. */
+async function importedModel(id: string, hub: HubSettings, progress: (phase: string) => (d: number, t: number) => void): Promise<FoundFolder> {
+  const rec = await new ImportStore().get(id);
+  if (!rec) throw new Error(`${IMPORT_PREFIX}${id}: no such imported model in this browser (removed?)`);
+  if (rec.task === 'SEQ_CLS') throw new Error(`the imported "${rec.name}" is a reward model (SEQ_CLS): it scores answers, it does not write them; use it as an RL run's reward_model`);
+  const src = await startPolicySource(`${IMPORT_PREFIX}${id}`, (name) => modelFiles(name, hub, progress('downloading base model')));
+  const label = rec.kind === 'adapter' ? `${rec.name} (imported adapter on ${rec.baseLabel ?? rec.base})` : `${rec.name} (imported)`;
+  return { src, label, source: `${IMPORT_PREFIX}${id}`, listTools: rec.listTools, chatTemplate: rec.chatTemplate };
 }
 
 /** Gives a model's GPU memory back. */

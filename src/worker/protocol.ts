@@ -21,6 +21,8 @@ import type { GrpoConfig } from '../train/grpo-config.ts';
 import type { PpoConfig } from '../train/ppo-config.ts';
 import type { CompletionRow } from '../train/rollout.ts';
 import type { ExportRunTarget } from './export-session.ts';
+import type { ImportRecord } from '../store/imports.ts';
+import type { ImportRequest } from './model-import.ts';
 
 /** The config of each training method the studio runs (the RL methods add one entry each). */
 export interface TrainConfigs {
@@ -78,7 +80,9 @@ export type EngineRequest =
   /** Scores (prompt, response) items with the loaded reward model, rendered as its training rendered them. */
   | { type: 'reward-score'; id: number; items: Array<{ prompt: Conversation; response: Turn[] }> }
   /** A run (config, newest checkpoint) with the chosen datasets as a TRL / verl project or an ONNX folder, zipped. */
-  | { type: 'export-run'; id: number; runId: string; target: ExportRunTarget; train: DataSource; eval: DataSource | null; hub: HubSettings };
+  | { type: 'export-run'; id: number; runId: string; target: ExportRunTarget; train: DataSource; eval: DataSource | null; hub: HubSettings }
+  /** Checks a dropped model folder or PEFT adapter against its base and keeps it (IndexedDB) as import:<id>; nothing is stored when it does not fit. */
+  | ({ type: 'import-model'; id: number; hub: HubSettings } & ImportRequest);
 
 // ---- worker -> UI ----------------------------------------------------------------------------------
 
@@ -99,6 +103,7 @@ export type EngineReply =
   | { type: 'eval-run-ok'; id: number; evaluations: ModelEvaluation[] }
   | { type: 'eval-cancel-ok'; id: number }
   | { type: 'export-run-ok'; id: number; name: string; zip: Uint8Array; paths: string[]; step: number }
+  | { type: 'import-model-ok'; id: number; record: ImportRecord }
   | { type: 'error'; id: number; error: WireError };
 
 export type EngineEvent =

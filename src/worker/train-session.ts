@@ -13,6 +13,7 @@ import { urlFolderProvider, type LoadedModel } from '../model/load.ts';
 import type { QwenModel } from '../model/qwen.ts';
 import { IdbCheckpointStore } from '../store/checkpoints.ts';
 import { DatasetStore } from '../store/datasets.ts';
+import { IMPORT_PREFIX, ImportStore } from '../store/imports.ts';
 import { StorageQuotaError } from '../store/idb.ts';
 import { RunStore } from '../store/runs.ts';
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
@@ -41,10 +42,21 @@ import { RUN_PREFIX, StartPolicyError, baseModelOf, startPolicySource, studioRew
 import type { DataSource, EngineEvent, EngineRequest, TrainConfigs, TrainMethod } from './protocol.ts';
 import { publicUrl } from './public-url.ts';
 
+/** A complete model's files by name: builtin:tiny, a hub id (downloaded, cached), or import:<id> of an imported model folder. */
 export function modelFiles(name: string, settings: HubSettings, onProgress: (done: number, total: number) => void): FileProvider | Promise<FileProvider> {
   if (name === 'builtin:tiny') return urlFolderProvider(publicUrl('models/tiny'));
   if (/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(name)) return downloadModel(name, { cache: idbHubCache(), settings, onProgress: (p) => onProgress(p.doneBytes, p.totalBytes ?? 0) }).then((r) => r.files);
-  throw new Error(`model_name "${name}": in the studio use builtin:tiny or a Hugging Face id such as Qwen/Qwen2.5-0.5B-Instruct`);
+  if (name.startsWith(IMPORT_PREFIX)) return importedFolderFiles(name);
+  throw new Error(`model_name "${name}": in the studio use builtin:tiny, a Hugging Face id such as Qwen/Qwen2.5-0.5B-Instruct, run:<id> or import:<id>`);
+}
+
+/** An imported complete model's files; an imported adapter is a start policy (rl-start.ts), not a folder of weights. */
+async function importedFolderFiles(name: string): Promise<FileProvider> {
+  const store = new ImportStore();
+  const rec = await store.get(name.slice(IMPORT_PREFIX.length));
+  if (!rec) throw new StartPolicyError(`model_name ${name}: no such imported model in this browser (removed?); import it again on the Models page`);
+  if (rec.kind === 'adapter') throw new StartPolicyError(`model_name ${name}: the imported "${rec.name}" is an adapter (on ${rec.base}), not a complete model: this place needs a model folder`);
+  return store.files(rec.id);
 }
 
 /** The examples of a data source: datasets saved in the studio, or sample files it ships. */
@@ -107,14 +119,25 @@ interface SessionTrainer<C extends TrainingConfig | GrpoConfig | PpoConfig> {
   run(x: SessionRun<C>): Promise<{ outcome: LoopOutcome; totalSteps: number }>;
 }
 
+/** A model_name that names a studio run or an import: resolved as a start policy (rl-start.ts), not as a folder. */
+const STARTS = /^(run|import):/;
+
+/** The default load: model_name's files (a base model, an imported model folder) with the method's trainable parts. */
+async function loadModelOf(x: SessionLoad<TrainingConfig>, scoreHead: boolean): Promise<LoadedModel> {
+  const c = x.config;
+  return loadTrainableModel(x.engine, await x.modelFiles(c.model_name), {
+    finetune: c.finetune as 'lora' | 'full', lora: c.lora, chatTemplate: c.chat_template as 'model' | 'compact', seed: c.seed, scoreHead, onProgress: x.onProgress,
+  });
+}
+
 // ---- RL (GRPO, PPO): the start policy (a base model or a policy run's checkpoint, src/worker/rl-start.ts) with a
 // fresh RL adapter, the reward (rule / chain presets or a reward YAML served by the studio, and a reward-model
 // run's checkpoint scored in this worker), and the rollouts' completions streamed as train-completions events.
-async function loadRlPolicy(x: SessionLoad<GrpoConfig | PpoConfig>, critic: boolean): Promise<LoadedModel> {
+async function loadRlPolicy(x: SessionLoad<TrainingConfig | GrpoConfig | PpoConfig>, critic: boolean): Promise<LoadedModel> {
   const c = x.config;
   const start = await startPolicySource(c.model_name, x.modelFiles);
   if (c.finetune === 'full' && start.adapters.length) {
-    throw new StartPolicyError(`model_name ${c.model_name}: the start policy is a LoRA adapter (${start.label}); RL with finetune: full trains a full model: set finetune: lora, or start from a full fine-tune`);
+    throw new StartPolicyError(`model_name ${c.model_name}: the start policy is a LoRA adapter (${start.label}); finetune: full trains a full model: set finetune: lora (the adapter is merged, a fresh one trains), or start from a full model`);
   }
   return loadPolicy(x.engine, start.files, {
     finetune: c.finetune as 'lora' | 'full', lora: c.lora, chatTemplate: c.chat_template as 'model' | 'compact', seed: c.seed,
@@ -127,7 +150,7 @@ async function runRlSession<C extends GrpoConfig | PpoConfig>(x: SessionRun<C>, 
   let rm: RewardModel | null = null;
   try {
     if (c.reward.reward_model_weight !== 0) {
-      rm = await studioRewardModel(x.engine, c.reward_model, await baseModelOf(c.model_name), x.modelFiles, fetchTools);
+      rm = await studioRewardModel(x.engine, c.reward_model, await baseModelOf(c.model_name), x.modelFiles, fetchTools, x.tools);
       x.hooks.onLog?.(`reward model: ${rm.label}, weight ${c.reward.reward_model_weight}`);
     }
     // A reward YAML (not a preset) is a file the studio serves; the trainer reads it synchronously.
@@ -160,6 +183,8 @@ async function fetchText(file: string, what: string): Promise<string> {
 const TRAINERS: { [M in TrainMethod]: SessionTrainer<TrainConfigs[M]> } = {
   sft: {
     validate: (raw, source) => SFT_CONFIG.validate(raw, source),
+    // SFT from a run or an imported adapter: that start merged, then SFT's own adapter (as RL starts).
+    load: (x) => (STARTS.test(x.config.model_name) ? loadRlPolicy(x, false) : loadModelOf(x, false)),
     scoreHead: false,
     run: (x) => runSft({ ...x, environment: enterpriseEnvironment() }),
   },
@@ -216,7 +241,7 @@ export class TrainSessions {
     if (!ckpt) throw new Error(`run ${run.name} has no checkpoint yet: train until the first save (save_every), or pause it`);
     const config = run.config as unknown as TrainingConfig;
     const method = run.method ?? 'sft';
-    if (method === 'grpo' || method === 'ppo') return { files: await rlExportFiles(run, ckpt, config), step: ckpt.step };
+    if (method === 'grpo' || method === 'ppo' || (method === 'sft' && STARTS.test(config.model_name))) return { files: await rlExportFiles(run, ckpt, config), step: ckpt.step };
     const files = checkpointFiles(ckpt, config);
     // A fully fine-tuned reward model is a Qwen*ForSequenceClassification: its config.json says so.
     if ((run.method ?? 'sft') === 'rm' && config.finetune === 'full' && hub) {
@@ -266,12 +291,8 @@ export class TrainSessions {
       const engine = new Engine(ctx);
       const files: ModelFiles = (name) => modelFiles(name, req.hub, (d, t) => phase('downloading model', d, t));
       const onProgress = (d: number, t: number) => phase('loading model', d, t);
-      const { model, tokenizer } = trainer.load
-        ? await trainer.load({ engine, config, modelFiles: files, onProgress })
-        : await loadTrainableModel(engine, await files(config.model_name), {
-          finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact',
-          seed: config.seed, scoreHead: trainer.scoreHead, onProgress,
-        });
+      const load: SessionLoad<AnyConfig> = { engine, config, modelFiles: files, onProgress };
+      const { model, tokenizer } = trainer.load ? await trainer.load(load) : await loadModelOf(load, trainer.scoreHead);
       log(`model ${config.model_name} on ${ctx.report.name}: ${model.trainableParams().length} trainable tensors`);
       phase('training');
       let pendingRows: StepMetrics[] = [];
@@ -389,6 +410,20 @@ async function rlExportFiles(run: RunRecord, ckpt: Checkpoint, config: TrainingC
     const startCfg = start.config as unknown as TrainingConfig;
     const startFiles = checkpointFiles({ ...startCkpt, weights: Object.fromEntries(Object.entries(startCkpt.weights).filter(([k]) => k !== 'score.weight')) }, { ...startCfg, model_name: base });
     for (const [name, data] of Object.entries(startFiles)) files[`start-${name}`] = data;
+  }
+  if (config.model_name.startsWith(IMPORT_PREFIX)) {
+    // An imported adapter start goes along as it was dropped; one stacked on a run or another import is not one file set.
+    const store = new ImportStore();
+    const rec = await store.get(config.model_name.slice(IMPORT_PREFIX.length));
+    if (!rec) throw new StartPolicyError(`run ${run.name} started from ${config.model_name}, which was removed: its adapter cannot be exported without it`);
+    if (rec.kind === 'adapter') {
+      if (STARTS.test(rec.base!)) throw new StartPolicyError(`run ${run.name} starts from the imported "${rec.name}", an adapter on ${rec.base}: export that base's adapter too, and stack them in order`);
+      const start = await store.files(rec.id);
+      for (const name of ['adapter_config.json', 'adapter_model.safetensors']) {
+        const src = (await start(name))!;
+        files[`start-${name}`] = await src.read(0, src.size);
+      }
+    }
   }
   return files;
 }

@@ -16,6 +16,7 @@ import type { RunRecord } from '../../train/metrics.ts';
 import type { ModelChoice, ModelInfo } from '../../worker/model-source.ts';
 import { PageExecutor } from '../../worker/page-executor.ts';
 import { publicUrl } from '../../worker/public-url.ts';
+import { imports } from '../imports/imports.svelte.ts';
 import { loadSettings as loadHubSettings } from '../models/models.svelte.ts';
 import { studio } from '../studio.svelte.ts';
 import { toolSets } from '../tools/tools.svelte.ts';
@@ -117,6 +118,7 @@ export class ChatState {
     return [
       { key: 'builtin', label: 'builtin:tiny (untrained)', choice: { kind: 'builtin' } },
       ...this.runs.map((r) => ({ key: `run:${r.id}`, label: `${r.name} (${r.method}, step ${r.step})`, choice: { kind: 'run', runId: r.id } as ModelChoice })),
+      ...imports.modelOptions,
     ];
   }
 
@@ -144,6 +146,7 @@ export class ChatState {
     await toolSets.init();
     // Chat talks to generative runs (SFT, GRPO, PPO); a reward model scores, it does not write (the Reward page inspects it).
     this.runs = (await new RunStore().list()).filter((r) => r.step > 0 && r.method !== 'rm');
+    await imports.refresh();
     if (!this.sampleTools.length) this.sampleTools = await (await fetch(publicUrl('tools/enterprise_tools.json'))).json();
   }
 

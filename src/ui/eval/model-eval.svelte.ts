@@ -1,5 +1,5 @@
-// State of the Evaluate page's model evaluation (runes class): which models (built-in tiny, a hub id, a dropped
-// folder, a run's checkpoint), which dataset (a sample held-out split, a stored dataset, a dropped file), which
+// State of the Evaluate page's model evaluation (runes class): which models (built-in tiny, a hub id, a folder
+// dropped for this evaluation, an imported model, a run's checkpoint), which dataset (a sample held-out split, a stored dataset, a dropped file), which
 // modes; the run in the engine worker with progress, ETA and cancel; the evaluations kept in IndexedDB, chosen
 // for a report or a comparison, exported as JSON or as one HTML file, or imported from a file.
 import { compareEvaluations, type Comparison } from '../../eval/compare.ts';
@@ -13,6 +13,7 @@ import type { EvalData } from '../../worker/eval-session.ts';
 import type { ModelChoice } from '../../worker/model-source.ts';
 import type { EngineEvent } from '../../worker/protocol.ts';
 import { downloadFile } from '../download.ts';
+import { imports } from '../imports/imports.svelte.ts';
 import { loadSettings as loadHubSettings } from '../models/models.svelte.ts';
 import { studio } from '../studio.svelte.ts';
 
@@ -60,6 +61,7 @@ export class ModelEvalState {
     return [
       { key: 'builtin', label: 'builtin:tiny (untrained)', choice: { kind: 'builtin' } },
       ...this.runs.map((r): ModelOption => ({ key: `run:${r.id}`, label: `${r.name} (${r.method}, step ${r.step})`, choice: { kind: 'run', runId: r.id } })),
+      ...imports.modelOptions,
       ...this.extra,
     ];
   }
@@ -90,6 +92,7 @@ export class ModelEvalState {
     const [runs, datasets] = await Promise.all([new RunStore().list(), new DatasetStore().list().catch(() => [])]);
     this.runs = runs.filter((r) => r.step > 0 && r.method !== 'rm');
     this.datasets = datasets;
+    await imports.refresh();
     await this.refresh();
   }
 

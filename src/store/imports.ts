@@ -1,0 +1,119 @@
+// Imported models in IndexedDB: a model folder (config.json + safetensors + tokenizer files) or a PEFT adapter
+// (adapter_config.json + adapter_model.safetensors on a chosen base) that the user dropped once, checked in the
+// worker (src/worker/model-import.ts) before anything is written, kept across reloads and named as `import:<id>`
+// wherever the studio takes a model name (chat, evaluation, a run's start policy, an RL run's reward model).
+// The files are Blobs (the browser keeps them on disk), written with the record in ONE transaction: a quota error
+// or a crash never leaves half an import, and never touches the imports already stored.
+
+import { createStore, get, keys, type UseStore } from 'idb-keyval';
+import { blobSource, type FileProvider } from '../model/byte-source.ts';
+import { freeStorageBytes, isQuotaError, promisify, StorageQuotaError, storageQuotaMessage } from './idb.ts';
+
+/** `model_name: import:<id>` / `reward_model: import:<id>`: an imported model. */
+export const IMPORT_PREFIX = 'import:';
+
+export interface ImportRecord {
+  id: string;
+  /** The name the user gave it (shown as text). */
+  name: string;
+  /** A complete model, or a PEFT LoRA adapter that goes onto `base`. */
+  kind: 'model' | 'adapter';
+  /** CAUSAL_LM: a policy (chat, evaluation, SFT / RL start); SEQ_CLS: a reward model (a score head). */
+  task: 'CAUSAL_LM' | 'SEQ_CLS';
+  /** Adapters: the model name it goes onto (builtin:tiny, a hub id, run:<id>, import:<id>). */
+  base?: string;
+  /** Adapters: the base as the list shows it (a run's or an import's name at import time). */
+  baseLabel?: string;
+  /** Adapters: base_model_name_or_path as adapter_config.json recorded it (where it was trained). */
+  trainedOn?: string;
+  lora?: { r: number; alpha: number; targets: string[] };
+  /** The architecture under it: qwen2 / qwen3, layers and hidden size (of the base for an adapter). */
+  arch: string;
+  layers: number;
+  hidden: number;
+  /** How it was trained to be prompted (a train output's config.resolved.yaml; else the defaults). */
+  listTools: boolean;
+  chatTemplate: 'model' | 'compact';
+  files: Array<{ name: string; bytes: number }>;
+  bytes: number;
+  createdAt: number;
+}
+
+const metaKey = (id: string) => `meta:${id}`;
+const fileKey = (id: string, name: string) => `file:${id}:${name}`;
+
+/** A fresh import id: letters, digits and dashes only, so `import:<id>` reads cleanly in a YAML config. */
+export function newImportId(): string {
+  return `imp-${Date.now().toString(36)}-${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}`;
+}
+
+export class ImportStore {
+  private readonly store: UseStore;
+
+  constructor(dbName = 'tool-use-studio-imports') {
+    this.store = createStore(dbName, 'imports');
+  }
+
+  /** Every key in the database (tests check that a refused import leaves none behind). */
+  async allKeys(): Promise<string[]> {
+    return (await keys(this.store)).map(String);
+  }
+
+  async list(): Promise<ImportRecord[]> {
+    const all = (await keys(this.store)).filter((k): k is string => typeof k === 'string' && k.startsWith('meta:'));
+    const records = await Promise.all(all.map((k) => get<ImportRecord>(k, this.store)));
+    return records.filter((r): r is ImportRecord => !!r).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async get(id: string): Promise<ImportRecord | undefined> {
+    return get<ImportRecord>(metaKey(id), this.store);
+  }
+
+  /** Writes the files and then the record in one transaction; on any error (quota) nothing is written. */
+  async save(record: ImportRecord, files: ReadonlyMap<string, Blob>): Promise<ImportRecord> {
+    try {
+      await this.store('readwrite', (os) => {
+        try {
+          for (const [name, blob] of files) os.put(blob, fileKey(record.id, name));
+          os.put(record, metaKey(record.id)); // last: a listed import always has all its files
+        } catch (e) {
+          os.transaction.abort();
+          throw e;
+        }
+        return promisify(os.transaction);
+      });
+    } catch (e) {
+      if (!isQuotaError(e)) throw e;
+      throw new StorageQuotaError(storageQuotaMessage(`the imported model "${record.name}"`, record.bytes, await freeStorageBytes(), 'Nothing was written and your other imports are intact.'));
+    }
+    return record;
+  }
+
+  /** The import's files, read lazily (a Blob slice per read): what the model loaders take. */
+  async files(id: string): Promise<FileProvider> {
+    const rec = await this.get(id);
+    if (!rec) throw new Error(`${IMPORT_PREFIX}${id}: no such imported model in this browser (removed?); import it again on the Models page`);
+    const names = new Set(rec.files.map((f) => f.name));
+    return async (name) => {
+      if (!names.has(name)) return null;
+      const blob = await get<Blob>(fileKey(id, name), this.store);
+      if (!blob) throw new Error(`imported model "${rec.name}": file ${name} is missing from browser storage (cleared by the browser?); remove it and import it again`);
+      return blobSource(name, blob);
+    };
+  }
+
+  /** Removes an import: the record first (it is gone from every list at once), then its files. */
+  async remove(id: string): Promise<void> {
+    const rec = await this.get(id);
+    if (!rec) return;
+    const dependents = (await this.list()).filter((r) => r.base === `${IMPORT_PREFIX}${id}`);
+    if (dependents.length) {
+      throw new Error(`"${rec.name}" is the base of the imported adapter${dependents.length > 1 ? 's' : ''} ${dependents.map((d) => `"${d.name}"`).join(', ')}: remove ${dependents.length > 1 ? 'those' : 'that'} first`);
+    }
+    await this.store('readwrite', (os) => {
+      os.delete(metaKey(id));
+      for (const f of rec.files) os.delete(fileKey(id, f.name));
+      return promisify(os.transaction);
+    });
+  }
+}
