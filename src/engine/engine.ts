@@ -26,6 +26,11 @@ export interface EngineOptions {
   /** With 'tiled', calls with fewer query rows than this use the row kernels (default 16; tests set 1). */
   attentionTiledMinRows?: number;
   /**
+   * The tiled family's backward: 'fused' (default: one pass over the scores writes dK, dV and partial dQ per key block,
+   * a second sums the partials; where the adapter allows it) or 'split' (a dQ pass and a dK/dV pass, no scratch).
+   */
+  attentionBackward?: 'fused' | 'split';
+  /**
    * Tests: run the 'subgroups' attention kernels generated for this subgroup size (e.g. 32, NVIDIA's) with the
    * subgroup reductions emulated, on an adapter that has another size or none.
    */
@@ -75,6 +80,7 @@ export class Engine {
   readonly fixedSubgroupSize: number;
   readonly attentionKernel: 'rows' | 'subgroups' | 'tiled';
   readonly attentionTiledMinRows: number;
+  readonly attentionBackward: 'fused' | 'split';
   /** Subgroup size of the emulated attention subgroup kernels (tests), or 0. */
   readonly emulatedSubgroupSize: number;
   /** The tape that records differentiable ops, or null (inference, optimizer updates). */
@@ -96,6 +102,7 @@ export class Engine {
     const sg = this.report.subgroupSizes;
     this.fixedSubgroupSize = this.hasSubgroups && sg && sg[0] === sg[1] && 64 % sg[0] === 0 ? sg[0] : 0;
     this.attentionTiledMinRows = opts.attentionTiledMinRows ?? 16;
+    this.attentionBackward = opts.attentionBackward ?? 'fused';
     this.emulatedSubgroupSize = opts.emulateAttentionSubgroups ?? 0;
     if (this.emulatedSubgroupSize && 64 % this.emulatedSubgroupSize !== 0) throw new Error('emulateAttentionSubgroups must divide 64');
     if (opts.attentionKernel === 'subgroups' && !this.fixedSubgroupSize && !this.emulatedSubgroupSize) throw new Error('attentionKernel "subgroups" needs the subgroups feature and a fixed subgroup size dividing 64');
