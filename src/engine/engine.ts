@@ -215,8 +215,8 @@ export class Engine {
    * Records a compute dispatch of a static shader `code` (binding 0: uniform words when given, then `bindings` in
    * order). A tensor binds its own range; a raw GPUBuffer binds whole.
    */
-  run(code: string, uniform: ArrayBuffer | null, bindings: Array<GPUBuffer | Tensor>, groups: [number, number?, number?], label = ''): void {
-    this.batch.dispatch(this.pipelines.get(code, label), uniform, bindings.map(bindingOf), groups, label);
+  run(code: string, uniform: ArrayBuffer | Uint8Array | null, bindings: Array<GPUBuffer | Tensor>, groups: [number, number?, number?], label = ''): void {
+    this.batch.dispatch(this.pipelines.get(code, label), uniform, this.bindingsOf(bindings), groups, label);
   }
 
   /**
@@ -224,9 +224,21 @@ export class Engine {
    * runs only the first time the key is seen (an unchanged step generates and hashes no WGSL). `generate` should be a
    * module-level function, so a dispatch allocates no closure.
    */
-  runKernel<A>(key: string, generate: (arg: A) => string, arg: A, uniform: ArrayBuffer | null, bindings: Array<GPUBuffer | Tensor>, groups: [number, number?, number?], label = ''): void {
-    this.batch.dispatch(this.pipelines.getGenerated(key, generate, arg, label), uniform, bindings.map(bindingOf), groups, label);
+  runKernel<A>(key: string, generate: (arg: A) => string, arg: A, uniform: ArrayBuffer | Uint8Array | null, bindings: Array<GPUBuffer | Tensor>, groups: [number, number?, number?], label = ''): void {
+    this.batch.dispatch(this.pipelines.getGenerated(key, generate, arg, label), uniform, this.bindingsOf(bindings), groups, label);
   }
+
+  /** The bindings of a dispatch in a scratch array (the batch copies them): no array per dispatch. */
+  private bindingsOf(bs: Array<GPUBuffer | Tensor>): Binding[] {
+    const out = this.bindScratch;
+    out.length = bs.length;
+    for (let i = 0; i < bs.length; i++) {
+      const b = bs[i];
+      out[i] = b instanceof Tensor ? b.binding : b;
+    }
+    return out;
+  }
+  private readonly bindScratch: Binding[] = [];
 
   /** Copies `bytes` bytes between tensors (byte offsets within each tensor), in command order. */
   copy(src: Tensor, srcByte: number, dst: Tensor, dstByte: number, bytes: number): void {
@@ -241,10 +253,6 @@ export class Engine {
     const y = Math.ceil(n / max);
     return [Math.ceil(n / y), y];
   }
-}
-
-function bindingOf(b: GPUBuffer | Tensor): Binding {
-  return b instanceof Tensor ? b.binding : b;
 }
 
 /** Uniform block builder: 32-bit words, u32 or f32, in struct order. */

@@ -66,7 +66,18 @@ function launchTiled(e: Engine, which: TiledAttentionKernel, d: AttentionDims, t
     which === 'backwardDkv' || which === 'backwardFused' ? [Math.ceil(d.S / TILE_ROWS), d.Hkv, d.B]
     : which === 'dqReduce' ? [...e.grid(Math.ceil((d.B * d.Tq * d.Hq * d.D) / (d.D % 4 === 0 ? 4 : 1) / 64)), 1]
     : [Math.ceil(d.Tq / TILE_ROWS), d.Hq, d.B];
-  e.runKernel(`attention:tiled:${which}:${d.D}:${bt}`, (a) => attentionTiledKernel(...a), [which, d.D, bt] as const, params(d), tensors, grid, `attention.${which}`);
+  e.runKernel(tiledKey(which, d.D, bt), generateTiled, [which, d.D, bt] as const, params(d), tensors, grid, `attention.${which}`);
+}
+
+const generateTiled = (a: readonly [TiledAttentionKernel, number, number]) => attentionTiledKernel(...a);
+/** Pipeline keys by (kernel, head_dim, tile rows), built once each: no template string per dispatch. */
+const TILED_KEYS = new Map<TiledAttentionKernel, Map<number, string>>();
+function tiledKey(which: TiledAttentionKernel, D: number, bt: number): string {
+  let m = TILED_KEYS.get(which);
+  if (!m) TILED_KEYS.set(which, (m = new Map()));
+  let k = m.get(D * 1024 + bt);
+  if (k === undefined) m.set(D * 1024 + bt, (k = `attention:tiled:${which}:${D}:${bt}`));
+  return k;
 }
 
 /** Bytes of the fused backward's partial dQ: one (B, Tq, Hq, D) slab per 64-key block that a query row can see. */
