@@ -231,7 +231,7 @@ export class Engine {
   /** The bindings of a dispatch in a scratch array (the batch copies them): no array per dispatch. */
   private bindingsOf(bs: Array<GPUBuffer | Tensor>): Binding[] {
     const out = this.bindScratch;
-    out.length = bs.length;
+    if (out.length !== bs.length) out.length = bs.length;
     for (let i = 0; i < bs.length; i++) {
       const b = bs[i];
       out[i] = b instanceof Tensor ? b.binding : b;
@@ -258,14 +258,14 @@ export class Engine {
 /** Uniform block builder: 32-bit words, u32 or f32, in struct order. */
 export function words(...fields: Array<{ u: number } | { f: number }>): ArrayBuffer {
   const buf = new ArrayBuffer(Math.max(16, Math.ceil((fields.length * 4) / 16) * 16));
-  const u = new Uint32Array(buf);
-  const f = new Float32Array(buf);
-  fields.forEach((x, i) => {
+  const dv = new DataView(buf);
+  for (let i = 0; i < fields.length; i++) {
+    const x = fields[i];
     if ('u' in x) {
       if (!Number.isInteger(x.u) || x.u < 0 || x.u > 0xffffffff) throw new Error(`uniform field ${i}: ${x.u} is not a u32`);
-      u[i] = x.u;
-    } else f[i] = x.f;
-  });
+      dv.setUint32(i * 4, x.u, true);
+    } else dv.setFloat32(i * 4, x.f, true);
+  }
   return buf;
 }
 

@@ -21,6 +21,11 @@ interface DispatchCommand {
   x: number;
   y: number;
   z: number;
+  /**
+   * The bind group this record used in the last flush, and for what: a repeated step records the same dispatches in
+   * the same order, so most records find their group by comparing a few references.
+   */
+  last: { group: GPUBindGroup; kernel: Kernel; arena: GPUBuffer | null; bindings: Binding[] } | null;
 }
 
 /** A node of the bind group trie: one level per binding (a buffer, then offset and size for a range). */
@@ -130,15 +135,16 @@ export class CommandBatch {
       this.uniformStage.set(uniform instanceof Uint8Array ? uniform : new Uint8Array(uniform), uniformOffset);
     }
     let c = this.dispatchPool[this.dispatchUsed];
-    if (!c) this.dispatchPool.push((c = { kind: 'dispatch', kernel, bindings: [], uniformOffset, x, y, z }));
+    if (!c) this.dispatchPool.push((c = { kind: 'dispatch', kernel, bindings: [], uniformOffset, x, y, z, last: null }));
     this.dispatchUsed++;
     c.kernel = kernel;
     c.uniformOffset = uniformOffset;
     c.x = x;
     c.y = y;
     c.z = z;
-    c.bindings.length = bindings.length;
-    for (let i = 0; i < bindings.length; i++) c.bindings[i] = bindings[i];
+    const cb = c.bindings;
+    if (cb.length !== bindings.length) cb.length = bindings.length;
+    for (let i = 0; i < bindings.length; i++) cb[i] = bindings[i];
     this.commands.push(c);
     this.stats.dispatches++;
     if (this.byLabel) this.byLabel.set(label, (this.byLabel.get(label) ?? 0) + 1);
@@ -199,6 +205,20 @@ export class CommandBatch {
    * offset and size for a range): whole buffers are objects and ranges continue with numbers, so paths never collide.
    */
   private bindGroup(c: DispatchCommand): GPUBindGroup {
+    const last = c.last;
+    if (last && last.kernel === c.kernel && last.arena === this.arena && sameBindings(last.bindings, c.bindings)) return last.group;
+    const group = this.findBindGroup(c);
+    if (last) {
+      last.group = group;
+      last.kernel = c.kernel;
+      last.arena = this.arena;
+      last.bindings.length = 0;
+      last.bindings.push(...c.bindings);
+    } else c.last = { group, kernel: c.kernel, arena: this.arena, bindings: c.bindings.slice() };
+    return group;
+  }
+
+  private findBindGroup(c: DispatchCommand): GPUBindGroup {
     const k = c.kernel;
     let node = this.bindGroups.step(k.layout);
     if (k.hasUniform) node = node.step(this.arena!);
@@ -218,7 +238,7 @@ export class CommandBatch {
       // Entries of freed buffers are never hit again: start afresh (this dispatch's path is rebuilt below).
       this.bindGroups = new BindNode();
       this.bindGroupCount = 0;
-      return this.bindGroup(c);
+      return this.findBindGroup(c);
     }
     node.group = bg;
     this.bindGroupCount++;
@@ -371,6 +391,12 @@ export class CommandBatch {
     this.arena = null;
     this.bindGroups = new BindNode();
   }
+}
+
+function sameBindings(a: Binding[], b: Binding[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function grow(a: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffer> {
