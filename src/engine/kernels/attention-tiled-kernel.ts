@@ -1,14 +1,18 @@
-// Flash attention with workgroup-memory tiles, the family GPU adapters get: a workgroup owns a block of query rows
-// (forward, dQ) or key rows (dK/dV) of one head, and streams the other side through workgroup memory a tile at a
-// time, so each K/V (or Q/dO) row is read from global memory once per workgroup instead of once per row. Online
-// softmax in the forward; the backward recomputes probabilities from the saved logsumexp (no T x T matrix, no
-// atomics: dQ and dK/dV are separate passes, each output written by the one invocation that owns it). The dQ pass
-// also computes delta = rowsum(dO * O) for its rows and leaves it in stats for the dK/dV pass.
+// Flash attention with workgroup-memory tiles, the family GPU adapters and lavapipe get: a workgroup owns a block of
+// query rows (forward, split dQ) or key rows (dK/dV, fused backward) of one head, and streams the other side through
+// workgroup memory a tile at a time, so each K/V (or Q/dO) row is read from global memory once per workgroup instead
+// of once per row. Online softmax in the forward; the backward recomputes probabilities from the saved logsumexp (no
+// T x T matrix, no atomics). Two backwards:
+// - fused (default where it fits): one pass per 64-key block computes each probability once and writes dK, dV and a
+//   partial dQ per (key block, query row) to scratch; 'dqReduce' sums the partials in block order (deterministic);
+// - split (fallback): a dQ pass (which also leaves delta = rowsum(dO * O) in stats) and a dK/dV pass, each
+//   recomputing the probabilities; no scratch.
 //
 // Layout (as attention-kernel.ts): q, out, dout, dq: (B, Tq, Hq, D); k, v, dk, dv: (B, S, Hkv, D); mask: (B, S) u32;
 // stats: (B, Hq, Tq, 2) = (logsumexp of the scaled scores, delta). Query row t sits at absolute position
 // t + Tk - Tq and sees keys j <= that position with mask 1; a row that sees no key outputs 0.
-// Grids: forward and dQ (ceil(Tq / 64), Hq, B); dK/dV (ceil(S / 64), Hkv, B). Workgroups of 64 invocations.
+// Grids: forward and dQ (ceil(Tq / 64), Hq, B); dK/dV and fused (ceil(S / 64), Hkv, B); dqReduce over dQ's vectors.
+// Workgroups of 64 invocations.
 
 export type TiledAttentionKernel = 'forward' | 'backwardDq' | 'backwardDkv' | 'backwardFused' | 'dqReduce';
 
