@@ -105,8 +105,10 @@ async function trainBench(e: Engine, model: QwenModel, B: number, T: number, ste
     loss.release();
     return { jsMs, cpuMs: (c.user + c.system) / 1000, wallMs: performance.now() - t0 };
   };
-  // Warm-up: pipelines compiled, pool filled, and (on the null device, where a step is cheap) the JIT settled.
-  for (let w = 0; w < (real ? 2 : 10); w++) await step();
+  // Warm-up: pipelines compiled, pool filled, and (on the null device, where a step is cheap) the JIT settled: V8 was
+  // still optimising the recording code after 10 steps (medians of 40 steps after 10 warm-up steps were 2-3x those of
+  // 200), a training run's steady state is what the figure is for.
+  for (let w = 0; w < (real ? 2 : 60); w++) await step();
   await e.sync();
   const js: number[] = [];
   const cpu: number[] = [];

@@ -26,6 +26,11 @@ export interface EngineOptions {
   /** With 'tiled', calls with fewer query rows than this use the row kernels (default 16; tests set 1). */
   attentionTiledMinRows?: number;
   /**
+   * The tiled family's backward: 'fused' (default: one pass over the scores writes dK, dV and partial dQ per key block,
+   * a second sums the partials; where the adapter allows it) or 'split' (a dQ pass and a dK/dV pass, no scratch).
+   */
+  attentionBackward?: 'fused' | 'split';
+  /**
    * Tests: run the 'subgroups' attention kernels generated for this subgroup size (e.g. 32, NVIDIA's) with the
    * subgroup reductions emulated, on an adapter that has another size or none.
    */
@@ -75,6 +80,7 @@ export class Engine {
   readonly fixedSubgroupSize: number;
   readonly attentionKernel: 'rows' | 'subgroups' | 'tiled';
   readonly attentionTiledMinRows: number;
+  readonly attentionBackward: 'fused' | 'split';
   /** Subgroup size of the emulated attention subgroup kernels (tests), or 0. */
   readonly emulatedSubgroupSize: number;
   /** The tape that records differentiable ops, or null (inference, optimizer updates). */
@@ -96,6 +102,7 @@ export class Engine {
     const sg = this.report.subgroupSizes;
     this.fixedSubgroupSize = this.hasSubgroups && sg && sg[0] === sg[1] && 64 % sg[0] === 0 ? sg[0] : 0;
     this.attentionTiledMinRows = opts.attentionTiledMinRows ?? 16;
+    this.attentionBackward = opts.attentionBackward ?? 'fused';
     this.emulatedSubgroupSize = opts.emulateAttentionSubgroups ?? 0;
     if (this.emulatedSubgroupSize && 64 % this.emulatedSubgroupSize !== 0) throw new Error('emulateAttentionSubgroups must divide 64');
     if (opts.attentionKernel === 'subgroups' && !this.fixedSubgroupSize && !this.emulatedSubgroupSize) throw new Error('attentionKernel "subgroups" needs the subgroups feature and a fixed subgroup size dividing 64');
@@ -208,8 +215,8 @@ export class Engine {
    * Records a compute dispatch of a static shader `code` (binding 0: uniform words when given, then `bindings` in
    * order). A tensor binds its own range; a raw GPUBuffer binds whole.
    */
-  run(code: string, uniform: ArrayBuffer | null, bindings: Array<GPUBuffer | Tensor>, groups: [number, number?, number?], label = ''): void {
-    this.batch.dispatch(this.pipelines.get(code, label), uniform, bindings.map(bindingOf), groups, label);
+  run(code: string, uniform: ArrayBuffer | Uint8Array | null, bindings: Array<GPUBuffer | Tensor>, groups: [number, number?, number?], label = ''): void {
+    this.batch.dispatch(this.pipelines.get(code, label), uniform, this.bindingsOf(bindings), groups, label);
   }
 
   /**
@@ -217,9 +224,21 @@ export class Engine {
    * runs only the first time the key is seen (an unchanged step generates and hashes no WGSL). `generate` should be a
    * module-level function, so a dispatch allocates no closure.
    */
-  runKernel<A>(key: string, generate: (arg: A) => string, arg: A, uniform: ArrayBuffer | null, bindings: Array<GPUBuffer | Tensor>, groups: [number, number?, number?], label = ''): void {
-    this.batch.dispatch(this.pipelines.getGenerated(key, generate, arg, label), uniform, bindings.map(bindingOf), groups, label);
+  runKernel<A>(key: string, generate: (arg: A) => string, arg: A, uniform: ArrayBuffer | Uint8Array | null, bindings: Array<GPUBuffer | Tensor>, groups: [number, number?, number?], label = ''): void {
+    this.batch.dispatch(this.pipelines.getGenerated(key, generate, arg, label), uniform, this.bindingsOf(bindings), groups, label);
   }
+
+  /** The bindings of a dispatch in a scratch array (the batch copies them): no array per dispatch. */
+  private bindingsOf(bs: Array<GPUBuffer | Tensor>): Binding[] {
+    const out = this.bindScratch;
+    if (out.length !== bs.length) out.length = bs.length;
+    for (let i = 0; i < bs.length; i++) {
+      const b = bs[i];
+      out[i] = b instanceof Tensor ? b.binding : b;
+    }
+    return out;
+  }
+  private readonly bindScratch: Binding[] = [];
 
   /** Copies `bytes` bytes between tensors (byte offsets within each tensor), in command order. */
   copy(src: Tensor, srcByte: number, dst: Tensor, dstByte: number, bytes: number): void {
@@ -236,21 +255,17 @@ export class Engine {
   }
 }
 
-function bindingOf(b: GPUBuffer | Tensor): Binding {
-  return b instanceof Tensor ? b.binding : b;
-}
-
 /** Uniform block builder: 32-bit words, u32 or f32, in struct order. */
 export function words(...fields: Array<{ u: number } | { f: number }>): ArrayBuffer {
   const buf = new ArrayBuffer(Math.max(16, Math.ceil((fields.length * 4) / 16) * 16));
-  const u = new Uint32Array(buf);
-  const f = new Float32Array(buf);
-  fields.forEach((x, i) => {
+  const dv = new DataView(buf);
+  for (let i = 0; i < fields.length; i++) {
+    const x = fields[i];
     if ('u' in x) {
       if (!Number.isInteger(x.u) || x.u < 0 || x.u > 0xffffffff) throw new Error(`uniform field ${i}: ${x.u} is not a u32`);
-      u[i] = x.u;
-    } else f[i] = x.f;
-  });
+      dv.setUint32(i * 4, x.u, true);
+    } else dv.setFloat32(i * 4, x.f, true);
+  }
   return buf;
 }
 

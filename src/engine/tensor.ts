@@ -80,8 +80,11 @@ export class Tensor {
   get binding(): GPUBuffer | { buffer: GPUBuffer; offset: number; size: number } {
     const buffer = this.storageBuffer;
     if (this.offset === 0) return buffer;
-    return { buffer, offset: this.offset, size: Math.min(Math.max(16, Math.ceil(this.bytes / 16) * 16), buffer.size - this.offset) };
+    // Made once per buffer (arena slots are bound every step; relocate() moves the tensor to another buffer).
+    if (this.range?.buffer !== buffer) this.range = { buffer, offset: this.offset, size: Math.min(Math.max(16, Math.ceil(this.bytes / 16) * 16), buffer.size - this.offset) };
+    return this.range;
   }
+  private range: { readonly buffer: GPUBuffer; readonly offset: number; readonly size: number } | null = null;
 
   /** Uploads data into this tensor (in command order, like every other recorded command). */
   write(data: Float32Array | Uint32Array): void {
@@ -150,6 +153,7 @@ export class Tensor {
     storage.refs++;
     (this as { storage: Storage }).storage = storage;
     (this as { offset: number }).offset = offset;
+    this.range = null;
   }
 
   /** Unpins and releases (the arena that pinned this tensor is being disposed). */

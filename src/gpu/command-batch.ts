@@ -2,8 +2,10 @@
 // a whole training step (forward + backward + optimizer) is one queue submission. What a step costs on the CPU is
 // kept small and constant:
 // - uniforms of all dispatches go into one arena, written once per flush and bound with a dynamic offset;
-// - bind groups are cached by (layout, buffers, offsets): a step that gets the same buffers back from the pool
-//   creates none;
+// - bind groups are cached by (layout, buffers, offsets) in a trie of maps keyed by the buffers themselves: a step
+//   that gets the same buffers back from the pool creates none, and finding them builds no key;
+// - dispatch records are reused from flush to flush, so recording a step allocates almost nothing (GC was a sixth
+//   of a 0.5B step's JavaScript time);
 // - small uploads of a flush share one staging buffer, and readbacks of a flush share one mapped buffer.
 import type { Kernel } from './pipeline-cache.ts';
 
@@ -16,7 +18,25 @@ interface DispatchCommand {
   /** Bound at 1..n in this order (binding 0 is the uniform block when the kernel declares one). */
   bindings: Binding[];
   uniformOffset: number;
-  groups: [number, number, number];
+  x: number;
+  y: number;
+  z: number;
+  /**
+   * The bind group this record used in the last flush, and for what: a repeated step records the same dispatches in
+   * the same order, so most records find their group by comparing a few references.
+   */
+  last: { group: GPUBindGroup; kernel: Kernel; arena: GPUBuffer | null; bindings: Binding[] } | null;
+}
+
+/** A node of the bind group trie: one level per binding (a buffer, then offset and size for a range). */
+class BindNode {
+  readonly next = new Map<unknown, BindNode>();
+  group: GPUBindGroup | null = null;
+  step(key: unknown): BindNode {
+    let n = this.next.get(key);
+    if (!n) this.next.set(key, (n = new BindNode()));
+    return n;
+  }
 }
 interface CopyCommand {
   kind: 'copy';
@@ -81,10 +101,12 @@ export class CommandBatch {
   private reads: PendingRead[] = [];
   private readBytes = 0;
   private readonly afterSubmit: Array<() => void> = [];
-  private readonly bindGroups = new Map<GPUBindGroupLayout, Map<string, GPUBindGroup>>();
+  private bindGroups = new BindNode();
   private bindGroupCount = 0;
-  private readonly bufferIds = new WeakMap<GPUBuffer, string>();
-  private nextBufferId = 1;
+  /** Dispatch records of earlier flushes, reused in order. */
+  private readonly dispatchPool: DispatchCommand[] = [];
+  private dispatchUsed = 0;
+  private readonly entries: GPUBindGroupEntry[] = [];
   readonly stats: BatchStats = { dispatches: 0, submits: 0, bytesUploaded: 0, bytesRead: 0, bindGroups: 0, bytesUniform: 0, stagingBuffers: 0 };
   /** When set, dispatches are counted here by label (profiling which ops a step spends its dispatches on). */
   byLabel: Map<string, number> | null = null;
@@ -95,8 +117,10 @@ export class CommandBatch {
     return this.commands.length;
   }
 
-  dispatch(kernel: Kernel, uniform: ArrayBuffer | null, bindings: Binding[], groups: [number, number?, number?], label = kernel.label): void {
-    const [x, y = 1, z = 1] = groups;
+  dispatch(kernel: Kernel, uniform: ArrayBuffer | Uint8Array | null, bindings: readonly Binding[], groups: readonly [number, number?, number?], label = kernel.label): void {
+    const x = groups[0];
+    const y = groups[1] ?? 1;
+    const z = groups[2] ?? 1;
     const max = this.device.limits.maxComputeWorkgroupsPerDimension;
     if (x > max || y > max || z > max) throw new Error(`dispatch of ${x}x${y}x${z} workgroups exceeds the adapter limit ${max} per dimension`);
     if (bindings.length !== kernel.storageBindings) throw new Error(`kernel ${kernel.label}: ${bindings.length} buffers for ${kernel.storageBindings} storage bindings`);
@@ -108,9 +132,20 @@ export class CommandBatch {
       uniformOffset = this.uniformBytes;
       this.uniformBytes += UNIFORM_ALIGN;
       if (this.uniformBytes > this.uniformStage.length) this.uniformStage = grow(this.uniformStage, this.uniformBytes);
-      this.uniformStage.set(new Uint8Array(uniform), uniformOffset);
+      this.uniformStage.set(uniform instanceof Uint8Array ? uniform : new Uint8Array(uniform), uniformOffset);
     }
-    this.commands.push({ kind: 'dispatch', kernel, bindings, uniformOffset, groups: [x, y, z] });
+    let c = this.dispatchPool[this.dispatchUsed];
+    if (!c) this.dispatchPool.push((c = { kind: 'dispatch', kernel, bindings: [], uniformOffset, x, y, z, last: null }));
+    this.dispatchUsed++;
+    c.kernel = kernel;
+    c.uniformOffset = uniformOffset;
+    c.x = x;
+    c.y = y;
+    c.z = z;
+    const cb = c.bindings;
+    if (cb.length !== bindings.length) cb.length = bindings.length;
+    for (let i = 0; i < bindings.length; i++) cb[i] = bindings[i];
+    this.commands.push(c);
     this.stats.dispatches++;
     if (this.byLabel) this.byLabel.set(label, (this.byLabel.get(label) ?? 0) + 1);
   }
@@ -165,44 +200,49 @@ export class CommandBatch {
     return new Promise<ArrayBuffer>((resolve, reject) => this.reads.push({ offset, bytes, resolve, reject }));
   }
 
-  /** A buffer's id as two UTF-16 code units (ids are 32-bit), for bind group keys. */
-  private bufferId(b: GPUBuffer): string {
-    let id = this.bufferIds.get(b);
-    if (id === undefined) {
-      const n = this.nextBufferId++;
-      this.bufferIds.set(b, (id = String.fromCharCode(n & 0xffff, n >>> 16)));
-    }
-    return id;
-  }
-
   /**
-   * The bind group of a dispatch: cached by its layout, the uniform arena and each binding's buffer and range. The key
-   * is a short string of code units (two per id, offset and size), cheap to build and hash for every dispatch.
+   * The bind group of a dispatch, cached in a trie keyed by its layout, the uniform arena and each binding's buffer (and
+   * offset and size for a range): whole buffers are objects and ranges continue with numbers, so paths never collide.
    */
   private bindGroup(c: DispatchCommand): GPUBindGroup {
+    const last = c.last;
+    if (last && last.kernel === c.kernel && last.arena === this.arena && sameBindings(last.bindings, c.bindings)) return last.group;
+    const group = this.findBindGroup(c);
+    if (last) {
+      last.group = group;
+      last.kernel = c.kernel;
+      last.arena = this.arena;
+      last.bindings.length = 0;
+      last.bindings.push(...c.bindings);
+    } else c.last = { group, kernel: c.kernel, arena: this.arena, bindings: c.bindings.slice() };
+    return group;
+  }
+
+  private findBindGroup(c: DispatchCommand): GPUBindGroup {
     const k = c.kernel;
-    let key = k.hasUniform ? this.bufferId(this.arena!) : '';
-    for (const b of c.bindings) {
-      // A type mark, then a fixed number of code units per type: the key is unambiguous.
-      key += 'buffer' in b ? 's' + this.bufferId(b.buffer) + String.fromCharCode(b.offset & 0xffff, b.offset >>> 16, b.size & 0xffff, b.size >>> 16) : 'w' + this.bufferId(b);
+    let node = this.bindGroups.step(k.layout);
+    if (k.hasUniform) node = node.step(this.arena!);
+    const bs = c.bindings;
+    for (let i = 0; i < bs.length; i++) {
+      const b = bs[i];
+      if ('buffer' in b) node = node.step(b.buffer).step(b.offset).step(b.size);
+      else node = node.step(b);
     }
-    let byKey = this.bindGroups.get(k.layout);
-    if (!byKey) this.bindGroups.set(k.layout, (byKey = new Map()));
-    let bg = byKey.get(key);
-    if (!bg) {
-      const entries: GPUBindGroupEntry[] = [];
-      if (k.hasUniform) entries.push({ binding: 0, resource: { buffer: this.arena!, offset: 0, size: UNIFORM_MAX } });
-      c.bindings.forEach((b, i) => entries.push({ binding: i + 1, resource: 'buffer' in b ? { buffer: b.buffer, offset: b.offset, size: b.size } : { buffer: b } }));
-      bg = this.device.createBindGroup({ layout: k.layout, entries, label: k.label });
-      if (this.bindGroupCount >= BIND_GROUP_CACHE_MAX) {
-        this.bindGroups.clear();
-        this.bindGroups.set(k.layout, (byKey = new Map()));
-        this.bindGroupCount = 0;
-      }
-      byKey.set(key, bg);
-      this.bindGroupCount++;
-      this.stats.bindGroups++;
+    if (node.group) return node.group;
+    const entries = this.entries;
+    entries.length = 0;
+    if (k.hasUniform) entries.push({ binding: 0, resource: { buffer: this.arena!, offset: 0, size: UNIFORM_MAX } });
+    bs.forEach((b, i) => entries.push({ binding: i + 1, resource: 'buffer' in b ? { buffer: b.buffer, offset: b.offset, size: b.size } : { buffer: b } }));
+    const bg = this.device.createBindGroup({ layout: k.layout, entries, label: k.label });
+    if (this.bindGroupCount >= BIND_GROUP_CACHE_MAX) {
+      // Entries of freed buffers are never hit again: start afresh (this dispatch's path is rebuilt below).
+      this.bindGroups = new BindNode();
+      this.bindGroupCount = 0;
+      return this.findBindGroup(c);
     }
+    node.group = bg;
+    this.bindGroupCount++;
+    this.stats.bindGroups++;
     return bg;
   }
 
@@ -252,7 +292,7 @@ export class CommandBatch {
           dynamic[0] = c.uniformOffset;
           pass.setBindGroup(0, this.bindGroup(c), dynamic);
         } else pass.setBindGroup(0, this.bindGroup(c));
-        pass.dispatchWorkgroups(c.groups[0], c.groups[1], c.groups[2]);
+        pass.dispatchWorkgroups(c.x, c.y, c.z);
       } else {
         if (pass) {
           pass.end();
@@ -266,7 +306,8 @@ export class CommandBatch {
     timer?.resolve();
     device.queue.submit([enc.finish()]);
     this.stats.submits++;
-    this.commands = [];
+    this.commands.length = 0;
+    this.dispatchUsed = 0;
     this.uniformBytes = 0;
     this.uploadBytes = 0;
     this.reads = [];
@@ -348,8 +389,14 @@ export class CommandBatch {
   destroy(): void {
     this.arena?.destroy();
     this.arena = null;
-    this.bindGroups.clear();
+    this.bindGroups = new BindNode();
   }
+}
+
+function sameBindings(a: Binding[], b: Binding[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function grow(a: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffer> {

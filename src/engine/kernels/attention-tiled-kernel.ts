@@ -1,16 +1,20 @@
-// Flash attention with workgroup-memory tiles, the family GPU adapters get: a workgroup owns a block of query rows
-// (forward, dQ) or key rows (dK/dV) of one head, and streams the other side through workgroup memory a tile at a
-// time, so each K/V (or Q/dO) row is read from global memory once per workgroup instead of once per row. Online
-// softmax in the forward; the backward recomputes probabilities from the saved logsumexp (no T x T matrix, no
-// atomics: dQ and dK/dV are separate passes, each output written by the one invocation that owns it). The dQ pass
-// also computes delta = rowsum(dO * O) for its rows and leaves it in stats for the dK/dV pass.
+// Flash attention with workgroup-memory tiles, the family GPU adapters and lavapipe get: a workgroup owns a block of
+// query rows (forward, split dQ) or key rows (dK/dV, fused backward) of one head, and streams the other side through
+// workgroup memory a tile at a time, so each K/V (or Q/dO) row is read from global memory once per workgroup instead
+// of once per row. Online softmax in the forward; the backward recomputes probabilities from the saved logsumexp (no
+// T x T matrix, no atomics). Two backwards:
+// - fused (default where it fits): one pass per 64-key block computes each probability once and writes dK, dV and a
+//   partial dQ per (key block, query row) to scratch; 'dqReduce' sums the partials in block order (deterministic);
+// - split (fallback): a dQ pass (which also leaves delta = rowsum(dO * O) in stats) and a dK/dV pass, each
+//   recomputing the probabilities; no scratch.
 //
 // Layout (as attention-kernel.ts): q, out, dout, dq: (B, Tq, Hq, D); k, v, dk, dv: (B, S, Hkv, D); mask: (B, S) u32;
 // stats: (B, Hq, Tq, 2) = (logsumexp of the scaled scores, delta). Query row t sits at absolute position
 // t + Tk - Tq and sees keys j <= that position with mask 1; a row that sees no key outputs 0.
-// Grids: forward and dQ (ceil(Tq / 64), Hq, B); dK/dV (ceil(S / 64), Hkv, B). Workgroups of 64 invocations.
+// Grids: forward and dQ (ceil(Tq / 64), Hq, B); dK/dV and fused (ceil(S / 64), Hkv, B); dqReduce over dQ's vectors.
+// Workgroups of 64 invocations.
 
-export type TiledAttentionKernel = 'forward' | 'backwardDq' | 'backwardDkv';
+export type TiledAttentionKernel = 'forward' | 'backwardDq' | 'backwardDkv' | 'backwardFused' | 'dqReduce';
 
 const PARAMS = 'struct Params { B: u32, Tq: u32, Tk: u32, S: u32, Hq: u32, Hkv: u32, scale: f32 }';
 /** Invocations per workgroup: query rows (forward, dQ) or key rows (dK/dV) per workgroup. */
@@ -21,6 +25,17 @@ export function tileKeys(D: number, workgroupStorage: number): number {
   const t = Math.min(32, Math.floor(workgroupStorage / (8 * D + 8)));
   if (t < 1) throw new Error(`attention: head_dim=${D} needs more workgroup storage than the adapter's ${workgroupStorage} bytes`);
   return t;
+}
+
+/**
+ * Query rows per streamed tile of the fused backward, or 0 when it does not fit: the key block's K (64 x D), the Q and
+ * dO tiles (rows x D), the tile's logsumexp and delta and the (64 keys x rows) dS tile within the workgroup storage
+ * limit. 16 or 8 (64 / rows invocations share a query row in the dQ phase); on lavapipe 16 rows measured 1.6x faster
+ * than 8 at D=64, and 32 does not fit its 32 KiB there.
+ */
+export function fusedTileRows(D: number, workgroupStorage: number): number {
+  for (const t of [16, 8]) if (4 * TILE_ROWS * D + t * (8 * D + 8 + 4 * TILE_ROWS) <= workgroupStorage) return t;
+  return 0;
 }
 
 function binding(i: number, name: string, type: string, write = false): string {
@@ -152,6 +167,26 @@ ${finish}
 }
 `;
   }
+  if (which === 'backwardFused') return fusedBackward(head, headDim, BT);
+  if (which === 'dqReduce') {
+    return `${head}
+${binding(1, 'dqp', T)}
+${binding(2, 'dq', T, true)}
+
+// dQ = the sum of the fused pass's partials over the key blocks row t sees, in block order (deterministic).
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let idx = (wg.y * nwg.x + wg.x) * 64u + li;
+  let n = p.B * p.Tq * p.Hq * ${N}u;
+  if (idx >= n) { return; }
+  let t = (idx / (p.Hq * ${N}u)) % p.Tq;
+  let last = (t + p.Tk - p.Tq) / ${R}u;
+  var acc = ${zero};
+  for (var kb = 0u; kb <= last; kb++) { acc += dqp[kb * n + idx]; }
+  dq[idx] = acc;
+}
+`;
+  }
   // dK/dV: a workgroup owns 64 key rows of one kv head and streams the query rows of its query heads through tiles.
   return `${head}
 ${binding(1, 'q', T)}
@@ -213,6 +248,125 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         }
       }
       workgroupBarrier();
+    }
+  }
+  if (j < p.S) { ${loop('dk[kb + i] = gk[i]; dv[kb + i] = gv[i];')} }
+}
+`;
+}
+
+/**
+ * The one-pass backward: a workgroup owns 64 key rows of one kv head (one per invocation) and streams the query rows of
+ * its query heads through tiles of `BT` rows. Per tile it computes each (key, query) probability once, from the saved
+ * logsumexp, and from it dV and dK for its keys (as backwardDkv) and dS, which it leaves in workgroup memory; then the
+ * invocations turn to the tile's query rows (64 / BT per row, each a slice of head_dim) and write this key block's
+ * partial dQ = scale * sum over its 64 keys of dS * K into dqp (key blocks, B, Tq, Hq, D). 'dqReduce' sums the partials
+ * in block order, so dQ is deterministic without atomics. delta = rowsum(dO * O) is computed per tile row from dout
+ * and o (D multiply-adds per row and key block, against 64 x 4D for the row's pairs).
+ * The dQ phase reads K from a workgroup copy of the block: reading it from the storage buffer there (indices that
+ * differ between invocations) made the whole backward 1.4x slower on lavapipe.
+ */
+function fusedBackward(head: string, headDim: number, BT: number): string {
+  const W = headDim % 4 === 0 ? 4 : 1;
+  const N = headDim / W;
+  const T = W === 4 ? 'vec4<f32>' : 'f32';
+  const zero = W === 4 ? 'vec4<f32>(0.0)' : '0.0';
+  const hsum = (x: string) => (W === 4 ? `dot(${x}, vec4<f32>(1.0))` : x);
+  const R = TILE_ROWS;
+  if (R % BT !== 0) throw new Error(`attention: fused backward tile of ${BT} rows must divide ${R}`);
+  const L = R / BT; // invocations per query row in the dQ phase
+  const NS = Math.ceil(N / L); // vectors of head_dim per invocation there
+  const loop = (body: string) => `for (var i = 0u; i < ${N}u; i++) { ${body} }`;
+  const sliceGuard = N % L === 0 ? '' : `if (part * ${NS}u + s >= ${N}u) { break; } `;
+  return `${head}
+${binding(1, 'q', T)}
+${binding(2, 'k', T)}
+${binding(3, 'v', T)}
+${binding(4, 'mask', 'u32')}
+${binding(5, 'dout', T)}
+${binding(6, 'o', T)}
+${binding(7, 'stats', 'f32')}
+${binding(8, 'dk', T, true)}
+${binding(9, 'dv', T, true)}
+${binding(10, 'dqp', T, true)}
+var<workgroup> Ks: array<${T}, ${R * N}>;
+var<workgroup> Qs: array<${T}, ${BT * N}>;
+var<workgroup> Gs: array<${T}, ${BT * N}>;
+var<workgroup> Ls: array<f32, ${BT}>;
+var<workgroup> Ds: array<f32, ${BT}>;
+// scale * dS of the tile, [key][query row]
+var<workgroup> Ps: array<f32, ${R * BT}>;
+
+@compute @workgroup_size(${R})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let kh = wg.y;
+  let b = wg.z;
+  let j0 = wg.x * ${R}u;
+  let j = j0 + li;
+  let jj = min(j, p.S - 1u);
+  let kb = ((b * p.S + jj) * p.Hkv + kh) * ${N}u;
+  let live = j < p.Tk && mask[b * p.S + jj] != 0u;
+  var kv: array<${T}, ${N}>;
+  var vv: array<${T}, ${N}>;
+  var gk: array<${T}, ${N}>;
+  var gv: array<${T}, ${N}>;
+  ${loop(`kv[i] = k[kb + i]; vv[i] = v[kb + i]; Ks[li * ${N}u + i] = kv[i];`)}
+  let group = p.Hq / p.Hkv;
+  // Query row i (absolute position i + Tk - Tq) sees key j when i + Tk - Tq >= j: rows before the block's first key
+  // that can be seen are skipped for the whole workgroup (and dqReduce skips this block for them).
+  let offset = p.Tk - p.Tq;
+  var first = 0u;
+  if (j0 > offset) { first = j0 - offset; }
+  // dQ phase: this invocation's row of the tile and its slice of head_dim; the block's keys that exist.
+  let c2 = li % ${BT}u;
+  let part = li / ${BT}u;
+  let keys = min(${R}u, p.S - j0);
+  let rows = p.B * p.Tq * p.Hq;
+  var acc: array<${T}, ${NS}>;
+  for (var h = kh * group; h < (kh + 1u) * group; h++) {
+    for (var i0 = first; i0 < p.Tq; i0 += ${BT}u) {
+      for (var e = li; e < ${BT * N}u; e += ${R}u) {
+        let qi = min(i0 + e / ${N}u, p.Tq - 1u);
+        let at = ((b * p.Tq + qi) * p.Hq + h) * ${N}u + e % ${N}u;
+        Qs[e] = q[at];
+        Gs[e] = dout[at];
+      }
+      if (li < ${BT}u) {
+        let qi = min(i0 + li, p.Tq - 1u);
+        let at = ((b * p.Tq + qi) * p.Hq + h) * ${N}u;
+        var d = ${zero};
+        ${loop('d += dout[at + i] * o[at + i];')}
+        Ds[li] = ${hsum('d')};
+        Ls[li] = stats[((b * p.Hq + h) * p.Tq + qi) * 2u];
+      }
+      workgroupBarrier();
+      for (var c = 0u; c < ${BT}u; c++) {
+        let qi = i0 + c;
+        var ds = 0.0;
+        if (live && qi < p.Tq && qi + offset >= j) {
+          var sv = ${zero};
+          var pv = ${zero};
+          ${loop(`sv += Qs[c * ${N}u + i] * kv[i]; pv += Gs[c * ${N}u + i] * vv[i];`)}
+          let pij = exp(${hsum('sv')} * p.scale - Ls[c]);
+          ds = pij * (${hsum('pv')} - Ds[c]) * p.scale;
+          ${loop(`gv[i] += pij * Gs[c * ${N}u + i]; gk[i] += ds * Qs[c * ${N}u + i];`)}
+        }
+        Ps[li * ${BT}u + c] = ds;
+      }
+      workgroupBarrier();
+      for (var s = 0u; s < ${NS}u; s++) { acc[s] = ${zero}; }
+      for (var r = 0u; r < keys; r++) {
+        let ds = Ps[r * ${BT}u + c2];
+        let kr = r * ${N}u + part * ${NS}u;
+        for (var s = 0u; s < ${NS}u; s++) { ${sliceGuard}acc[s] += ds * Ks[kr + s]; }
+      }
+      let qi = i0 + c2;
+      if (qi < p.Tq) {
+        let at = (wg.x * rows + (b * p.Tq + qi) * p.Hq + h) * ${N}u + part * ${NS}u;
+        for (var s = 0u; s < ${NS}u; s++) { ${sliceGuard}dqp[at + s] = acc[s]; }
+      }
+      // No third barrier: the next tile's loads touch Qs, Gs, Ls, Ds (not read here), and Ps is rewritten only after
+      // the next tile's first barrier, which every invocation reaches after finishing this loop.
     }
   }
   if (j < p.S) { ${loop('dk[kb + i] = gk[i]; dv[kb + i] = gv[i];')} }

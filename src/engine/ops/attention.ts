@@ -2,7 +2,7 @@
 import type { Engine } from '../engine.ts';
 import { words } from '../engine.ts';
 import { attentionKernel, attentionSubgroupKernel, type AttentionKernel } from '../kernels/attention-kernel.ts';
-import { attentionTiledKernel, tileKeys, TILE_ROWS, type TiledAttentionKernel } from '../kernels/attention-tiled-kernel.ts';
+import { attentionTiledKernel, fusedTileRows, tileKeys, TILE_ROWS, type TiledAttentionKernel } from '../kernels/attention-tiled-kernel.ts';
 import type { Tensor } from '../tensor.ts';
 import { assertDtype, assertShape, fmt } from './shape.ts';
 
@@ -60,10 +60,46 @@ function launch(e: Engine, which: AttentionKernel, d: AttentionDims, rows: numbe
 }
 
 function launchTiled(e: Engine, which: TiledAttentionKernel, d: AttentionDims, tensors: Tensor[]): void {
-  const bt = tileKeys(d.D, e.device.limits.maxComputeWorkgroupStorageSize);
-  const grid: [number, number, number] = which === 'backwardDkv' ? [Math.ceil(d.S / TILE_ROWS), d.Hkv, d.B] : [Math.ceil(d.Tq / TILE_ROWS), d.Hq, d.B];
-  e.runKernel(`attention:tiled:${which}:${d.D}:${bt}`, (a) => attentionTiledKernel(...a), [which, d.D, bt] as const, params(d), tensors, grid, `attention.${which}`);
+  const limit = e.device.limits.maxComputeWorkgroupStorageSize;
+  const bt = which === 'backwardFused' ? fusedTileRows(d.D, limit) : which === 'dqReduce' ? 1 : tileKeys(d.D, limit);
+  const grid: [number, number, number] =
+    which === 'backwardDkv' || which === 'backwardFused' ? [Math.ceil(d.S / TILE_ROWS), d.Hkv, d.B]
+    : which === 'dqReduce' ? [...e.grid(Math.ceil((d.B * d.Tq * d.Hq * d.D) / (d.D % 4 === 0 ? 4 : 1) / 64)), 1]
+    : [Math.ceil(d.Tq / TILE_ROWS), d.Hq, d.B];
+  e.runKernel(tiledKey(which, d.D, bt), generateTiled, [which, d.D, bt] as const, params(d), tensors, grid, `attention.${which}`);
 }
+
+const generateTiled = (a: readonly [TiledAttentionKernel, number, number]) => attentionTiledKernel(...a);
+/** Pipeline keys by (kernel, head_dim, tile rows), built once each: no template string per dispatch. */
+const TILED_KEYS = new Map<TiledAttentionKernel, Map<number, string>>();
+function tiledKey(which: TiledAttentionKernel, D: number, bt: number): string {
+  let m = TILED_KEYS.get(which);
+  if (!m) TILED_KEYS.set(which, (m = new Map()));
+  let k = m.get(D * 1024 + bt);
+  if (k === undefined) m.set(D * 1024 + bt, (k = `attention:tiled:${which}:${D}:${bt}`));
+  return k;
+}
+
+/** Bytes of the fused backward's partial dQ: one (B, Tq, Hq, D) slab per 64-key block that a query row can see. */
+function partialDqBytes(d: AttentionDims): number {
+  return 4 * Math.ceil(d.Tk / TILE_ROWS) * d.B * d.Tq * d.Hq * d.D;
+}
+
+/**
+ * The tiled family's backward: 'fused' (one pass over the scores, then a sum of partial dQ) unless the engine asks for
+ * 'split' or the adapter cannot run it (10 storage buffers; K, Q and dO tiles in workgroup memory: 32 KiB at head_dim 64,
+ * so not at 128 on 32 KiB adapters; the partials must fit one binding), then 'split' (a dQ pass
+ * and a dK/dV pass, each recomputing the probabilities; no scratch).
+ */
+function tiledBackwardFor(e: Engine, d: AttentionDims): 'fused' | 'split' {
+  if (e.attentionBackward === 'split') return 'split';
+  const l = e.device.limits;
+  const fits = fusedTileRows(d.D, l.maxComputeWorkgroupStorageSize) > 0 && partialDqBytes(d) <= Math.min(l.maxStorageBufferBindingSize, FUSED_SCRATCH_MAX);
+  return l.maxStorageBuffersPerShaderStage >= 10 && fits ? 'fused' : 'split';
+}
+
+/** The fused backward's scratch stays below this (memory that the split backward does without). */
+const FUSED_SCRATCH_MAX = 256 << 20;
 
 function params(d: AttentionDims): ArrayBuffer {
   return words({ u: d.B }, { u: d.Tq }, { u: d.Tk }, { u: d.S }, { u: d.Hq }, { u: d.Hkv }, { f: d.scale });
@@ -84,6 +120,14 @@ export function attentionBackward(e: Engine, q: Tensor, k: Tensor, v: Tensor, ma
   const dk = e.empty(k.shape, 'f32', 'attention.dk');
   const dv = e.empty(v.shape, 'f32', 'attention.dv');
   if (familyFor(e, d) === 'tiled') {
+    if (tiledBackwardFor(e, d) === 'fused') {
+      // Probabilities once per (key, query) pair: dK, dV and per-key-block partial dQ, then their sum: two dispatches.
+      const partial = e.empty([Math.ceil(d.Tk / TILE_ROWS), d.B, d.Tq, d.Hq, d.D], 'f32', 'attention.dq.partial');
+      launchTiled(e, 'backwardFused', d, [q, k, v, mask, dout, out, stats, dk, dv, partial]);
+      launchTiled(e, 'dqReduce', d, [partial, dq]);
+      partial.release();
+      return { dq, dk, dv };
+    }
     // The dQ pass also writes delta = rowsum(dO * O) into stats for the dK/dV pass: two dispatches.
     launchTiled(e, 'backwardDq', d, [q, k, v, mask, dout, out, stats, dq]);
     launchTiled(e, 'backwardDkv', d, [q, k, v, mask, dout, stats, dk, dv]);

@@ -25,24 +25,32 @@ export function embeddingForward(e: Engine, table: Tensor, ids: Tensor): Tensor 
 export function embeddingBackward(e: Engine, ids: Tensor, dy: Tensor, V: number): Tensor {
   if (!ids.host) throw new Error('embedding backward: the ids tensor has no CPU copy (create it with engine.tensor(Uint32Array, …))');
   const C = dy.shape[dy.shape.length - 1];
-  const groups = new Map<number, number[]>();
-  ids.host.forEach((id, pos) => {
-    let g = groups.get(id);
-    if (!g) groups.set(id, (g = []));
-    g.push(pos);
-  });
-  const uniq = new Uint32Array(groups.size);
-  const offsets = new Uint32Array(groups.size + 1);
-  const positions = new Uint32Array(ids.host.length);
-  let u = 0;
-  let k = 0;
-  for (const [id, list] of groups) {
-    uniq[u] = id;
-    offsets[u] = k;
-    for (const p of list) positions[k++] = p;
-    u++;
+  // CSR by id with a counting sort (typed arrays only; the loss's row gathers run this every step): ids ascending,
+  // positions ascending within an id, so each output row sums its positions in a fixed order.
+  const host = ids.host;
+  const counts = new Uint32Array(V + 1);
+  for (let i = 0; i < host.length; i++) {
+    if (host[i] >= V) throw new Error(`embedding backward: id ${host[i]} at position ${i} is outside the table (${V} rows)`);
+    counts[host[i] + 1]++;
   }
-  offsets[u] = k;
+  let n = 0;
+  for (let v = 1; v <= V; v++) {
+    if (counts[v] > 0) n++;
+    counts[v] += counts[v - 1];
+  }
+  const uniq = new Uint32Array(n);
+  const offsets = new Uint32Array(n + 1);
+  const positions = new Uint32Array(host.length);
+  const fill = counts.slice(0, V);
+  for (let i = 0; i < host.length; i++) positions[fill[host[i]]++] = i;
+  let u = 0;
+  for (let v = 0; v < V; v++) {
+    if (counts[v + 1] > counts[v]) {
+      uniq[u] = v;
+      offsets[u++] = counts[v];
+    }
+  }
+  offsets[n] = host.length;
   const dTable = e.zeros([V, C], 'dEmbedding');
   const tu = e.tensor(uniq, [uniq.length]);
   const to = e.tensor(offsets, [offsets.length]);

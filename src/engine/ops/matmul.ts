@@ -60,23 +60,31 @@ export interface MatmulDims {
  */
 export function matmulDims(a: readonly number[], b: readonly number[], transA = false, transB = false): MatmulDims {
   if (a.length < 2 || b.length < 2) throw new Error(`matmul: operands need at least 2 dims, got A ${fmt(a)} and B ${fmt(b)}`);
-  const aLead = a.slice(0, -2);
-  const bLead = b.slice(0, -2);
-  const [ar, ac] = a.slice(-2);
-  const [br, bc] = b.slice(-2);
+  // Index arithmetic, no slices: this runs for every matmul of every step.
+  const na = a.length;
+  const nb = b.length;
+  const ar = a[na - 2];
+  const ac = a[na - 1];
+  const br = b[nb - 2];
+  const bc = b[nb - 1];
   const M0 = transA ? ac : ar;
   const K = transA ? ar : ac;
   const Kb = transB ? bc : br;
   const N = transB ? br : bc;
   if (K !== Kb) throw new Error(`matmul: inner dims differ: A ${fmt(a)}${transA ? 'ᵀ' : ''} · B ${fmt(b)}${transB ? 'ᵀ' : ''} (${K} vs ${Kb})`);
-  if (bLead.length === 0) {
-    if (transA && aLead.length > 0) throw new Error(`matmul: a batched transposed A ${fmt(a)} with a 2-D B is not supported; reshape A`);
-    const M = aLead.reduce((x, y) => x * y, 1) * M0;
-    return { batch: 1, M, N, K, shape: [...aLead, M0, N], sharedB: true };
+  const shape = a.slice();
+  shape[na - 2] = M0;
+  shape[na - 1] = N;
+  let lead = 1;
+  for (let i = 0; i < na - 2; i++) lead *= a[i];
+  if (nb === 2) {
+    if (transA && na > 2) throw new Error(`matmul: a batched transposed A ${fmt(a)} with a 2-D B is not supported; reshape A`);
+    return { batch: 1, M: lead * M0, N, K, shape, sharedB: true };
   }
-  if (aLead.length !== bLead.length || aLead.some((d, i) => d !== bLead[i])) throw new Error(`matmul: batch dims differ: A ${fmt(a)} and B ${fmt(b)}`);
-  const batch = aLead.reduce((x, y) => x * y, 1);
-  return { batch, M: M0, N, K, shape: [...aLead, M0, N], sharedB: false };
+  let same = na === nb;
+  for (let i = 0; same && i < na - 2; i++) same = a[i] === b[i];
+  if (!same) throw new Error(`matmul: batch dims differ: A ${fmt(a)} and B ${fmt(b)}`);
+  return { batch: lead, M: M0, N, K, shape, sharedB: false };
 }
 
 export function matmulForward(e: Engine, a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
@@ -105,15 +113,33 @@ export function matmulForward(e: Engine, a: Tensor, b: Tensor, opts: MatmulOptio
   const pairK = kind === 'register' && bType === 'f16x2' && transB && d.K % 2 === 0 && !drop;
   // GPUs: big tiles only when there are enough of them to fill the device (>= 256 workgroups), else 64x64.
   const large = kind === 'tiled' && Math.ceil(d.M / 128) * Math.ceil(d.N / 128) * d.batch >= 256;
-  const tiles = { ...(large ? TILED_LARGE : defaultMatmulSpec(kind)), ...opts.tiles };
+  const base = large ? TILED_LARGE : kind === 'register' ? REGISTER_TILES : TILED_TILES;
+  const t = opts.tiles;
+  const rm = t?.rm ?? base.rm;
+  const rn = t?.rn ?? base.rn;
+  const wgx = t?.wgx ?? base.wgx;
+  const wgy = t?.wgy ?? base.wgy;
+  const bk = t?.bk ?? base.bk;
   // Fused dropout reads element by element (its mask is indexed by the element's storage index).
   const vec = kind === 'register' && opts.vec4 !== false && !drop;
   // vec4 reads need 16-byte aligned rows and batch strides: M (resp. N) a multiple of 4.
-  const vecA = vec && transA && d.M % 4 === 0 && tiles.rm % 4 === 0;
-  const vecB = vec && !transB && bType === 'f32' && d.N % 4 === 0 && tiles.rn % 4 === 0;
   const vecK = vec && (opts.dotK ?? e.matmulDotK) && !transA && transB && bType === 'f32' && d.K % 4 === 0;
-  const spec: MatmulKernelSpec & { limits: MatmulLimits } = { limits: e.device.limits, kind, transA, transB, bType, accumulate: !!opts.accumulateInto, ...tiles, pairK, vecA: vecA && !vecK, vecB: vecB && !vecK, vecK,
-    scaled: (opts.alpha ?? 1) !== 1, bias: !!opts.bias, residual: !!opts.residual, dropout: drop?.on };
+  const vecA = vec && transA && d.M % 4 === 0 && rm % 4 === 0 && !vecK;
+  const vecB = vec && !transB && bType === 'f32' && d.N % 4 === 0 && rn % 4 === 0 && !vecK;
+  // The kernel's spec is interned by a number packing all its fields: a step that repeats a matmul builds no spec
+  // object and no key string (matmul is most of a step's dispatches).
+  const flags = (transA ? 1 : 0) | (transB ? 2 : 0) | (opts.accumulateInto ? 4 : 0) | (pairK ? 8 : 0) | (vecA ? 16 : 0) | (vecB ? 32 : 0) | (vecK ? 64 : 0)
+    | (opts.bias ? 128 : 0) | (opts.residual ? 256 : 0) | (kind === 'tiled' ? 512 : 0) | ((opts.alpha ?? 1) !== 1 ? 1024 : 0);
+  const n = ((((((flags * 3 + B_TYPES.indexOf(bType)) * 4 + DROP.indexOf(drop?.on)) * 17 + rm) * 17 + rn) * 257 + wgx) * 257 + wgy) * 65 + bk;
+  let specs = SPECS.get(e.device.limits);
+  if (!specs) SPECS.set(e.device.limits, (specs = new Map()));
+  let spec = specs.get(n);
+  if (!spec) {
+    spec = { limits: e.device.limits, kind, transA, transB, bType, accumulate: !!opts.accumulateInto, rm, rn, wgx, wgy, bk, pairK, vecA, vecB, vecK,
+      scaled: (opts.alpha ?? 1) !== 1, bias: !!opts.bias, residual: !!opts.residual, dropout: drop?.on, key: '' };
+    spec.key = matmulKey(spec);
+    specs.set(n, spec);
+  }
   if (d.M === 0 || d.N === 0) return out;
   if (d.K === 0) {
     if (opts.bias || opts.residual) throw new Error('matmul: K = 0 with a bias or residual is not supported');
@@ -135,40 +161,46 @@ export function matmulForward(e: Engine, a: Tensor, b: Tensor, opts: MatmulOptio
   U32[8] = drop?.seed2 ?? 0;
   U32[9] = drop ? dropoutThreshold(drop.p) : 0;
   F32[10] = drop ? 1 / (1 - drop.p) : 1;
-  const bindings = [a, b, out];
+  // Module scratch for the bindings and the grid: the engine copies both while recording the dispatch.
+  const bindings = BINDINGS;
+  bindings.length = 3;
+  bindings[0] = a;
+  bindings[1] = b;
+  bindings[2] = out;
   if (opts.bias) bindings.push(opts.bias);
   if (opts.residual) bindings.push(opts.residual);
-  e.runKernel(matmulKey(spec), generate, spec, UNIFORM, bindings, [Math.ceil(d.N / tileN), Math.ceil(d.M / tileM), d.batch], 'matmul');
+  GRID[0] = Math.ceil(d.N / tileN);
+  GRID[1] = Math.ceil(d.M / tileM);
+  GRID[2] = d.batch;
+  e.runKernel(spec.key, generate, spec, UNIFORM_BYTES, bindings, GRID, 'matmul');
   return out;
 }
 
 const UNIFORM = new ArrayBuffer(48);
 const U32 = new Uint32Array(UNIFORM);
 const F32 = new Float32Array(UNIFORM);
+/** What the batch copies (a byte view made once, not per dispatch). */
+const UNIFORM_BYTES = new Uint8Array(UNIFORM);
+const BINDINGS: Tensor[] = [];
+const GRID: [number, number, number] = [0, 0, 0];
 
-function generate(spec: MatmulKernelSpec & { limits: MatmulLimits }): string {
+type InternedSpec = MatmulKernelSpec & { limits: MatmulLimits; key: string };
+/** Interned specs by device limits (validation needs them) and packed fields. */
+const SPECS = new WeakMap<GPUSupportedLimits, Map<number, InternedSpec>>();
+const REGISTER_TILES = defaultMatmulSpec('register');
+const TILED_TILES = defaultMatmulSpec('tiled');
+
+function generate(spec: InternedSpec): string {
   validateMatmulSpec(spec, spec.limits);
   return matmulKernel(spec);
 }
 
 type MatmulLimits = Parameters<typeof validateMatmulSpec>[1];
 
-/**
- * The pipeline key of a matmul kernel: every field of its spec, packed into a number first so that the key string is
- * built once per distinct kernel and found again by number (an interned string's hash is cached by the JS engine).
- */
+/** The pipeline key of a matmul kernel: every field of its spec (built once per interned spec). */
 function matmulKey(s: MatmulKernelSpec): string {
-  let flags = 0;
-  for (const f of [s.transA, s.transB, s.accumulate, s.pairK, s.vecA, s.vecB, s.vecK, s.bias, s.residual, s.kind === 'tiled', s.scaled]) flags = flags * 2 + (f ? 1 : 0);
-  const n = ((((((flags * 3 + B_TYPES.indexOf(s.bType)) * 4 + DROP.indexOf(s.dropout)) * 17 + s.rm) * 17 + s.rn) * 257 + s.wgx) * 257 + s.wgy) * 65 + s.bk;
-  let key = KEYS.get(n);
-  if (key === undefined) {
-    const b = (x: boolean | undefined) => (x ? 1 : 0);
-    key = `matmul:${s.kind}:${b(s.transA)}${b(s.transB)}${b(s.accumulate)}:${s.bType}:${s.rm}x${s.rn}:${s.wgx}x${s.wgy}:${s.bk}:${b(s.pairK)}${b(s.vecA)}${b(s.vecB)}${b(s.vecK)}:${b(s.bias)}${b(s.residual)}${b(s.scaled)}${s.dropout ?? '-'}`;
-    KEYS.set(n, key);
-  }
-  return key;
+  const b = (x: boolean | undefined) => (x ? 1 : 0);
+  return `matmul:${s.kind}:${b(s.transA)}${b(s.transB)}${b(s.accumulate)}:${s.bType}:${s.rm}x${s.rn}:${s.wgx}x${s.wgy}:${s.bk}:${b(s.pairK)}${b(s.vecA)}${b(s.vecB)}${b(s.vecK)}:${b(s.bias)}${b(s.residual)}${b(s.scaled)}${s.dropout ?? '-'}`;
 }
-const KEYS = new Map<number, string>();
 const B_TYPES: MatmulBType[] = ['f32', 'f16x2', 'f16'];
 const DROP = [undefined, 'A', 'B', 'C'];

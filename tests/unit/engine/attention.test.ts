@@ -33,6 +33,14 @@ describe('attention float64 reference', () => {
   });
 });
 
+type Variant = 'rows' | 'subgroups' | 'subgroups32' | 'tiled' | 'tiledSplit';
+
+function engineOptions(kernel: Variant): Parameters<typeof testEngine>[1] {
+  if (kernel === 'subgroups32') return { attentionKernel: 'subgroups', emulateAttentionSubgroups: 32 };
+  if (kernel === 'tiledSplit') return { attentionKernel: 'tiled', attentionTiledMinRows: 1, attentionBackward: 'split' };
+  return { attentionKernel: kernel, attentionTiledMinRows: 1, attentionBackward: 'fused' };
+}
+
 describe.each(testAdapters())('attention on %s', (adapter) => {
   const cases: Array<AttentionRefShape & { only?: string[] }> = [
     { B: 1, T: 1, Hq: 1, Hkv: 1, D: 1 },
@@ -42,13 +50,17 @@ describe.each(testAdapters())('attention on %s', (adapter) => {
     { B: 2, T: 13, Hq: 6, Hkv: 2, D: 5 },
     { B: 1, T: 33, Hq: 2, Hkv: 1, D: 16 },
     { B: 2, T: 70, Hq: 3, Hkv: 1, D: 8 }, // two 64-row blocks and several key tiles (tiled); left and right padding
+    // Three key blocks, a partial last one, GQA groups of 3 and a head_dim that is no multiple of 4 (scalar lanes, and
+    // a dQ slice that does not divide evenly among the invocations sharing a row in the fused backward).
+    { B: 1, T: 150, Hq: 6, Hkv: 2, D: 6, only: ['tiled', 'tiledSplit'] },
     // One and two elements per lane with 32-lane subgroups (64: Qwen2.5's head_dim); also the tiled family at 64.
     { B: 2, T: 9, Hq: 4, Hkv: 2, D: 32, only: ['subgroups32'] },
     { B: 1, T: 21, Hq: 3, Hkv: 1, D: 64, only: ['subgroups32', 'tiled'] },
   ];
   // D=8 and D=16 are multiples of both adapters' subgroup sizes (8, 4): the subgroup kernels run on them.
   // 'subgroups32': the kernels a GPU with 32-lane subgroups (NVIDIA) runs for decode, with the reductions emulated.
-  for (const kernel of ['rows', 'subgroups', 'subgroups32', 'tiled'] as const)
+  // 'tiled' runs the fused backward (one pass over the scores + a dQ sum), 'tiledSplit' the two-pass one.
+  for (const kernel of ['rows', 'subgroups', 'subgroups32', 'tiled', 'tiledSplit'] as const)
   for (const s of cases) {
     it(`${kernel}: B=${s.B} T=${s.T} Hq=${s.Hq} Hkv=${s.Hkv} D=${s.D}`, async (ctx) => {
       const probe = await testEngine(adapter);
@@ -58,8 +70,8 @@ describe.each(testAdapters())('attention on %s', (adapter) => {
       if (kernel === 'rows' && s.D > 64 && probe.report.name === 'llvmpipe') return ctx.skip();
       if (kernel === 'subgroups32' && s.D % 32 !== 0) return ctx.skip();
       if (s.only && !s.only.includes(kernel)) return ctx.skip(); // each generated variant is a cold LLVM compile on lavapipe
-      if (kernel === 'tiled' && s.D > 64 && probe.report.name === 'llvmpipe') return ctx.skip(); // minutes of LLVM, as rows
-      const e = await testEngine(adapter, kernel === 'subgroups32' ? { attentionKernel: 'subgroups', emulateAttentionSubgroups: 32 } : { attentionKernel: kernel, attentionTiledMinRows: 1 });
+      if (kernel.startsWith('tiled') && s.D > 64 && probe.report.name === 'llvmpipe') return ctx.skip(); // minutes of LLVM, as rows
+      const e = await testEngine(adapter, engineOptions(kernel));
       const rng = new Rng(s.T * 31 + s.D);
       const { B, T, Hq, Hkv, D } = s;
       const q = randomData(rng, B * T * Hq * D);
@@ -96,5 +108,35 @@ describe.each(testAdapters())('attention on %s', (adapter) => {
     vc.set(v.f32);
     const out = await attention(e.tensor(q.f32.slice(5 * 8), [1, 1, 2, 4]), e.tensor(kc, [1, 8, 1, 4]), e.tensor(vc, [1, 8, 1, 4]), e.tensor(mask, [1, 8]), { validKeys: 6 }).read();
     expect(relErr(out, full.subarray(5 * 8))).toBeLessThan(1e-5);
+  });
+
+  // Determinism: every output is written by one invocation summing in a fixed order (the fused backward's partial dQ
+  // too), so two runs give the same bits.
+  for (const kernel of ['rows', 'tiled', 'tiledSplit'] as const)
+  it(`${kernel}: forward and backward give the same bits on two runs`, async () => {
+    const e = await testEngine(adapter, engineOptions(kernel));
+    const rng = new Rng(21);
+    const [B, T, Hq, Hkv, D] = [2, 70, 3, 1, 8];
+    const inputs = () => [
+      e.tensor(q, [B, T, Hq, D]), e.tensor(k, [B, T, Hkv, D]), e.tensor(v, [B, T, Hkv, D]), e.tensor(paddingMask(B, T), [B, T]),
+    ];
+    const q = randomData(rng, B * T * Hq * D).f32;
+    const k = randomData(rng, B * T * Hkv * D).f32;
+    const v = randomData(rng, B * T * Hkv * D).f32;
+    const dout = randomData(rng, q.length).f32;
+    const ops = new Map<string, number>();
+    e.batch.byLabel = ops;
+    const a = await forwardBackward((x, y, z, m) => attention(x, y, z, m), inputs(), dout);
+    e.batch.byLabel = null;
+    const b = await forwardBackward((x, y, z, m) => attention(x, y, z, m), inputs(), dout);
+    // The backward this variant names ran (no silent fallback to another).
+    const expected = { rows: 'attention.backwardDq', tiled: 'attention.backwardFused', tiledSplit: 'attention.backwardDkv' }[kernel];
+    expect([...ops.keys()]).toContain(expected);
+    if (kernel === 'tiledSplit') expect([...ops.keys()]).not.toContain('attention.backwardFused');
+    expect(Array.from(new Uint32Array(b.out.buffer))).toEqual(Array.from(new Uint32Array(a.out.buffer)));
+    for (let i = 0; i < 3; i++) {
+      expect(Array.from(new Uint32Array(b.grads[i]!.buffer)), `grad ${i}`).toEqual(Array.from(new Uint32Array(a.grads[i]!.buffer)));
+      expect(a.grads[i]!.some((x) => x !== 0), `grad ${i} is not all zeros`).toBe(true);
+    }
   });
 });
