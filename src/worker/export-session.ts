@@ -116,10 +116,10 @@ export async function runExportFiles(x: RunExportInputs, onPhase: (phase: string
   const weights = run.method === 'rm' ? ckpt.weights : Object.fromEntries(Object.entries(ckpt.weights).filter(([k]) => k !== 'score.weight'));
   const trained = checkpointFiles({ ...ckpt, weights }, { ...(config as unknown as SftConfig), model_name: baseName });
   const start = full ? {} : await startFiles(run.name, modelName);
-  let carried: Record<string, Uint8Array> | undefined;
-  if (full) carried = { ...(await readFiles(base, SIDE_FILES)), ...trained }; // a full fine-tune is its own model
-  else if (start['start-model.safetensors']) carried = { ...(await readFiles(base, SIDE_FILES)), 'model.safetensors': start['start-model.safetensors'] }; // on a full SFT run
-  else carried = await ownModelFiles(under, base);
+  const own = await ownModelFiles(under, base);
+  // A full fine-tune is its own model, and so is the full SFT run a LoRA run started from: the base's side files with those weights.
+  const fullWeights = full ? trained['model.safetensors'] : start['start-model.safetensors'];
+  const carried = fullWeights ? withWeights(own ?? (await readFiles(base, SIDE_FILES)), fullWeights) : own;
   const startAdapter = start['start-adapter_config.json']
     ? { files: { 'adapter_config.json': start['start-adapter_config.json'], 'adapter_model.safetensors': start['start-adapter_model.safetensors'] }, label: (await startPolicySource(modelName, x.modelFiles)).label }
     : undefined;
@@ -128,6 +128,12 @@ export async function runExportFiles(x: RunExportInputs, onPhase: (phase: string
     modelFiles: carried, adapter: full ? undefined : trained, startAdapter,
   };
   return buildExport(exportRun, target);
+}
+
+/** A model folder's files with its weights (one file or shards and their index) replaced by `weights`. */
+function withWeights(files: Record<string, Uint8Array>, weights: Uint8Array): Record<string, Uint8Array> {
+  const sides = Object.entries(files).filter(([name]) => !/\.safetensors(\.index\.json)?$/.test(name));
+  return { ...Object.fromEntries(sides), 'model.safetensors': weights };
 }
 
 /** A base model no hub id can fetch, as files to carry: the built-in tiny model, an imported model folder. */

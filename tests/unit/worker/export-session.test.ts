@@ -22,6 +22,7 @@ import { ENTERPRISE_TOOLS } from '../../../src/tools/enterprise/tool-set.ts';
 import type { Checkpoint, HostTensor } from '../../../src/train/checkpoint.ts';
 import { checkpointFiles } from '../../../src/train/export.ts';
 import { loadInferenceModel } from '../../../src/train/load-eval-model.ts';
+import { loadTrainableModel } from '../../../src/train/load-model.ts';
 import { loadPolicy } from '../../../src/train/load-policy.ts';
 import { writeTensors } from '../../../src/train/loop.ts';
 import type { RunRecord } from '../../../src/train/metrics.ts';
@@ -158,6 +159,34 @@ describe.each(testAdapters())('Export page on %s: runs on imported models', (ada
     const train = await new TrainSessions(() => gpuFor(adapter), () => {}).exportAdapter(run.id);
     expect(json(train.files['adapter_config.json']).base_model_name_or_path).toBe('builtin:tiny');
     expect(train.files['start-adapter_config.json']).toEqual(trl['adapter/start-adapter_config.json']);
+  });
+
+  it('a LoRA run on a full SFT run carries the SFT weights as model/; a start stacked on a start is refused by name', async () => {
+    const e = new Engine(await gpuFor(adapter));
+    const sft = await loadTrainableModel(e, TINY, { finetune: 'full', lora: RUN_LORA, chatTemplate: 'model', seed: 1 });
+    const rng = new Rng(5);
+    const host = await readParams(sft.model.trainableParams());
+    for (const [k, t] of Object.entries(host)) host[k] = { shape: t.shape, data: Float32Array.from(t.data, (x) => x + 0.01 * rng.normal()) };
+    const sftId = `sft-full-${adapter}`;
+    await new RunStore().put({ id: sftId, method: 'sft', name: 'full sft', config: { ...defaultSftConfig(), model_name: 'builtin:tiny', finetune: 'full', chat_template: 'model' } as unknown as Record<string, unknown>, status: 'done', createdAt: 1, updatedAt: 1, totalSteps: 3, step: 3 });
+    await new IdbCheckpointStore().save(ckpt(sftId, host), 2);
+    const start = await startPolicySource(`run:${sftId}`, modelFiles);
+    const policy = await loadPolicy(e, start.files, { finetune: 'lora', lora: RUN_LORA, chatTemplate: 'model', seed: 3 });
+    const run = await storeSftRun(e, `sft-on-full-${adapter}`, `run:${sftId}`, policy.model);
+    const c = (await new IdbCheckpointStore().latest(run.id))!;
+    const trl = await runExportFiles(inputs(run, c, 'trl'), () => {});
+    const sftWeights = checkpointFiles(ckpt(sftId, host), { finetune: 'full', lora: RUN_LORA, model_name: 'builtin:tiny' })['model.safetensors'];
+    expect(trl['model/model.safetensors']).toEqual(sftWeights);
+    expect(Object.keys(trl).filter((k) => k.startsWith('model/')).sort()).toEqual(['model/config.json', 'model/model.safetensors', 'model/tokenizer.json', 'model/tokenizer_config.json', 'model/vocab-map.json']);
+    expect(Object.keys(trl).filter((k) => k.startsWith('adapter/start-'))).toEqual([]);
+    expect(json(trl['adapter/adapter_config.json']).base_model_name_or_path).toBe('builtin:tiny');
+
+    // An SFT run on that LoRA run: its start (this run) sits on another start, which no one file set holds.
+    const stacked = await storeSftRun(e, `sft-on-sft-${adapter}`, `run:${run.id}`, policy.model);
+    const sc = (await new IdbCheckpointStore().latest(stacked.id))!;
+    await expect(runExportFiles(inputs(stacked, sc, 'trl'), () => {})).rejects.toThrow(/starts from sft on run:sft-full-.*, an SFT run on run:sft-full-.*: export that start's adapter too/);
+    // ONNX has no such limit: the policy as chat loads it.
+    expect((await runExportFiles(inputs(stacked, sc, 'onnx'), () => {}))['onnx/model.onnx']).toBeInstanceOf(Uint8Array);
   });
 
   it('a run on an imported model folder names it by its config\'s hub id, else by its name, and carries it as model/; an adapter on it too', async () => {
