@@ -23,8 +23,10 @@ export function buildExport(run: ExportRun, target: ExportTarget): ExportFiles {
   files['chat_template.jinja'] = run.chatTemplate;
   files['studio_config.json'] = JSON.stringify({ method: run.method, base_model: run.baseModel, config: run.config }, null, 2) + '\n';
   for (const [name, data] of Object.entries(run.modelFiles ?? {})) files[`model/${name}`] = data;
+  if (run.startAdapter && !run.adapter) throw new ExportError('a start adapter is carried beside the run\'s adapter: the run has none');
   if (run.adapter) {
     for (const [name, data] of Object.entries(run.adapter)) files[`adapter/${name}`] = data;
+    for (const [name, data] of Object.entries(run.startAdapter?.files ?? {})) files[`adapter/start-${name}`] = data;
     files['merge_adapter.py'] = fillTemplate(TRL_PYTHON.merge, `MODEL = ${modelExpr(run)}`, 'merge_adapter.py');
   }
   Object.assign(files, target === 'trl' ? trlFiles(run) : verlFiles(run));
@@ -218,9 +220,26 @@ function trlReadme(run: ExportRun): string {
     '| `mock_world.py`, `world_data.json` | the mock enterprise world behind the sample tools (src/tools/enterprise) |',
     '| `chat_template.jinja`, `tools.json` | the chat template and tool set the run rendered prompts with |',
     ...(run.adapter ? ['| `adapter/`, `merge_adapter.py` | the run\'s trained LoRA adapter (PEFT) and a script that merges it into the base |'] : []),
+    ...startAdapterNote(run, `accelerate launch --config_file accelerate_zero2.yaml ${script} --model start_model`),
     '',
   ].join('\n');
 }
+
+/**
+ * README lines for a run that started from a LoRA adapter: the run's own adapter sits on the base with that start
+ * adapter merged, so the start adapter is merged first, and retraining starts from that merge, not from the base.
+ */
+function startAdapterNote(run: ExportRun, startFlag: string): string[] {
+  if (!run.startAdapter) return [];
+  return [
+    '| `adapter/start-adapter_config.json`, `adapter/start-adapter_model.safetensors` | the adapter this run started from (' + mdText(run.startAdapter.label) + '), PEFT files under a `start-` prefix |',
+    '',
+    `**This run started from a LoRA adapter, not from the base model.** Its own adapter (\`adapter/\`) was trained on the base with the start adapter (\`adapter/start-adapter_*\`) merged, so the start adapter must be merged first: \`python merge_adapter.py\` does both in that order (\`merged/\`). To train this run again on the cluster, start from the base with only the start adapter merged: \`python merge_adapter.py --start-only --out start_model\`, then \`${startFlag}\`.`,
+  ];
+}
+
+/** Text for a Markdown table cell or paragraph (a user-given name): no pipes, backticks or line breaks. */
+const mdText = (s: string) => s.replace(/[|`\r\n]+/g, ' ');
 
 // ------------------------------------------------------------------------------------------------ verl
 
@@ -274,7 +293,7 @@ function verlScript(run: ExportRun, overrides: ReturnType<typeof verlOverrides>)
     '#   bash run_verl.sh trainer.total_epochs=3   # any Hydra override wins over the ones below',
     'set -euo pipefail',
     'HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"',
-    `MODEL_PATH="\${MODEL_PATH:-${run.modelFiles ? '$HERE/model' : run.baseModel}}"${run.adapter ? '   # python merge_adapter.py, then MODEL_PATH=$HERE/merged to start from the run\'s adapter' : ''}`,
+    `MODEL_PATH="\${MODEL_PATH:-${run.modelFiles ? '$HERE/model' : run.baseModel}}"${run.startAdapter ? '   # the run started from adapter/start-adapter_*: python merge_adapter.py --start-only --out start_model, then MODEL_PATH=$HERE/start_model (README.md)' : run.adapter ? '   # python merge_adapter.py, then MODEL_PATH=$HERE/merged to start from the run\'s adapter' : ''}`,
     'export PYTHONPATH="$HERE${PYTHONPATH:+:$PYTHONPATH}"   # verl imports verl_tools.EnterpriseTool and loads verl_reward.py',
     'ARGS=(',
     '  data.train_files="$HERE/data/train.parquet"',
@@ -314,6 +333,7 @@ function verlReadme(run: ExportRun, nTrain: number, nVal: number, heldOut: boole
     '| `run_verl.sh` | `verl.trainer.main_ppo` with Hydra overrides, each naming the studio key it comes from |',
     '| `reward.py`, `tool_calls.py`, `bfcl_match.py` | the reward port, checked equal to src/eval/reward.ts on every sample row |',
     ...(run.adapter ? ['| `adapter/`, `merge_adapter.py` | the run\'s adapter; merge it to start RL from it |'] : []),
+    ...startAdapterNote(run, 'MODEL_PATH=$HERE/start_model bash run_verl.sh'),
     '',
   ].join('\n');
 }

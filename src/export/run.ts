@@ -44,6 +44,12 @@ export interface ExportRun {
   modelFiles?: Record<string, Uint8Array>;
   /** The run's trained weights (PEFT adapter files), carried as adapter/ so training can continue from them. */
   adapter?: Record<string, Uint8Array>;
+  /**
+   * The start policy's LoRA adapter when the run started from one (a LoRA SFT run, an imported adapter): its PEFT
+   * files, carried as adapter/start-adapter_*. The run's adapter was trained on the base with it merged, so it is
+   * merged first (merge_adapter.py), and training on a cluster starts from that merge.
+   */
+  startAdapter?: { files: Record<string, Uint8Array>; label: string };
   /** The rule reward when an RL config's reward.rule names a reward YAML file (read by whoever read the config). */
   ruleFile?: RewardConfig;
 }

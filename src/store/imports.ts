@@ -7,6 +7,7 @@
 
 import { createStore, get, keys, type UseStore } from 'idb-keyval';
 import { blobSource, type FileProvider } from '../model/byte-source.ts';
+import type { RunRecord } from '../train/metrics.ts';
 import { freeStorageBytes, isQuotaError, promisify, StorageQuotaError, storageQuotaMessage } from './idb.ts';
 
 /** `model_name: import:<id>` / `reward_model: import:<id>`: an imported model. */
@@ -37,6 +38,40 @@ export interface ImportRecord {
   files: Array<{ name: string; bytes: number }>;
   bytes: number;
   createdAt: number;
+}
+
+/** A run that needs an import, and how (what removing the import takes from it). */
+export interface ImportUse {
+  run: RunRecord;
+  /** 'start model', 'reward model', or 'start model (through run <name>)'. */
+  as: string;
+}
+
+/**
+ * The runs that need import `id`: as their start model (model_name) or reward model (reward_model), or through a run
+ * that started from it (RL on an SFT run on the import). Such a run keeps its record and charts when the import is
+ * removed, but can no longer be resumed, chatted with, evaluated or exported: the UI asks first.
+ */
+export function runsUsingImport(id: string, runs: readonly RunRecord[]): ImportUse[] {
+  const name = `${IMPORT_PREFIX}${id}`;
+  const uses = new Map<string, ImportUse>();
+  for (const run of runs) {
+    if (run.config.model_name === name) uses.set(run.id, { run, as: 'start model' });
+    else if (run.config.reward_model === name) uses.set(run.id, { run, as: 'reward model' });
+  }
+  // Runs started from those runs, to any depth (each pass adds the next generation; a loop adds nothing new).
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const run of runs) {
+      if (uses.has(run.id)) continue;
+      const start = typeof run.config.model_name === 'string' && run.config.model_name.startsWith('run:') ? uses.get(run.config.model_name.slice(4)) : undefined;
+      if (start) {
+        uses.set(run.id, { run, as: `start model (through run ${start.run.name})` });
+        grew = true;
+      }
+    }
+  }
+  return [...uses.values()];
 }
 
 const metaKey = (id: string) => `meta:${id}`;

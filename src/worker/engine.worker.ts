@@ -86,7 +86,7 @@ async function handle(req: EngineRequest): Promise<EngineMessage> {
       chat.stop(req.slot);
       return { type: 'chat-stop-ok', id: req.id };
     case 'reward-load':
-      return { type: 'reward-load-ok', id: req.id, info: await reward.load(req.runId, req.hub) };
+      return { type: 'reward-load-ok', id: req.id, info: await reward.load(req.model, req.hub) };
     case 'reward-score':
       return { type: 'reward-score-ok', id: req.id, scores: await reward.score(req.items) };
     case 'eval-run': {

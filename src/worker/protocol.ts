@@ -37,9 +37,11 @@ export type TrainMethodConfig = { [M in TrainMethod]: { method: M; config: Train
 
 /** A reward model loaded for the reward inspector. */
 export interface RewardModelInfo {
-  runId: string;
+  /** What was loaded: run:<id> (a reward-model run's newest checkpoint) or import:<id> (an imported reward model). */
+  model: string;
   label: string;
-  step: number;
+  /** The run's checkpoint step; null for an import. */
+  step: number | null;
 }
 
 /** Where a training run takes its examples: datasets saved in the studio, or the sample files shipped with it. */
@@ -75,8 +77,8 @@ export type EngineRequest =
   /** Evaluates models on a dataset (progress as eval-progress events); answered when every evaluation is done. */
   | ({ type: 'eval-run'; id: number } & EvalRunRequest)
   | { type: 'eval-cancel'; id: number; evalId: string }
-  /** Loads a reward-model run's newest checkpoint for the reward inspector. */
-  | { type: 'reward-load'; id: number; runId: string; hub: HubSettings }
+  /** Loads a reward model for the reward inspector: run:<id> (its newest checkpoint) or import:<id>. */
+  | { type: 'reward-load'; id: number; model: string; hub: HubSettings }
   /** Scores (prompt, response) items with the loaded reward model, rendered as its training rendered them. */
   | { type: 'reward-score'; id: number; items: Array<{ prompt: Conversation; response: Turn[] }> }
   /** A run (config, newest checkpoint) with the chosen datasets as a TRL / verl project or an ONNX folder, zipped. */

@@ -20,7 +20,7 @@ import { loadRewardModel, rewardModelFromCheckpoint, type RewardModel } from '..
 export { IMPORT_PREFIX };
 
 /** The tool set an imported reward model renders when no run's tools are given (the studio's sample set). */
-const SAMPLE_TOOLS_FILE = 'tools/enterprise_tools.json';
+export const SAMPLE_TOOLS_FILE = 'tools/enterprise_tools.json';
 
 /** `model_name: run:<id>` / `reward_model: run:<id>`: a studio run's newest checkpoint. */
 export const RUN_PREFIX = 'run:';
@@ -168,26 +168,29 @@ export async function studioRewardModel(e: Engine, name: string, policyBase: str
 }
 
 /**
- * `reward_model: import:<id>`: an imported SEQ_CLS adapter on a base model (or an imported Qwen*ForSequenceClassification
- * folder), checked as a run's reward model is: the same base model as the policy. Its prompts render the policy
- * run's tools, listed unless its config.resolved.yaml said prompt_tools: none (loadRewardModel, as the CLI loads one).
+ * An imported reward model (`import:<id>`): a SEQ_CLS adapter on its base model, or an imported
+ * Qwen*ForSequenceClassification folder, loaded as the CLI loads one (loadRewardModel). As an RL run's reward_model
+ * (`policyBase` given) it is checked as a run's reward model is: the same base model as the policy (a full reward
+ * model: the same tokenizer.json). On the Reward page (`policyBase` null) it loads on its own base. Its prompts
+ * render `tools`, listed unless its config.resolved.yaml said prompt_tools: none.
  */
-async function importedRewardModel(e: Engine, name: string, policyBase: string, modelFiles: ModelFiles, tools: ToolDefinition[]): Promise<RewardModel> {
+export async function importedRewardModel(e: Engine, name: string, policyBase: string | null, modelFiles: ModelFiles, tools: ToolDefinition[]): Promise<RewardModel> {
   const store = new ImportStore();
   const rec = await store.get(name.slice(IMPORT_PREFIX.length));
   if (!rec) throw new RewardModelMismatchError(`reward_model ${name}: no such imported model in this browser (removed?)`);
   if (rec.task !== 'SEQ_CLS') throw new RewardModelMismatchError(`reward_model ${name}: the imported "${rec.name}" is a ${rec.kind === 'adapter' ? 'CAUSAL_LM adapter' : 'causal LM'} (a policy), not a reward model (a SEQ_CLS adapter or a *ForSequenceClassification folder)`);
   const files = await store.files(rec.id);
+  let base: string | null = null;
   if (rec.kind === 'adapter') {
-    const base = await baseModelOf(rec.base!);
-    if (base !== policyBase) {
+    base = await baseModelOf(rec.base!);
+    if (policyBase !== null && base !== policyBase) {
       throw new RewardModelMismatchError(`reward_model ${name}: the imported "${rec.name}" is a reward model on ${base}, but the policy's base model is ${policyBase}: start from a ${base} policy, or import a reward model of ${policyBase}`);
     }
-  } else if (!(await sameTokenizer(files, await modelFiles(policyBase)))) {
+  } else if (policyBase !== null && !(await sameTokenizer(files, await modelFiles(policyBase)))) {
     // A full reward model names no base: what must agree is the tokenizer, so that it reads the policy's text.
     throw new RewardModelMismatchError(`reward_model ${name}: the imported "${rec.name}" has another tokenizer.json than the policy's base model ${policyBase}: it would score token ids it was never trained to read`);
   }
-  return loadRewardModel(e, { rm: files, base: rec.kind === 'adapter' ? await modelFiles(policyBase) : undefined, label: rec.name }, { tools, promptTools: rec.listTools ? 'listed' : 'none', chatTemplate: rec.chatTemplate });
+  return loadRewardModel(e, { rm: files, base: base !== null ? await modelFiles(base) : undefined, label: rec.name }, { tools, promptTools: rec.listTools ? 'listed' : 'none', chatTemplate: rec.chatTemplate });
 }
 
 async function sameTokenizer(a: FileProvider, b: FileProvider): Promise<boolean> {

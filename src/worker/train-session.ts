@@ -38,7 +38,8 @@ import { REWARD_PRESETS } from '../eval/reward.ts';
 import type { RlRunInputs } from '../train/rl-run.ts';
 import type { CompletionRow } from '../train/rollout.ts';
 import { scoreConversations, type RewardModel } from '../train/rm-score.ts';
-import { RUN_PREFIX, StartPolicyError, baseModelOf, startPolicySource, studioRewardModel, type ModelFiles } from './rl-start.ts';
+import { StartPolicyError, baseModelOf, startPolicySource, studioRewardModel, type ModelFiles } from './rl-start.ts';
+import { exportBaseName, startFiles } from './start-export.ts';
 import type { DataSource, EngineEvent, EngineRequest, TrainConfigs, TrainMethod } from './protocol.ts';
 import { publicUrl } from './public-url.ts';
 
@@ -242,7 +243,7 @@ export class TrainSessions {
     const config = run.config as unknown as TrainingConfig;
     const method = run.method ?? 'sft';
     if (method === 'grpo' || method === 'ppo' || (method === 'sft' && STARTS.test(config.model_name))) return { files: await rlExportFiles(run, ckpt, config), step: ckpt.step };
-    const files = checkpointFiles(ckpt, config);
+    const files = checkpointFiles(ckpt, { ...config, model_name: await exportBaseName(config.model_name) });
     // A fully fine-tuned reward model is a Qwen*ForSequenceClassification: its config.json says so.
     if ((run.method ?? 'sft') === 'rm' && config.finetune === 'full' && hub) {
       const base = await (await modelFiles(config.model_name, hub, () => {}))('config.json');
@@ -395,35 +396,12 @@ function watchFaults(checkpoints: IdbCheckpointStore, ctx: GpuContext) {
 
 /**
  * An RL run's checkpoint as files: the RL adapter (a CAUSAL_LM PEFT adapter: PPO's critic head is left out, it is
- * no part of the policy) or, for finetune: full, the whole model. A start policy that is itself a studio run goes
- * along as start-* files (its adapter or weights), since the RL adapter is relative to it.
+ * no part of the policy) or, for finetune: full, the whole model, named for its real base. A start policy that is a
+ * studio run or an imported adapter goes along as start-* files (its adapter or weights; start-export.ts), since
+ * the run's adapter is relative to it.
  */
 async function rlExportFiles(run: RunRecord, ckpt: Checkpoint, config: TrainingConfig): Promise<Record<string, Uint8Array>> {
   const weights = Object.fromEntries(Object.entries(ckpt.weights).filter(([k]) => k !== 'score.weight'));
-  const base = await baseModelOf(config.model_name);
-  const files = checkpointFiles({ ...ckpt, weights }, { ...config, model_name: base });
-  if (config.model_name.startsWith(RUN_PREFIX)) {
-    const start = await new RunStore().get(config.model_name.slice(RUN_PREFIX.length));
-    const startCkpt = start && (await new IdbCheckpointStore().latest(start.id));
-    if (!start || !startCkpt) throw new StartPolicyError(`run ${run.name} started from ${config.model_name}, which has no checkpoint any more: its RL adapter cannot be exported without it`);
-    if (start.method !== 'sft') throw new StartPolicyError(`run ${run.name} starts from an RL run (${start.name}): export that run's adapter too, and stack them in order`);
-    const startCfg = start.config as unknown as TrainingConfig;
-    const startFiles = checkpointFiles({ ...startCkpt, weights: Object.fromEntries(Object.entries(startCkpt.weights).filter(([k]) => k !== 'score.weight')) }, { ...startCfg, model_name: base });
-    for (const [name, data] of Object.entries(startFiles)) files[`start-${name}`] = data;
-  }
-  if (config.model_name.startsWith(IMPORT_PREFIX)) {
-    // An imported adapter start goes along as it was dropped; one stacked on a run or another import is not one file set.
-    const store = new ImportStore();
-    const rec = await store.get(config.model_name.slice(IMPORT_PREFIX.length));
-    if (!rec) throw new StartPolicyError(`run ${run.name} started from ${config.model_name}, which was removed: its adapter cannot be exported without it`);
-    if (rec.kind === 'adapter') {
-      if (STARTS.test(rec.base!)) throw new StartPolicyError(`run ${run.name} starts from the imported "${rec.name}", an adapter on ${rec.base}: export that base's adapter too, and stack them in order`);
-      const start = await store.files(rec.id);
-      for (const name of ['adapter_config.json', 'adapter_model.safetensors']) {
-        const src = (await start(name))!;
-        files[`start-${name}`] = await src.read(0, src.size);
-      }
-    }
-  }
-  return files;
+  const files = checkpointFiles({ ...ckpt, weights }, { ...config, model_name: await exportBaseName(config.model_name) });
+  return { ...files, ...(await startFiles(run.name, config.model_name)) };
 }

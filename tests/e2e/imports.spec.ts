@@ -1,7 +1,9 @@
 // Imported models in Chromium, on real IndexedDB: a LoRA adapter exported from a tiny SFT run trained here is imported
 // on the Models page on builtin:tiny, is still listed after a reload (its name rendered as text), answers in Chat,
 // and starts a short GRPO run and a short SFT run that finish; the same adapter claiming another rank is refused with the mismatch
-// named, and the list stays as it was.
+// named, and the list stays as it was. The GRPO run on it exports from the Export page (TRL with the imported adapter
+// carried as adapter/start-adapter_*, ONNX with it merged); removing the import asks first, listing both runs.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,4 +136,53 @@ test('an adapter exported from a tiny run is imported once, survives a reload, c
   await expect(sftRow).toContainText(`import:${id}`);
   await expect(sftRow.getByTestId('run-status')).toHaveText('done', { timeout: 400_000 });
   await expect(page.getByTestId('train-error')).toHaveCount(0);
+
+  // The GRPO run on the import exports: TRL carries the imported adapter as dropped (named for builtin:tiny) beside
+  // the run's own, and says to merge it first; ONNX (the merge of both) opens in onnxruntime-web.
+  await page.getByTestId('nav-export').click();
+  const grpoOption = page.getByTestId('export-run').locator('option', { hasText: 'GRPO' });
+  await page.getByTestId('export-run').selectOption((await grpoOption.getAttribute('value'))!);
+  const trl = await exportZip(page, 'trl');
+  expect(trl.files).toContain('adapter/start-adapter_config.json');
+  expect(readFileSync(join(trl.folder, 'adapter/start-adapter_model.safetensors'))).toEqual(readFileSync(files[1]));
+  expect(JSON.parse(readFileSync(join(trl.folder, 'adapter/adapter_config.json'), 'utf8'))).toMatchObject({ r: 2, base_model_name_or_path: 'builtin:tiny' });
+  expect(JSON.parse(readFileSync(join(trl.folder, 'adapter/start-adapter_config.json'), 'utf8'))).toMatchObject({ r: 4, base_model_name_or_path: 'builtin:tiny' });
+  expect(readFileSync(join(trl.folder, 'README.md'), 'utf8')).toContain('merge_adapter.py --start-only --out start_model');
+  execFileSync('python3', ['-m', 'py_compile', join(trl.folder, 'merge_adapter.py'), join(trl.folder, 'train_grpo.py')]);
+  const onnx = await exportZip(page, 'onnx');
+  expect(onnx.files).toContain('onnx/model.onnx');
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  expect((await ort.InferenceSession.create(readFileSync(join(onnx.folder, 'onnx/model.onnx')))).outputNames[0]).toBe('logits');
+  await expect(page.getByTestId('export-error')).toHaveCount(0);
+
+  // Removing the import asks first, naming the two runs that started from it; "Keep it" keeps it.
+  await page.getByTestId('nav-models').click();
+  await page.getByTestId('import-remove').click();
+  const ask = page.getByTestId('import-remove-ask');
+  await expect(ask).toContainText(`Remove "${name}"? These 2 runs use it`);
+  await expect(ask.getByTestId('import-remove-runs').locator('li')).toHaveCount(2);
+  await expect(ask.getByTestId('import-remove-runs')).toContainText('(grpo, step 2): start model');
+  await expect(ask.getByTestId('import-remove-runs')).toContainText('(sft, step 2): start model');
+  await expect(ask.locator('b')).toHaveCount(0);
+  await page.getByTestId('import-remove-cancel').click();
+  await expect(ask).toHaveCount(0);
+  await expect(page.getByTestId('import-row')).toHaveCount(1);
+  await page.getByTestId('import-remove').click();
+  await page.getByTestId('import-remove-confirm').click();
+  await expect(page.getByTestId('no-imports')).toBeVisible();
+  await page.reload();
+  await expect(page.getByTestId('no-imports')).toBeVisible();
 });
+
+/** Clicks an export button, saves the zip, unzips it with Python's zipfile (CRCs checked) and returns its folder. */
+async function exportZip(page: Page, target: string): Promise<{ folder: string; files: string[] }> {
+  const download = page.waitForEvent('download', { timeout: 240_000 });
+  await page.getByTestId(`export-${target}`).click();
+  const file = await download;
+  const zip = join(dir, file.suggestedFilename());
+  await file.saveAs(zip);
+  const folder = join(dir, `export-${target}`);
+  const files = JSON.parse(execFileSync('python3', ['-c', 'import zipfile, sys, json\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nz.extractall(sys.argv[2])\nprint(json.dumps(z.namelist()))', zip, folder], { encoding: 'utf8' })) as string[];
+  return { folder, files };
+}

@@ -4,7 +4,7 @@ import type { QwenConfig } from '../../model/config.ts';
 import { toFloat32 } from '../../model/safetensors.ts';
 import { readText, type FileProvider } from '../../model/byte-source.ts';
 import { openModelFolder, streamWeights } from '../../model/weights.ts';
-import { loadAdapterFor, type Adapter } from '../../model/peft.ts';
+import { checkAdapterFits, loadAdapterFor, type Adapter } from '../../model/peft.ts';
 import { mergeAdapterCpu } from './merge.ts';
 import { buildQwenOnnx, onnxConfigJson, type WeightMap } from './qwen-onnx.ts';
 
@@ -13,6 +13,8 @@ export interface OnnxExportInput {
   /** model.safetensors of the base model (one file; sharded bases: pass the shards concatenated as a map instead). */
   weights: WeightMap;
   adapter?: Adapter;
+  /** Adapters merged before `adapter`, in order (a start policy's: the run's adapter was trained on them). */
+  startAdapters?: Adapter[];
   tokenizerJson: string;
   /** tokenizer_config.json with the chat template the run used. */
   tokenizerConfig: Record<string, unknown>;
@@ -30,7 +32,8 @@ export async function readFolderWeights(files: FileProvider): Promise<{ config: 
 }
 
 export function buildOnnxFolder(input: OnnxExportInput): Record<string, string | Uint8Array> {
-  const weights = input.adapter ? mergeAdapterCpu(input.config, input.weights, input.adapter) : input.weights;
+  const adapters = [...(input.startAdapters ?? []), ...(input.adapter ? [input.adapter] : [])];
+  const weights = adapters.reduce((w, a) => mergeAdapterCpu(input.config, w, a), input.weights);
   const eos = input.config.eosTokenId;
   return {
     'onnx/model.onnx': buildQwenOnnx(input.config, weights, { maxPositions: input.maxPositions }),
@@ -44,14 +47,17 @@ export function buildOnnxFolder(input: OnnxExportInput): Record<string, string |
 /**
  * The ONNX folder of a run from its files, wherever they are (Node folders, the studio's IndexedDB and fetches):
  * the base model folder, its PEFT adapter (merged; checked against the base first), and the chat template the run
- * rendered with. A full fine-tuning run passes a model folder whose model.safetensors is the trained one.
+ * rendered with. A full fine-tuning run passes a model folder whose model.safetensors is the trained one. A run on a
+ * start policy with adapters (a LoRA SFT run, an imported adapter) passes them, loaded, as `startAdapters`: they are
+ * merged first (the run's adapter was trained on the base with them merged), each checked against the base's shapes.
  */
-export async function onnxFolderFromFiles(o: { model: FileProvider; adapter?: FileProvider; baseModel: string | null; chatTemplate: string }): Promise<Record<string, string | Uint8Array>> {
+export async function onnxFolderFromFiles(o: { model: FileProvider; startAdapters?: Adapter[]; adapter?: FileProvider; baseModel: string | null; chatTemplate: string }): Promise<Record<string, string | Uint8Array>> {
   const { config, weights } = await readFolderWeights(o.model);
+  for (const a of o.startAdapters ?? []) checkAdapterFits(a, config, { baseModel: null });
   const adapter = o.adapter ? await loadAdapterFor(o.adapter, config, { baseModel: o.baseModel }) : undefined;
   const tj = await o.model('tokenizer.json');
   const tc = await o.model('tokenizer_config.json');
   if (!tj || !tc) throw new Error('the model folder needs tokenizer.json and tokenizer_config.json for the ONNX folder');
   const tokenizerConfig = JSON.parse(await readText(tc)) as Record<string, unknown>;
-  return buildOnnxFolder({ config, weights, adapter, tokenizerJson: await readText(tj), tokenizerConfig: { ...tokenizerConfig, chat_template: o.chatTemplate } });
+  return buildOnnxFolder({ config, weights, adapter, startAdapters: o.startAdapters, tokenizerJson: await readText(tj), tokenizerConfig: { ...tokenizerConfig, chat_template: o.chatTemplate } });
 }

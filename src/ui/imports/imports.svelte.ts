@@ -2,7 +2,7 @@
 // being imported (its files, the name to list it under, and for a PEFT adapter the base it goes onto), and removal.
 // The worker checks a folder against its base and stores it (protocol `import-model`): a refused folder stores
 // nothing. Chat, Evaluate and Train offer what is listed here as `import:<id>`.
-import { IMPORT_PREFIX, ImportStore, type ImportRecord } from '../../store/imports.ts';
+import { IMPORT_PREFIX, ImportStore, runsUsingImport, type ImportRecord, type ImportUse } from '../../store/imports.ts';
 import { RunStore } from '../../store/runs.ts';
 import type { RunRecord } from '../../train/metrics.ts';
 import type { ModelChoice } from '../../worker/model-source.ts';
@@ -41,6 +41,8 @@ export class ImportsState {
   busy = $state(false);
   error = $state<string | null>(null);
   notice = $state<string | null>(null);
+  /** An import whose removal waits for a yes: runs use it (listed). */
+  removal = $state.raw<{ record: ImportRecord; uses: ImportUse[] } | null>(null);
   private readonly store = new ImportStore();
 
   /** Imports that write answers: chat, evaluation, a start policy. */
@@ -127,9 +129,35 @@ export class ImportsState {
     this.error = null;
   }
 
+  /**
+   * Removes an import, or, when runs use it (as start or reward model, directly or through a run started from it),
+   * first lists them and waits for confirmRemoval: those runs keep their records but lose their model.
+   */
   async remove(id: string): Promise<void> {
     this.error = null;
     this.notice = null;
+    this.removal = null;
+    const record = this.list.find((r) => r.id === id);
+    const uses = runsUsingImport(id, await new RunStore().list().catch(() => []));
+    if (record && uses.length) {
+      this.removal = { record, uses };
+      return;
+    }
+    await this.removeNow(id);
+  }
+
+  /** The listed runs lose their model: remove anyway. */
+  async confirmRemoval(): Promise<void> {
+    const r = this.removal;
+    this.removal = null;
+    if (r) await this.removeNow(r.record.id);
+  }
+
+  cancelRemoval(): void {
+    this.removal = null;
+  }
+
+  private async removeNow(id: string): Promise<void> {
     try {
       await this.store.remove(id);
     } catch (e) {

@@ -1,4 +1,5 @@
-// State of the reward inspector (Reward page): a reward-model run loaded in the engine worker; a typed or picked
+// State of the reward inspector (Reward page): a reward model loaded in the engine worker (a reward-model run's
+// newest checkpoint, or a reward model imported on the Models page); a typed or picked
 // (prompt, response) scored by it beside the rule reward's components (src/eval/reward.ts); and the pairs of a
 // preference file scored by it and sorted by how wrong it is, so what it has not learnt is in view.
 import type { DatasetExample, Turn } from '../../data/conversation.ts';
@@ -9,6 +10,7 @@ import { pairDifference } from '../../eval/preference-diff.ts';
 import { preferenceReport, type PreferenceReport } from '../../eval/preference-report.ts';
 import { computeReward, REWARD_PRESETS, type RewardResult } from '../../eval/reward.ts';
 import { DatasetStore } from '../../store/datasets.ts';
+import { IMPORT_PREFIX, ImportStore, type ImportRecord } from '../../store/imports.ts';
 import { RunStore } from '../../store/runs.ts';
 import { printCallString } from '../../tools/call-string.ts';
 import { enterpriseEnvironment } from '../../tools/enterprise/executors.ts';
@@ -55,7 +57,10 @@ export function replyText(turns: Turn[]): string {
 
 export class RewardInspector {
   runs = $state<RunRecord[]>([]);
-  runChoice = $state('');
+  /** Imported reward models (SEQ_CLS adapters, *ForSequenceClassification folders). */
+  imports = $state<ImportRecord[]>([]);
+  /** run:<id> or import:<id>. */
+  modelChoice = $state('');
   model = $state<RewardModelInfo | null>(null);
   busy = $state(false);
   error = $state<string | null>(null);
@@ -75,16 +80,18 @@ export class RewardInspector {
 
   async init(): Promise<void> {
     this.runs = (await new RunStore().list()).filter((r) => r.method === 'rm' && r.step > 0);
-    if (!this.runChoice && this.runs.length) this.runChoice = this.runs[0].id;
+    this.imports = (await new ImportStore().list()).filter((r) => r.task === 'SEQ_CLS');
+    const choices = [...this.runs.map((r) => `run:${r.id}`), ...this.imports.map((r) => `${IMPORT_PREFIX}${r.id}`)];
+    if (!choices.includes(this.modelChoice)) this.modelChoice = choices[0] ?? '';
     const stored = (await new DatasetStore().list()).filter((d) => d.kind === 'rm');
     this.sources = [...SAMPLE_SOURCES, ...stored.map((d) => ({ id: `stored:${d.id}`, name: `${d.name} (${d.counts.valid} pairs)` }))];
     if (!this.pairs.length) await this.loadPairs();
   }
 
   async loadModel(): Promise<void> {
-    if (!studio.engine || !this.runChoice) return;
+    if (!studio.engine || !this.modelChoice) return;
     await this.guard(async () => {
-      this.model = (await studio.engine!.request({ type: 'reward-load', runId: this.runChoice, hub: loadHubSettings() })).info;
+      this.model = (await studio.engine!.request({ type: 'reward-load', model: this.modelChoice, hub: loadHubSettings() })).info;
       this.rows = null;
       this.summary = null;
       this.result = null;
