@@ -4,14 +4,11 @@
 // --run reads a `npm run train` output_dir (config.resolved.yaml, the adapter); --config a YAML config + its datasets.
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { buildExport } from '../export/build.ts';
 import { EXPORT_METHODS, EXPORT_TARGETS, ExportError, type ExportMethod, type ExportRun, type ExportTarget } from '../export/run.ts';
 import { COMPACT_CHAT_TEMPLATE } from '../tokenizer/compact-template.ts';
 import { parseRewardConfig, REWARD_PRESETS } from '../eval/reward.ts';
-import { parseGrpoYaml } from '../train/grpo-config.ts';
-import { parsePpoYaml } from '../train/ppo-config.ts';
-import { parseSftYaml } from '../train/sft-config.ts';
+import { parseExportConfig } from '../export/config-specs.ts';
 import { onnxFolderFromFiles } from '../export/onnx/onnx-folder.ts';
 import { mapProvider } from '../model/byte-source.ts';
 import { folderProvider } from '../model/node-files.ts';
@@ -41,15 +38,12 @@ function methodOf(text: string, flag: string): ExportMethod {
   return 'sft';
 }
 
-/** Config parsers with validation (the RM table validates its own once it lands on main). */
-const PARSERS: Partial<Record<ExportMethod, (text: string, source: string) => unknown>> = { sft: parseSftYaml, grpo: parseGrpoYaml, ppo: parsePpoYaml };
-
 /** Reads the config (validated by its method's table), data, tools, template, and a reward YAML an RL config names. */
 export function loadRun(configPath: string, methodFlag: string, runDir?: string): ExportRun {
   if (!existsSync(configPath)) throw new ExportError(`${configPath} does not exist${runDir ? ' (is this a `npm run train` output_dir?)' : ''}`);
   const text = readFileSync(configPath, 'utf8');
   const method = methodOf(text, methodFlag);
-  const config = (PARSERS[method] ? PARSERS[method](text, configPath) : parseYaml(text)) as Record<string, unknown>;
+  const config = parseExportConfig(method, text, configPath);
   const str = (k: string, d: string) => (typeof config[k] === 'string' ? (config[k] as string) : d);
   const list = (k: string): string[] => (Array.isArray(config[k]) ? (config[k] as string[]) : typeof config[k] === 'string' ? [config[k] as string] : []);
   const tools = readTools(str('tools_file', 'public/tools/enterprise_tools.json'));

@@ -106,6 +106,11 @@ async function handle(req: EngineRequest): Promise<EngineMessage> {
       const r = await exportStudioRun(req, (phase) => post({ type: 'export-phase', runId: req.runId, phase }));
       return { type: 'export-run-ok', id: req.id, ...r };
     }
+    case 'export-config': {
+      const { exportStudioConfig } = await import('./export-config-session.ts');
+      const r = await exportStudioConfig(req, (phase) => post({ type: 'export-config-phase', phase }));
+      return { type: 'export-config-ok', id: req.id, ...r };
+    }
   }
 }
 

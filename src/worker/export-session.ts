@@ -46,7 +46,7 @@ export interface ExportRunResult {
 }
 
 /** A side file of a model folder, read whole (config, tokenizer, weights). */
-async function fileOf(files: FileProvider, name: string): Promise<Uint8Array> {
+export async function fileOf(files: FileProvider, name: string): Promise<Uint8Array> {
   const src = await files(name);
   if (!src) throw new ExportError(`the model folder has no ${name}`);
   return src.read(0, src.size);

@@ -21,6 +21,7 @@ import type { GrpoConfig } from '../train/grpo-config.ts';
 import type { PpoConfig } from '../train/ppo-config.ts';
 import type { CompletionRow } from '../train/rollout.ts';
 import type { ExportRunTarget } from './export-session.ts';
+import type { ExportConfigRequest } from './export-config-session.ts';
 import type { ImportRecord } from '../store/imports.ts';
 import type { ImportRequest } from './model-import.ts';
 
@@ -83,6 +84,8 @@ export type EngineRequest =
   | { type: 'reward-score'; id: number; items: Array<{ prompt: Conversation; response: Turn[] }> }
   /** A run (config, newest checkpoint) with the chosen datasets as a TRL / verl project or an ONNX folder, zipped. */
   | { type: 'export-run'; id: number; runId: string; target: ExportRunTarget; train: DataSource; eval: DataSource | null; hub: HubSettings }
+  /** A config not trained here (YAML, validated by its method's table) with the chosen datasets as a TRL / verl project, zipped. */
+  | ({ type: 'export-config'; id: number } & ExportConfigRequest)
   /** Checks a dropped model folder or PEFT adapter against its base and keeps it (IndexedDB) as import:<id>; nothing is stored when it does not fit. */
   | ({ type: 'import-model'; id: number; hub: HubSettings } & ImportRequest);
 
@@ -105,6 +108,7 @@ export type EngineReply =
   | { type: 'eval-run-ok'; id: number; evaluations: ModelEvaluation[] }
   | { type: 'eval-cancel-ok'; id: number }
   | { type: 'export-run-ok'; id: number; name: string; zip: Uint8Array; paths: string[]; step: number }
+  | { type: 'export-config-ok'; id: number; name: string; zip: Uint8Array; paths: string[] }
   | { type: 'import-model-ok'; id: number; record: ImportRecord }
   | { type: 'error'; id: number; error: WireError };
 
@@ -128,7 +132,9 @@ export type EngineEvent =
   /** How far an evaluation is: model `model` of `models`, loading or generating (done / total examples). */
   | { type: 'eval-progress'; evalId: string; model: number; models: number; label: string; mode: EvalMode; phase: string; done: number; total: number; etaSeconds: number | null }
   /** What the pending export-run is doing. */
-  | { type: 'export-phase'; runId: string; phase: string };
+  | { type: 'export-phase'; runId: string; phase: string }
+  /** What the pending export-config is doing. */
+  | { type: 'export-config-phase'; phase: string };
 
 export type EngineMessage = EngineReply | EngineEvent;
 

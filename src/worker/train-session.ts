@@ -175,7 +175,7 @@ async function runRlSession<C extends GrpoConfig | PpoConfig>(x: SessionRun<C>, 
   }
 }
 
-async function fetchText(file: string, what: string): Promise<string> {
+export async function fetchText(file: string, what: string): Promise<string> {
   const res = await fetch(publicUrl(file));
   if (!res.ok) throw new Error(`${what} ${file}: HTTP ${res.status}`);
   return res.text();
