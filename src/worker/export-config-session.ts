@@ -4,13 +4,12 @@
 import { buildExport } from '../export/build.ts';
 import { parseExportConfig } from '../export/config-specs.ts';
 import { ExportError, type ExportMethod, type ExportRun, type ExportTarget } from '../export/run.ts';
-import { parseRewardConfig, REWARD_PRESETS } from '../eval/reward.ts';
 import { readText } from '../model/byte-source.ts';
 import type { HubSettings } from '../model/hub.ts';
 import { TINY_MODEL_FILES } from '../model/load.ts';
 import { COMPACT_CHAT_TEMPLATE } from '../tokenizer/compact-template.ts';
 import { zipFiles } from '../util/zip.ts';
-import { fileOf } from './export-session.ts';
+import { fileOf, rewardRuleFile } from './export-session.ts';
 import type { DataSource } from './protocol.ts';
 import { fetchText, fetchTools, modelFiles, readSource } from './train-session.ts';
 
@@ -62,12 +61,7 @@ export async function exportStudioConfig(req: ExportConfigRequest, onPhase: (pha
   }
   if (typeof chatTemplate !== 'string') throw new ExportError(`model ${modelName}: tokenizer_config.json has no chat_template`);
 
-  // An RL config's reward.rule that names a reward YAML (not a preset): a file the studio serves, as training reads it.
-  const rule = (config.reward as { rule?: unknown } | undefined)?.rule;
-  const rl = req.method === 'grpo' || req.method === 'ppo';
-  const ruleFile = rl && typeof rule === 'string' && rule !== '' && rule !== 'none' && !(rule in REWARD_PRESETS)
-    ? parseRewardConfig(await fetchText(rule, 'reward.rule'), rule)
-    : undefined;
+  const ruleFile = await rewardRuleFile(req.method, config);
 
   onPhase(`writing the ${req.target === 'trl' ? 'TRL' : 'verl'} folder`);
   const run: ExportRun = { method: req.method, config, train, eval: evalData, tools, chatTemplate, baseModel: modelName, modelFiles: carried, ruleFile };

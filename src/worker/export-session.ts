@@ -6,6 +6,7 @@
 import { buildExport } from '../export/build.ts';
 import { onnxFolderFromFiles } from '../export/onnx/onnx-folder.ts';
 import type { DatasetExample } from '../data/conversation.ts';
+import { parseRewardConfig, REWARD_PRESETS, type RewardConfig } from '../eval/reward.ts';
 import { exportUnsupported, ExportError, type ExportFiles, type ExportMethod, type ExportRun, type RunExportTarget } from '../export/run.ts';
 import { readText, type FileProvider } from '../model/byte-source.ts';
 import type { HubSettings } from '../model/hub.ts';
@@ -24,7 +25,7 @@ import type { DataSource } from './protocol.ts';
 import { publicUrl } from './public-url.ts';
 import { baseModelOf, runPolicySource, startPolicySource, type ModelFiles } from './rl-start.ts';
 import { exportBaseName, startFiles } from './start-export.ts';
-import { modelFiles, readSource } from './train-session.ts';
+import { fetchText, modelFiles, readSource } from './train-session.ts';
 
 export type ExportRunTarget = RunExportTarget;
 
@@ -71,7 +72,8 @@ export async function exportStudioRun(req: ExportRunRequest, onPhase: (phase: st
   const tools = (await toolsRes.json()) as ToolDefinition[];
   const train = await readSource(req.train, tools);
   const evalData = req.eval ? await readSource(req.eval, tools) : [];
-  const files = await runExportFiles({ run, ckpt, target: req.target, tools, train, eval: evalData, modelFiles: (name) => modelFiles(name, req.hub, () => {}) }, onPhase);
+  const ruleFile = await rewardRuleFile(run.method, run.config);
+  const files = await runExportFiles({ run, ckpt, target: req.target, tools, train, eval: evalData, ruleFile, modelFiles: (name) => modelFiles(name, req.hub, () => {}) }, onPhase);
   onPhase('zipping');
   const safe = run.name.replace(/[^\w.-]+/g, '_').slice(0, 60) || 'run';
   return { name: `${safe}-${req.target}-step${ckpt.step}.zip`, zip: zipFiles(files), paths: Object.keys(files), step: ckpt.step };
@@ -85,6 +87,18 @@ export interface RunExportInputs {
   train: DatasetExample[];
   eval: DatasetExample[];
   modelFiles: ModelFiles;
+  /** The reward YAML an RL run's reward.rule names (rewardRuleFile), for the cluster folder's reward. */
+  ruleFile?: RewardConfig;
+}
+
+/**
+ * An RL config's reward.rule that names a reward YAML (not a preset or none): the file the studio serves, read as
+ * training reads it. Undefined for presets and for SFT / RM configs (their export uses the GRPO defaults' preset).
+ */
+export async function rewardRuleFile(method: string, config: Record<string, unknown>): Promise<RewardConfig | undefined> {
+  const rule = (config.reward as { rule?: unknown } | undefined)?.rule;
+  if ((method !== 'grpo' && method !== 'ppo') || typeof rule !== 'string' || rule === '' || rule === 'none' || rule in REWARD_PRESETS) return undefined;
+  return parseRewardConfig(await fetchText(rule, 'reward.rule'), rule);
 }
 
 /**
@@ -125,7 +139,7 @@ export async function runExportFiles(x: RunExportInputs, onPhase: (phase: string
     : undefined;
   const exportRun: ExportRun = {
     method: run.method as ExportMethod, config, train: x.train, eval: x.eval, tools: x.tools, chatTemplate, baseModel: baseName,
-    modelFiles: carried, adapter: full ? undefined : trained, startAdapter,
+    modelFiles: carried, adapter: full ? undefined : trained, startAdapter, ruleFile: x.ruleFile,
   };
   return buildExport(exportRun, target);
 }

@@ -27,6 +27,8 @@ import { loadPolicy } from '../../../src/train/load-policy.ts';
 import { writeTensors } from '../../../src/train/loop.ts';
 import type { RunRecord } from '../../../src/train/metrics.ts';
 import { defaultSftConfig } from '../../../src/train/sft-config.ts';
+import { defaultGrpoConfig } from '../../../src/train/grpo-config.ts';
+import { parseRewardConfig } from '../../../src/eval/reward.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import { runExportFiles, type RunExportInputs } from '../../../src/worker/export-session.ts';
 import { importModel } from '../../../src/worker/model-import.ts';
@@ -100,6 +102,29 @@ const inputs = (run: RunRecord, c: Checkpoint, target: RunExportInputs['target']
 });
 
 describe.each(testAdapters())('Export page on %s: runs on imported models', (adapter) => {
+  it('a GRPO run whose reward.rule names a reward YAML exports that reward (it was refused as unread before)', async () => {
+    const e = new Engine(await gpuFor(adapter));
+    const policy = await loadPolicy(e, TINY, { finetune: 'lora', lora: RUN_LORA, chatTemplate: 'model', seed: 5 });
+    const host = await readParams(policy.model.trainableParams());
+    const defaults = defaultGrpoConfig();
+    const config = { ...defaults, model_name: 'builtin:tiny', finetune: 'lora', lora: RUN_LORA, chat_template: 'model', reward: { ...defaults.reward, rule: 'rewards/custom.yaml' } };
+    const run: RunRecord = { id: `grpo-yaml-${adapter}`, method: 'grpo', name: 'grpo with a reward yaml', config: config as unknown as Record<string, unknown>, status: 'done', createdAt: 1, updatedAt: 1, totalSteps: 3, step: 3 };
+    const c = ckpt(run.id, host);
+    await expect(runExportFiles(inputs(run, c, 'trl'), () => {})).rejects.toThrow(/reward\.rule "rewards\/custom\.yaml" is not a preset .*its file was not read/);
+    const yaml = 'name: custom_rule\nweights: { intent: 0.25, tool_name: 2, params: 3, execution: 0, format: 0 }\nrequire_think: false\n';
+    const ruleFile = parseRewardConfig(yaml, 'rewards/custom.yaml');
+    for (const target of ['trl', 'verl'] as const) {
+      const files = await runExportFiles({ ...inputs(run, c, target), ruleFile }, () => {});
+      const withRule = Object.entries(files).filter(([, b]) => text(b).includes('REWARD_RULE = '));
+      expect(withRule.length, target).toBeGreaterThan(0);
+      for (const [path, b] of withRule) {
+        const rule = text(b).slice(text(b).indexOf('REWARD_RULE = ')).split('REWARD_WEIGHTS')[0];
+        expect(rule, path).toContain('custom_rule');
+        expect(rule.replace(/\s+/g, ''), path).toMatch(/["']params["']:3\b/);
+      }
+    }
+  });
+
   it('an SFT run on an imported PEFT adapter exports: ONNX merges base + import + run adapter; TRL / verl carry the start adapter, named for the real base', async () => {
     const e = new Engine(await gpuFor(adapter));
     // A PEFT adapter "trained elsewhere" (written without our code), recorded on a base the studio cannot fetch.
