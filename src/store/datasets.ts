@@ -5,7 +5,7 @@
 import { createStore, del, get, keys, type UseStore } from 'idb-keyval';
 import type { DatasetExample, DatasetKind } from '../data/conversation.ts';
 import type { ValidationReport } from '../data/validate.ts';
-import { freeStorageBytes, isQuotaError, promisify, StorageQuotaError, storageQuotaMessage } from './idb.ts';
+import { freeStorageBytes, isQuotaError, promisify, putAll, StorageQuotaError, storageQuotaMessage } from './idb.ts';
 
 export { StorageQuotaError };
 
@@ -86,17 +86,8 @@ export class DatasetStore {
       report, chunks: chunks.length,
     };
     try {
-      await this.store('readwrite', (os) => {
-        try {
-          chunks.forEach((c, i) => os.put(c, chunkKey(id, i)));
-          os.put(record, metaKey(id)); // last: a listed dataset always has all its rows
-        } catch (e) {
-          // A put that throws (quota, clone error) must not let the earlier puts commit on their own.
-          os.transaction.abort();
-          throw e;
-        }
-        return promisify(os.transaction);
-      });
+      // The record last: a listed dataset always has all its rows.
+      await putAll(this.store, [...chunks.map((c, i) => [chunkKey(id, i), c] as const), [metaKey(id), record] as const]);
     } catch (e) {
       if (!isQuotaError(e)) throw e;
       throw new StorageQuotaError(quotaMessage(ds.name, storedBytes, await freeStorageBytes()));

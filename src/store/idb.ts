@@ -1,4 +1,6 @@
-// IndexedDB helpers every store shares: request/transaction promises and quota errors that say what to do.
+// IndexedDB helpers every store shares: request/transaction promises, all-or-nothing writes and quota errors that say
+// what to do.
+import type { UseStore } from 'idb-keyval';
 
 export class StorageQuotaError extends Error {
   override name = 'StorageQuotaError';
@@ -37,5 +39,22 @@ export function promisify<T = void>(request: IDBRequest<T> | IDBTransaction): Pr
       r.onsuccess = () => resolve(r.result);
       r.onerror = () => reject(r.error);
     }
+  });
+}
+
+/**
+ * Puts every [key, value] in ONE transaction, in order (a record written last is listed only once all its parts
+ * are). A put that throws (quota, clone error) aborts the transaction, so the earlier puts never commit on their
+ * own; resolves when it commits, rejects as it aborts.
+ */
+export function putAll(store: UseStore, entries: Iterable<readonly [IDBValidKey, unknown]>): Promise<void> {
+  return store('readwrite', (os) => {
+    try {
+      for (const [key, value] of entries) os.put(value, key);
+    } catch (e) {
+      os.transaction.abort();
+      throw e;
+    }
+    return promisify(os.transaction);
   });
 }

@@ -8,7 +8,7 @@
 import { createStore, get, keys, type UseStore } from 'idb-keyval';
 import { blobSource, type FileProvider } from '../model/byte-source.ts';
 import type { RunRecord } from '../train/metrics.ts';
-import { freeStorageBytes, isQuotaError, promisify, StorageQuotaError, storageQuotaMessage } from './idb.ts';
+import { freeStorageBytes, isQuotaError, promisify, putAll, StorageQuotaError, storageQuotaMessage } from './idb.ts';
 
 /** `model_name: import:<id>` / `reward_model: import:<id>`: an imported model. */
 export const IMPORT_PREFIX = 'import:';
@@ -107,16 +107,8 @@ export class ImportStore {
   /** Writes the files and then the record in one transaction; on any error (quota) nothing is written. */
   async save(record: ImportRecord, files: ReadonlyMap<string, Blob>): Promise<ImportRecord> {
     try {
-      await this.store('readwrite', (os) => {
-        try {
-          for (const [name, blob] of files) os.put(blob, fileKey(record.id, name));
-          os.put(record, metaKey(record.id)); // last: a listed import always has all its files
-        } catch (e) {
-          os.transaction.abort();
-          throw e;
-        }
-        return promisify(os.transaction);
-      });
+      // The record last: a listed import always has all its files.
+      await putAll(this.store, [...[...files].map(([name, blob]) => [fileKey(record.id, name), blob] as const), [metaKey(record.id), record] as const]);
     } catch (e) {
       if (!isQuotaError(e)) throw e;
       throw new StorageQuotaError(storageQuotaMessage(`the imported model "${record.name}"`, record.bytes, await freeStorageBytes(), 'Nothing was written and your other imports are intact.'));
