@@ -1,6 +1,7 @@
-// npm run demo:rl [-- --config configs/config_grpo_demo.yaml --set key=value --eval-limit 100 --chain-limit 50 --eval-only]
-// RL on the built-in tiny model here: starts from the config's model_name (the shipped config: the SFT demo's
-// model, out/sft-demo/, trained first when absent), runs GRPO with the pipeline's reward and the mock executors on the sample prompts, and prints a
+// npm run demo:rl [-- --trainer grpo|ppo --config FILE --set key=value --eval-limit 100 --chain-limit 50 --eval-only]
+// RL on the built-in tiny model here: starts from the config's model_name (the shipped configs: the SFT demo's
+// model, out/sft-demo/, trained first when absent), runs GRPO (configs/config_grpo_demo.yaml) or PPO (--trainer ppo:
+// configs/config_ppo_demo.yaml) with the pipeline's reward and the mock executors on the sample prompts, and prints a
 // before/after table on the held-out single-turn and chain splits, every chain run free by the episode runner (the
 // model's own calls and their real results). Leaves the start and the result in <output_dir>/../sft/ and <output_dir>
 // (out/rl-demo/sft/ and out/rl-demo/rl/ with the shipped config) as folders the model loaders accept (`npm run eval -- --model out/rl-demo/rl`).
@@ -16,8 +17,11 @@ import { openNodeDevice } from '../gpu/node-gpu.ts';
 import { folderProvider } from '../model/node-files.ts';
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import { evaluateEpisodes, type EpisodeEval } from '../train/episode-eval.ts';
-import { validateGrpoConfig } from '../train/grpo-config.ts';
+import { validateGrpoConfig, type GrpoConfig } from '../train/grpo-config.ts';
 import { runGrpo } from '../train/grpo.ts';
+import { validatePpoConfig, type PpoConfig } from '../train/ppo-config.ts';
+import { runPpo } from '../train/ppo.ts';
+import type { RlRunInputs } from '../train/rl-run.ts';
 import { loadPolicy } from '../train/load-policy.ts';
 import { episodeRewards } from '../train/rl-reward.ts';
 import { formatDuration } from '../util/format.ts';
@@ -29,12 +33,20 @@ import { parseFlags } from './flags.ts';
 // The SFT demo's output: the default start policy, which the demo trains first when it is missing.
 const SFT_DEMO_DIR = 'out/sft-demo';
 
-const USAGE = 'usage: npm run demo:rl -- [--config FILE] [--set key=value ...] [--eval-limit N] [--chain-limit N] [--eval-only]';
-const FLAGS = { config: 'string', 'eval-limit': 'int', 'chain-limit': 'int', set: 'repeated', 'eval-only': 'boolean' } as const;
+const USAGE = 'usage: npm run demo:rl -- [--trainer grpo|ppo] [--config FILE] [--set key=value ...] [--eval-limit N] [--chain-limit N] [--eval-only]';
+const FLAGS = { trainer: 'string', config: 'string', 'eval-limit': 'int', 'chain-limit': 'int', set: 'repeated', 'eval-only': 'boolean' } as const;
+
+/** The two RL trainers the demo runs: default config, validation, the metrics its step line shows, the trainer, and whether the model needs PPO's critic head. */
+const TRAINERS = {
+  grpo: { title: 'GRPO', config: 'configs/config_grpo_demo.yaml', validate: validateGrpoConfig, logKeys: [['zero-std', 'frac_reward_zero_std'], ['clip', 'clip_ratio/region_mean'], ['entropy', 'entropy']], run: runGrpo as (inp: RlRunInputs<GrpoConfig | PpoConfig>) => ReturnType<typeof runGrpo>, critic: false },
+  ppo: { title: 'PPO', config: 'configs/config_ppo_demo.yaml', validate: validatePpoConfig, logKeys: [['kl', 'objective/kl'], ['vf_explained_var', 'vf_explained_var'], ['clipfrac', 'policy/clipfrac_avg']], run: runPpo as (inp: RlRunInputs<GrpoConfig | PpoConfig>) => ReturnType<typeof runPpo>, critic: true },
+} as const;
 
 function args(argv: string[]) {
   const { flags: f } = parseFlags('demo:rl', argv, FLAGS, USAGE);
-  return { config: f.config ?? 'configs/config_grpo_demo.yaml', evalLimit: f['eval-limit'] ?? 100, chainLimit: f['chain-limit'] ?? 50, sets: f.set, evalOnly: f['eval-only'] };
+  const trainer = f.trainer ?? 'grpo';
+  if (trainer !== 'grpo' && trainer !== 'ppo') throw new Error(`demo:rl: --trainer must be grpo or ppo, got "${trainer}"\n${USAGE}`);
+  return { trainer, config: f.config ?? TRAINERS[trainer].config, evalLimit: f['eval-limit'] ?? 100, chainLimit: f['chain-limit'] ?? 50, sets: f.set, evalOnly: f['eval-only'] } as const;
 }
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '   n/a' : `${(x * 100).toFixed(1).padStart(5)}%`);
@@ -44,7 +56,9 @@ async function main() {
   const t0 = performance.now();
   const raw = parseYaml(readFileSync(o.config, 'utf8')) ?? {};
   applySets(raw, o.sets);
-  const config = validateGrpoConfig(raw, o.config);
+  const trainer = TRAINERS[o.trainer];
+  const config: GrpoConfig | PpoConfig = trainer.validate(raw, o.config);
+  const maxCompletionLength = o.trainer === 'ppo' ? (config as PpoConfig).response_length : (config as GrpoConfig).max_completion_length;
   // The start policy is the config's model_name, copied to <output_dir>/../sft so the demo's folder holds both
   // ends of the run (out/rl-demo/{sft,rl} with the shipped config).
   const start = config.model_name;
@@ -69,7 +83,7 @@ async function main() {
   const engine = new Engine(ctx);
   console.log(`GPU: ${ctx.report.name} (${ctx.report.kind}); start policy: ${start}`);
   const { model, tokenizer } = await loadPolicy(engine, folderProvider(join(OUT, 'sft')), {
-    finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact', seed: config.seed,
+    finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact', seed: config.seed, critic: trainer.critic,
   });
   const environment = enterpriseEnvironment();
   const renderTools = config.prompt_tools === 'none' ? [] : undefined;
@@ -79,7 +93,7 @@ async function main() {
     const out: Array<[string, EpisodeEval, number]> = [];
     for (const [name, data] of heldOut) {
       const t = performance.now();
-      const r = await evaluateEpisodes(model, tokenizer, data, { tools, renderTools, environment, batchSize: 32, maxCompletionLength: config.max_completion_length, maxToolTurnTokens: config.max_tool_turn_tokens });
+      const r = await evaluateEpisodes(model, tokenizer, data, { tools, renderTools, environment, batchSize: 32, maxCompletionLength, maxToolTurnTokens: config.max_tool_turn_tokens });
       const rewards = await episodeRewards(r.episodes, r.prompts, pipeline);
       const meanReward = rewards.reduce((s, x) => s + x.total, 0) / Math.max(1, rewards.length);
       console.log(`${label} ${name}: ${r.episodes.length} episodes in ${formatDuration((performance.now() - t) / 1000)} (${Math.round(r.tokensPerSecond)} tok/s)`);
@@ -98,7 +112,7 @@ async function main() {
     const metricsFile = join(OUT, 'rl', 'metrics.jsonl');
     writeFileSync(completionsFile, '');
     writeFileSync(metricsFile, '');
-    const result = await runGrpo({
+    const result = await trainer.run({
       runId: 'rl-demo', engine, model, tokenizer, config, train, eval: [], tools, environment, store: null, resume: false,
       hooks: {
         onLog: (l) => console.log(l),
@@ -106,11 +120,10 @@ async function main() {
           appendFileSync(metricsFile, JSON.stringify(m) + '\n');
           const x = m.metrics ?? {};
           if (x.reward !== undefined) {
+            const shown = trainer.logKeys.map(([label, key]) => `${label} ${(x[key] ?? NaN).toFixed(3)}`).join(' ');
             console.log(
-              `step ${m.step}/${m.totalSteps} reward ${x.reward.toFixed(3)} (rule ${(x['rewards/rule/mean'] ?? NaN).toFixed(3)}) ` +
-                `zero-std ${(x.frac_reward_zero_std ?? NaN).toFixed(2)} clip ${(x['clip_ratio/region_mean'] ?? NaN).toFixed(3)} ` +
-                `entropy ${(x.entropy ?? NaN).toFixed(3)} len ${(x['completions/mean_length'] ?? NaN).toFixed(1)} ` +
-                `rollout ${(x['timing/rollout_s'] ?? NaN).toFixed(1)}s ETA ${formatDuration(m.etaSeconds)}`,
+              `step ${m.step}/${m.totalSteps} reward ${x.reward.toFixed(3)} (rule ${(x['rewards/rule/mean'] ?? NaN).toFixed(3)}) ${shown} ` +
+                `len ${(x['completions/mean_length'] ?? NaN).toFixed(1)} rollout ${(x['timing/rollout_s'] ?? NaN).toFixed(1)}s ETA ${formatDuration(m.etaSeconds)}`,
             );
           }
         },
@@ -124,7 +137,7 @@ async function main() {
   const after = o.evalOnly ? before : await evaluateAll('after');
   const total = (performance.now() - tStart) / 1000;
 
-  const rows: string[] = ['| held-out split | metric | SFT start | after GRPO |', '|---|---|---|---|'];
+  const rows: string[] = [`| held-out split | metric | SFT start | after ${trainer.title} |`, '|---|---|---|---|'];
   for (let i = 0; i < heldOut.length; i++) {
     const [name, a, ra] = after[i];
     const [, b, rb] = before[i];
@@ -136,13 +149,13 @@ async function main() {
   rows.push('', 'Failed steps by cause (free-running episodes; a chain step after an earlier failure is judged on what the model saw):', '');
   rows.push(`| held-out split | | failed / steps | ${FAILURE_CAUSES.filter((c) => c !== 'unseen-value').map((c) => FAILURE_CAUSE_LABELS[c]).join(' | ')} |`, `|---|---|---|${FAILURE_CAUSES.filter((c) => c !== 'unseen-value').map(() => '---|').join('')}`);
   for (let i = 0; i < heldOut.length; i++) {
-    for (const [label, r] of [['SFT start', before[i][1]], ['after GRPO', after[i][1]]] as const) {
+    for (const [label, r] of [['SFT start', before[i][1]], [`after ${trainer.title}`, after[i][1]]] as const) {
       const f = failureCauses(r.report.records);
       rows.push(`| ${heldOut[i][0]} | ${label} | ${f.failed} / ${f.steps} | ${FAILURE_CAUSES.filter((c) => c !== 'unseen-value').map((c) => f.causes[c]).join(' | ')} |`);
     }
   }
   const table = rows.join('\n');
-  const summary = `RL demo (GRPO) on ${ctx.report.name}: ${steps} steps, training ${formatDuration(trainSeconds)}, ${formatDuration(total)} in all (not counting the SFT demo)`;
+  const summary = `RL demo (${trainer.title}) on ${ctx.report.name}: ${steps} steps, training ${formatDuration(trainSeconds)}, ${formatDuration(total)} in all (not counting the SFT demo)`;
   console.log(`\n${summary}\n\n${table}\n`);
   if (!o.evalOnly) {
     console.log(await writeRlOutput(join(OUT, 'rl'), model, config, join(OUT, 'sft'), await readParams(model.trainableParams())));
