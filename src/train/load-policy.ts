@@ -19,7 +19,7 @@ export interface PolicyOptions {
   seed: number;
   /** PEFT adapters of the start policy (a LoRA SFT run; an RL adapter trained on that), merged in order into the frozen weights first. */
   startAdapters?: Adapter[];
-  /** Add the scalar head PPO's critic reads (initialised N(0, 1/C), or from the start adapter's `score` head). */
+  /** Add the scalar head PPO's critic reads (initialised to zero, or from the start adapter's `score` head). */
   critic?: boolean;
   f16Base?: boolean;
   onProgress?: (done: number, total: number) => void;
@@ -54,7 +54,12 @@ export async function loadPolicy(e: Engine, files: FileProvider, o: PolicyOption
     model.addLora({ r: o.lora.r, alpha: o.lora.alpha, dropout: o.lora.dropout, targets: o.lora.target_modules as LoraTarget[] }, rng);
     model.scoreHead = startHead;
   }
-  if (o.critic && !model.scoreHead) model.addScoreHead(rng);
+  // A fresh critic starts at zero, not at N(0, 1/C): a random head gives every token a value of about ±1, so GAE's
+  // advantages are noise of the size of the score differences until the critic has learnt, and PPO's first rollouts
+  // move the policy at random (measured: the demo's training reward fell 3.3 -> 2.9 over its first 20 rollouts while
+  // the KL to the start rose to 2 nats). At zero every advantage starts as the lam-discounted score less the KL, and no
+  // value gradient reaches the shared trunk until the head has grown. (TRL starts its value model from the reward model.)
+  if (o.critic && !model.scoreHead) model.addScoreHead(rng, new Float32Array(model.cfg.hiddenSize));
   if (!o.critic && model.scoreHead) {
     model.scoreHead.release();
     model.scoreHead = null;
