@@ -1,7 +1,7 @@
 // Kernel benchmark: our WGSL kernels vs @tensorflow/tfjs-backend-webgpu on the same Dawn adapter, in one run.
 // Prints a markdown table per adapter (GFLOP/s, GB/s, time ratio, dispatches per training step).
 // Ours and tfjs run alternately and the best time of each is kept (the CI machines are shared and noisy).
-// Usage: npm run bench:kernels [-- --adapters lavapipe,swiftshader|gpu] [--quick]
+// Flags: USAGE below (read by the CLI's one parser, src/cli/flags.ts).
 // Each adapter runs in its own child process: tfjs binds one WebGPU device per process.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { toyBatch, toyInitWeights, toyParamShapes, type ToyConfig } from '../eng
 import { ToyTransformer } from '../engine/toy/toy-transformer.ts';
 import { availableCpuAdapters, ICD_FILES, openNodeDevice, type NodeGpuChoice } from '../gpu/node-gpu.ts';
 import { Rng } from '../util/rng.ts';
+import { FlagError, parseFlags } from './flags.ts';
 
 interface Row {
   name: string;
@@ -28,8 +29,11 @@ interface Row {
   dispatches?: number;
 }
 
+const USAGE = 'usage: npm run bench:kernels -- [--adapters lavapipe,swiftshader|gpu] [--quick] [--print-all]';
+const FLAGS = { adapters: 'string', quick: 'boolean', 'print-all': 'boolean' } as const;
 const args = process.argv.slice(2);
-const quick = args.includes('--quick');
+/** Shorter timing (fewer rounds): a smoke run, not figures. Set by main() from --quick. */
+let quick = false;
 
 /**
  * Times ours and tfjs alternately (one repetition each per round, after one warm-up each) and returns the best
@@ -258,11 +262,12 @@ async function peakShare(e: Engine, n: number, rng: Rng): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
+  const { flags } = parseFlags('bench:kernels', args, FLAGS, USAGE);
+  quick = flags.quick;
   const child = process.env.BENCH_CHILD as NodeGpuChoice | undefined;
   if (child) return benchAdapter(child);
   Object.assign(globalThis, globals);
-  const i = args.indexOf('--adapters');
-  const adapters = (i >= 0 ? args[i + 1].split(',') : availableCpuAdapters().length ? availableCpuAdapters() : ['gpu']) as NodeGpuChoice[];
+  const adapters = (flags.adapters?.split(',') ?? (availableCpuAdapters().length ? availableCpuAdapters() : ['gpu'])) as NodeGpuChoice[];
   const out: string[] = [`Measured ${new Date().toISOString()} on ${process.platform}/${process.arch}, Node ${process.version}${quick ? ' (--quick)' : ''}.`, ''];
   for (const a of adapters) {
     const env: Record<string, string | undefined> = { ...process.env, BENCH_CHILD: a };
@@ -277,10 +282,11 @@ async function main(): Promise<void> {
     out.push(m[1]);
     console.log(m[1]);
   }
-  if (args.includes('--print-all')) console.log(out.join('\n'));
+  if (flags['print-all']) console.log(out.join('\n'));
 }
 
 main().catch((err) => {
-  console.error(err);
+  // A usage error says what was wrong and the usage (as every CLI does); anything else keeps its stack.
+  console.error(err instanceof FlagError ? err.message : err);
   process.exit(1);
 });

@@ -1,6 +1,4 @@
-// npm run bench:model -- [--shape tiny|qwen2.5-0.5b|qwen3-0.6b|all] [--device auto|null|gpu|lavapipe|swiftshader]
-//                          [--batch 4] [--seq 256] [--lora q,k,v,o] [--r 16] [--dropout 0] [--checkpoint]
-//                          [--steps 20] [--decode 1,8,32,64] [--gen 16] [--no-train] [--no-decode] [--by-op]
+// Model benchmark, `npm run bench:model` (its flags: USAGE below, read by the CLI's one parser, src/cli/flags.ts).
 // The CPU side of a training step and of a decode step, per step: dispatches, bind groups created, pipelines
 // compiled, bytes written to the GPU (uploads + uniforms) and read back, JavaScript recording time (record + encode +
 // submit: median and best of --steps by the clock, and on the null device the process's CPU time, which other work on
@@ -17,6 +15,7 @@ import { generate, GREEDY } from '../model/generate.ts';
 import type { LoraTarget } from '../model/peft.ts';
 import { QwenModel } from '../model/qwen.ts';
 import { Rng } from '../util/rng.ts';
+import { FlagError, parseFlags, type Flags } from './flags.ts';
 
 const SHAPES: Record<string, Record<string, unknown>> = {
   'qwen2.5-0.5b': {
@@ -31,12 +30,16 @@ const SHAPES: Record<string, Record<string, unknown>> = {
   },
 };
 
-const argv = process.argv.slice(2);
-function arg(name: string, fallback: string): string {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] && !argv[i + 1].startsWith('--') ? argv[i + 1] : fallback;
-}
-const flag = (name: string) => argv.includes(`--${name}`);
+const USAGE = `usage: npm run bench:model -- [--shape tiny|qwen2.5-0.5b|qwen3-0.6b|all] [--device auto|null|gpu|lavapipe|swiftshader]
+  [--batch 4] [--seq 256] [--lora q,k,v,o] [--r 16] [--dropout 0] [--checkpoint] [--steps 20] [--decode 1,8,32,64]
+  [--prompt 16] [--gen 16] [--no-train] [--no-decode] [--by-op]`;
+
+/** --model is the older name of --shape. */
+const FLAGS = {
+  shape: 'string', model: 'string', device: 'string', batch: 'int', seq: 'int', steps: 'int', lora: 'string', r: 'int', dropout: 'number',
+  checkpoint: 'boolean', decode: 'string', prompt: 'int', gen: 'int', 'no-train': 'boolean', 'no-decode': 'boolean', 'by-op': 'boolean',
+} as const;
+type BenchFlags = Flags<typeof FLAGS>;
 
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 const kib = (b: number) => (b >= 2 ** 20 ? mib(b) : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${Math.round(b)} B`);
@@ -194,8 +197,8 @@ function loraTargets(spec: string): LoraTarget[] {
   });
 }
 
-async function benchShape(shape: string): Promise<void> {
-  const device = arg('device', 'auto');
+async function benchShape(shape: string, f: BenchFlags): Promise<void> {
+  const device = f.device ?? 'auto';
   const isTiny = shape === 'tiny';
   if (!isTiny && !SHAPES[shape]) throw new Error(`--shape ${shape}: use tiny, ${Object.keys(SHAPES).join(', ')} or all`);
   const gpuErrors: string[] = [];
@@ -211,9 +214,9 @@ async function benchShape(shape: string): Promise<void> {
   }
   const real = ctx.report.name !== 'null device';
   const e = new Engine(ctx);
-  const B = Number(arg('batch', '4'));
-  const T = Number(arg('seq', '256'));
-  const steps = Number(arg('steps', real ? '5' : '20'));
+  const B = f.batch ?? 4;
+  const T = f.seq ?? 256;
+  const steps = f.steps ?? (real ? 5 : 20);
   let model: QwenModel;
   const t0 = performance.now();
   if (isTiny) {
@@ -226,13 +229,13 @@ async function benchShape(shape: string): Promise<void> {
   await e.sync();
   const cfg = model.cfg;
   console.log(`\n${shape}: ${paramCount(cfg).toLocaleString('en')} params on ${ctx.report.name} (${ctx.report.kind}${real ? '' : ': counts, runs nothing'}), weights ${mib(model.baseBytes())} (${((performance.now() - t0) / 1000).toFixed(1)} s to build)`);
-  const r = Number(arg('r', isTiny ? '8' : '16'));
-  model.addLora({ r, alpha: 2 * r, dropout: Number(arg('dropout', '0')), targets: loraTargets(arg('lora', 'q,k,v,o')) }, new Rng(2));
-  model.checkpointLayers = flag('checkpoint');
-  if (!flag('no-train')) await trainBench(e, model, B, T, steps, real, flag('by-op'));
-  if (!flag('no-decode')) {
-    const batches = arg('decode', '1,8,32,64').split(',').map(Number);
-    await decodeBench(e, model, batches, Number(arg('prompt', '16')), Number(arg('gen', '16')), real);
+  const r = f.r ?? (isTiny ? 8 : 16);
+  model.addLora({ r, alpha: 2 * r, dropout: f.dropout ?? 0, targets: loraTargets(f.lora ?? 'q,k,v,o') }, new Rng(2));
+  model.checkpointLayers = f.checkpoint;
+  if (!f['no-train']) await trainBench(e, model, B, T, steps, real, f['by-op']);
+  if (!f['no-decode']) {
+    const batches = (f.decode ?? '1,8,32,64').split(',').map(Number);
+    await decodeBench(e, model, batches, f.prompt ?? 16, f.gen ?? 16, real);
   }
   const peak = model.baseBytes() + e.stats.bytesLive;
   console.log(`  GPU memory: weights ${mib(model.baseBytes())}, weights + pool after the runs ${mib(peak)}`);
@@ -241,13 +244,16 @@ async function benchShape(shape: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const shape = arg('shape', arg('model', 'all'));
+  const argv = process.argv.slice(2);
+  const { flags } = parseFlags('bench:model', argv, FLAGS, USAGE);
+  const shape = flags.shape ?? flags.model ?? 'all';
   console.log(`bench:model ${argv.join(' ')} (Node ${process.version}, ${new Date().toISOString()})`);
-  for (const s of shape === 'all' ? ['tiny', 'qwen2.5-0.5b'] : [shape]) await benchShape(s);
+  for (const s of shape === 'all' ? ['tiny', 'qwen2.5-0.5b'] : [shape]) await benchShape(s, flags);
   process.exit(0);
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  // A usage error says what was wrong and the usage (as every CLI does); anything else keeps its stack.
+  console.error(err instanceof FlagError ? err.message : err);
   process.exit(1);
 });

@@ -5,7 +5,7 @@
 import { createStore, del, get, keys, type UseStore } from 'idb-keyval';
 import type { DatasetExample, DatasetKind } from '../data/conversation.ts';
 import type { ValidationReport } from '../data/validate.ts';
-import { freeStorageBytes, isQuotaError, promisify, putAll, StorageQuotaError, storageQuotaMessage } from './idb.ts';
+import { freeStorageBytes, isQuotaError, listByCreated, promisify, putAll, StorageQuotaError, storageQuotaMessage } from './idb.ts';
 
 export { StorageQuotaError };
 
@@ -61,10 +61,9 @@ export class DatasetStore {
     return (await keys(this.store)).map(String);
   }
 
-  async list(): Promise<DatasetRecord[]> {
-    const all = (await keys(this.store)).filter((k): k is string => typeof k === 'string' && k.startsWith('meta:'));
-    const records = await Promise.all(all.map((k) => get<DatasetRecord>(k, this.store)));
-    return records.filter((r): r is DatasetRecord => !!r).sort((a, b) => a.createdAt - b.createdAt);
+  /** Oldest first (the order they were saved). */
+  list(): Promise<DatasetRecord[]> {
+    return listByCreated<DatasetRecord>(this.store, 'meta:');
   }
 
   get(id: string): Promise<DatasetRecord | undefined> {

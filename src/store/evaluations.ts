@@ -1,8 +1,8 @@
 // Model evaluations in IndexedDB, whole (report, every example's outputs, settings), so the Evaluate page's reports
 // and comparisons survive a reload. An evaluation of a run's checkpoint carries the run's id.
-import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval';
+import { createStore, del, get, set, type UseStore } from 'idb-keyval';
 import type { ModelEvaluation } from '../eval/model-evaluation.ts';
-import { freeStorageBytes, isQuotaError, StorageQuotaError, storageQuotaMessage } from './idb.ts';
+import { freeStorageBytes, isQuotaError, listByCreated, StorageQuotaError, storageQuotaMessage } from './idb.ts';
 
 const key = (id: string) => `eval:${id}`;
 
@@ -27,10 +27,8 @@ export class EvaluationStore {
   }
 
   /** Newest first. */
-  async list(): Promise<ModelEvaluation[]> {
-    const ids = (await keys(this.store)).map(String).filter((k) => k.startsWith('eval:'));
-    const all = await Promise.all(ids.map((k) => get(k, this.store) as Promise<ModelEvaluation | undefined>));
-    return all.filter((x): x is ModelEvaluation => !!x).sort((a, b) => b.createdAt - a.createdAt);
+  list(): Promise<ModelEvaluation[]> {
+    return listByCreated<ModelEvaluation>(this.store, 'eval:', 'newest');
   }
 
   async forRun(runId: string): Promise<ModelEvaluation[]> {

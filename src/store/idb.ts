@@ -1,6 +1,6 @@
 // IndexedDB helpers every store shares: request/transaction promises, all-or-nothing writes and quota errors that say
 // what to do.
-import type { UseStore } from 'idb-keyval';
+import { get, keys, type UseStore } from 'idb-keyval';
 
 export class StorageQuotaError extends Error {
   override name = 'StorageQuotaError';
@@ -57,4 +57,14 @@ export function putAll(store: UseStore, entries: Iterable<readonly [IDBValidKey,
     }
     return promisify(os.transaction);
   });
+}
+
+/**
+ * The records stored under keys that start with `prefix` (`meta:`, `run:`), by createdAt: oldest first, or newest
+ * first. A key whose record is gone by the time it is read (deleted meanwhile) is left out.
+ */
+export async function listByCreated<T extends { createdAt: number }>(store: UseStore, prefix: string, order: 'oldest' | 'newest' = 'oldest'): Promise<T[]> {
+  const found = (await keys(store)).filter((k): k is string => typeof k === 'string' && k.startsWith(prefix));
+  const read: Array<T | undefined> = await Promise.all(found.map((k) => get<T>(k, store)));
+  return read.filter((r): r is T => !!r).sort(order === 'oldest' ? (a, b) => a.createdAt - b.createdAt : (a, b) => b.createdAt - a.createdAt);
 }

@@ -8,7 +8,7 @@
 import { createStore, get, keys, type UseStore } from 'idb-keyval';
 import { blobSource, type FileProvider } from '../model/byte-source.ts';
 import type { RunRecord } from '../train/metrics.ts';
-import { freeStorageBytes, isQuotaError, promisify, putAll, StorageQuotaError, storageQuotaMessage } from './idb.ts';
+import { freeStorageBytes, isQuotaError, listByCreated, promisify, putAll, StorageQuotaError, storageQuotaMessage } from './idb.ts';
 
 /** `model_name: import:<id>` / `reward_model: import:<id>`: an imported model. */
 export const IMPORT_PREFIX = 'import:';
@@ -94,10 +94,9 @@ export class ImportStore {
     return (await keys(this.store)).map(String);
   }
 
-  async list(): Promise<ImportRecord[]> {
-    const all = (await keys(this.store)).filter((k): k is string => typeof k === 'string' && k.startsWith('meta:'));
-    const records = await Promise.all(all.map((k) => get<ImportRecord>(k, this.store)));
-    return records.filter((r): r is ImportRecord => !!r).sort((a, b) => a.createdAt - b.createdAt);
+  /** Oldest first (the order they were imported). */
+  list(): Promise<ImportRecord[]> {
+    return listByCreated<ImportRecord>(this.store, 'meta:');
   }
 
   async get(id: string): Promise<ImportRecord | undefined> {

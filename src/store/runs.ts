@@ -1,7 +1,8 @@
 // Training runs in IndexedDB: the run record, its metric rows and its log, so charts survive a reload.
-import { createStore, del, get, keys, set, update, type UseStore } from 'idb-keyval';
+import { createStore, del, get, set, update, type UseStore } from 'idb-keyval';
 import type { EvalMetrics, RunRecord, StepMetrics } from '../train/metrics.ts';
 import type { CompletionRow } from '../train/rollout.ts';
+import { listByCreated } from './idb.ts';
 
 /** Completions-table rows kept per RL run: the newest rollouts (whole rollouts, at least this many rows). */
 export const KEPT_COMPLETION_ROWS = 256;
@@ -21,10 +22,9 @@ export class RunStore {
     return ((await get(`run:${id}`, this.store)) as RunRecord | undefined) ?? null;
   }
 
-  async list(): Promise<RunRecord[]> {
-    const ids = (await keys(this.store)).map(String).filter((k) => k.startsWith('run:'));
-    const runs = await Promise.all(ids.map((k) => get(k, this.store) as Promise<RunRecord>));
-    return runs.filter(Boolean).sort((a, b) => b.createdAt - a.createdAt);
+  /** Newest first. */
+  list(): Promise<RunRecord[]> {
+    return listByCreated<RunRecord>(this.store, 'run:', 'newest');
   }
 
   /** Appends rows; rows at or after the first new step are replaced (a resumed run repeats no steps). */

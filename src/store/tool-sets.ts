@@ -1,8 +1,9 @@
 // Tool sets in IndexedDB: the definitions as imported (OpenAPI bindings, import problems included) and where their
 // calls run in the chat, so imported sets and their handlers survive a reload.
-import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval';
+import { createStore, del, get, set, type UseStore } from 'idb-keyval';
 import type { ExecutorConfig } from '../tools/executor-choice.ts';
 import type { LoadedToolSet } from '../tools/tool-set.ts';
+import { listByCreated } from './idb.ts';
 
 export interface StoredToolSet extends LoadedToolSet {
   id: string;
@@ -30,10 +31,8 @@ export class ToolSetStore {
   }
 
   /** Oldest first (the order they were added). */
-  async list(): Promise<StoredToolSet[]> {
-    const ids = (await keys(this.store)).map(String).filter((k) => k.startsWith('toolset:'));
-    const all = await Promise.all(ids.map((k) => get(k, this.store) as Promise<StoredToolSet | undefined>));
-    return all.filter((x): x is StoredToolSet => !!x).sort((a, b) => a.createdAt - b.createdAt);
+  list(): Promise<StoredToolSet[]> {
+    return listByCreated<StoredToolSet>(this.store, 'toolset:');
   }
 
   async remove(id: string): Promise<void> {

@@ -5,35 +5,20 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { exportZip } from './helpers/export-zip.ts';
+import { applyYaml, openStudio } from './helpers/train-page.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'export-config-e2e-'));
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Clicks a config-export button, saves the zip, unzips it with Python's zipfile (CRCs checked) and returns its folder. */
-async function exportZip(page: Page, target: string): Promise<{ folder: string; name: string; files: string[] }> {
-  const download = page.waitForEvent('download', { timeout: 120_000 });
-  await page.getByTestId(`config-export-${target}`).click();
-  const file = await download;
-  const zip = join(dir, file.suggestedFilename());
-  await file.saveAs(zip);
-  const folder = join(dir, target);
-  const files = JSON.parse(execFileSync('python3', ['-c', 'import zipfile, sys, json\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nz.extractall(sys.argv[2])\nprint(json.dumps(z.namelist()))', zip, folder], { encoding: 'utf8' })) as string[];
-  await expect(page.getByTestId('config-export-result')).toContainText(file.suggestedFilename());
-  return { folder, name: file.suggestedFilename(), files };
-}
-
 test('exports an SFT config to TRL and a GRPO config to verl without training, and refuses a bad key by name', async ({ page }) => {
   test.setTimeout(300_000);
   // The Train page's SFT config, edited there, is what the Export page starts from.
-  await page.goto('/#/train');
-  await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
-  await page.getByText('YAML (import / export)').click();
+  await openStudio(page);
   const trainYaml = (await page.getByTestId('config-yaml').inputValue()).replace(/^learning_rate: .*$/m, 'learning_rate: 0.0123');
   expect(trainYaml).toContain('learning_rate: 0.0123');
-  await page.getByTestId('config-yaml').fill(trainYaml);
-  await page.getByTestId('apply-yaml').click();
-  await expect(page.getByTestId('config-errors')).toHaveCount(0);
+  await applyYaml(page, trainYaml);
 
   await page.getByTestId('nav-export').click();
   await expect(page.getByTestId('config-export-panel')).toBeVisible();
@@ -51,7 +36,7 @@ test('exports an SFT config to TRL and a GRPO config to verl without training, a
   await expect(page.getByTestId('config-export-problems')).toHaveCount(0);
 
   // SFT -> TRL: the script carries the config's settings and compiles; the data is the config's file; no adapter.
-  const trl = await exportZip(page, 'trl');
+  const trl = await exportZip(page, dir, 'config-export', 'trl', 120_000);
   expect(trl.name).toBe('config-sft-trl.zip');
   for (const f of ['train_sft.py', 'trl_data.py', 'data/sft_train.jsonl', 'data/sft_eval.jsonl', 'model/model.safetensors', 'chat_template.jinja', 'accelerate_zero3.yaml', 'studio_config.json']) expect(trl.files, f).toContain(f);
   expect(trl.files.filter((f) => f.startsWith('adapter/') || f === 'merge_adapter.py')).toEqual([]);
@@ -64,7 +49,7 @@ test('exports an SFT config to TRL and a GRPO config to verl without training, a
   await page.getByTestId('config-export-method').selectOption('grpo');
   await expect(yaml).toHaveValue(/num_generations: 4/);
   await expect(page.getByTestId('config-export-panel')).toContainText('data/ppo_data.jsonl');
-  const verl = await exportZip(page, 'verl');
+  const verl = await exportZip(page, dir, 'config-export', 'verl', 120_000);
   expect(verl.name).toBe('config-grpo-verl.zip');
   for (const f of ['run_verl.sh', 'data/train.parquet', 'data/val.parquet', 'verl_reward.py', 'verl_tools.py', 'tool_config.yaml', 'model/config.json']) expect(verl.files, f).toContain(f);
   expect(verl.files.filter((f) => f.startsWith('adapter/'))).toEqual([]);

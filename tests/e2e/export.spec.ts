@@ -4,14 +4,17 @@
 // import direction: the exported PEFT adapter folder, dropped on the Evaluate page, is evaluated on its base model,
 // and the same folder with a wrong rank in adapter_config.json is refused with the rank named.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { parquetReadObjects } from 'hyparquet';
 import { defaultGrpoConfig } from '../../src/train/grpo-config.ts';
 import { defaultRmConfig } from '../../src/train/rm-config.ts';
+import { adapterClaimingRank } from './helpers/adapter-files.ts';
+import { exportZip } from './helpers/export-zip.ts';
 import { seedRuns } from './helpers/seed-runs.ts';
+import { openStudio, trainRun } from './helpers/train-page.ts';
 
 const CONFIG = `model_name: builtin:tiny
 train_file: [data/sft_data.jsonl]
@@ -36,36 +39,17 @@ eval_max_examples: 1
 const dir = mkdtempSync(join(tmpdir(), 'export-e2e-'));
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Clicks an export button, saves the zip, unzips it with Python's zipfile (CRCs checked) and returns its folder. */
-async function exportZip(page: Page, target: string): Promise<{ folder: string; name: string; files: string[] }> {
-  const download = page.waitForEvent('download', { timeout: 240_000 });
-  await page.getByTestId(`export-${target}`).click();
-  const file = await download;
-  const zip = join(dir, file.suggestedFilename());
-  await file.saveAs(zip);
-  const folder = join(dir, target);
-  const files = JSON.parse(execFileSync('python3', ['-c', 'import zipfile, sys, json\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nz.extractall(sys.argv[2])\nprint(json.dumps(z.namelist()))', zip, folder], { encoding: 'utf8' })) as string[];
-  await expect(page.getByTestId('export-result')).toContainText(file.suggestedFilename());
-  return { folder, name: file.suggestedFilename(), files };
-}
-
 test('trains a tiny LoRA run, exports it to TRL, verl and ONNX, and the files hold up', async ({ page }) => {
   test.setTimeout(900_000);
-  await page.goto('/#/train');
-  await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
-  await page.getByText('YAML (import / export)').click();
-  await page.getByTestId('config-yaml').fill(CONFIG);
-  await page.getByTestId('apply-yaml').click();
-  await expect(page.getByTestId('config-errors')).toHaveCount(0);
-  await page.getByTestId('train-start').click();
-  await expect(page.getByTestId('run-status').first()).toHaveText('done', { timeout: 500_000 });
+  await openStudio(page);
+  await trainRun(page, CONFIG, { timeout: 500_000 });
 
   await page.getByTestId('nav-export').click();
   await expect(page.getByTestId('export-panel')).toBeVisible();
   await expect(page.getByTestId('export-run')).toContainText('SFT');
 
   // TRL: the script carries the run's settings and compiles; the data is the run's file; the adapter travels.
-  const trl = await exportZip(page, 'trl');
+  const trl = await exportZip(page, dir, 'export', 'trl');
   expect(trl.name).toMatch(/-trl-step2\.zip$/);
   for (const f of ['train_sft.py', 'data/sft_train.jsonl', 'data/sft_eval.jsonl', 'adapter/adapter_config.json', 'adapter/adapter_model.safetensors', 'model/model.safetensors', 'reward.py', 'rl_reward.py', 'accelerate_zero3.yaml']) expect(trl.files, f).toContain(f);
   const script = readFileSync(join(trl.folder, 'train_sft.py'), 'utf8');
@@ -77,7 +61,7 @@ test('trains a tiny LoRA run, exports it to TRL, verl and ONNX, and the files ho
   expect(JSON.parse(readFileSync(join(trl.folder, 'adapter/adapter_config.json'), 'utf8'))).toMatchObject({ peft_type: 'LORA', r: 4, lora_alpha: 8, target_modules: ['q_proj', 'v_proj'] });
 
   // verl: the launch script parses, the parquet reads back with verl's columns, the reward runs.
-  const verl = await exportZip(page, 'verl');
+  const verl = await exportZip(page, dir, 'export', 'verl');
   for (const f of ['run_verl.sh', 'data/train.parquet', 'data/val.parquet', 'verl_reward.py', 'verl_tools.py', 'tool_config.yaml']) expect(verl.files, f).toContain(f);
   execFileSync('bash', ['-n', join(verl.folder, 'run_verl.sh')]);
   expect(readFileSync(join(verl.folder, 'run_verl.sh'), 'utf8')).toContain('actor_rollout_ref.model.lora_rank=4');
@@ -89,7 +73,7 @@ test('trains a tiny LoRA run, exports it to TRL, verl and ONNX, and the files ho
   expect(Number(score)).toBeLessThan(4);
 
   // ONNX: the layout transformers.js loads; onnxruntime-web opens it with past_key_values inputs.
-  const onnx = await exportZip(page, 'onnx');
+  const onnx = await exportZip(page, dir, 'export', 'onnx');
   for (const f of ['onnx/model.onnx', 'config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json']) expect(onnx.files, f).toContain(f);
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = 1;
@@ -128,13 +112,9 @@ test('trains a tiny LoRA run, exports it to TRL, verl and ONNX, and the files ho
   await expect(page.getByTestId('model-eval-error')).toHaveCount(0);
 
   // The same adapter claiming another rank is refused, naming the rank and the tensor.
-  const wrong = join(dir, 'wrong-rank');
-  mkdirSync(wrong);
-  const adapterConfig = JSON.parse(readFileSync(join(trl.folder, 'adapter/adapter_config.json'), 'utf8')) as Record<string, unknown>;
-  writeFileSync(join(wrong, 'adapter_config.json'), JSON.stringify({ ...adapterConfig, r: 8 }));
-  copyFileSync(join(trl.folder, 'adapter/adapter_model.safetensors'), join(wrong, 'adapter_model.safetensors'));
+  const wrong = adapterClaimingRank(join(trl.folder, 'adapter'), join(dir, 'wrong-rank'), 8);
   await page.locator('[data-testid=eval-model]:checked').uncheck();
-  await page.getByTestId('eval-folder-input').setInputFiles(['adapter_config.json', 'adapter_model.safetensors'].map((f) => join(wrong, f)));
+  await page.getByTestId('eval-folder-input').setInputFiles(wrong);
   await page.getByTestId('eval-run').click();
   await expect(page.getByTestId('model-eval-error')).toContainText(/has rank 4 .*adapter_config\.json says r=8/, { timeout: 120_000 });
   expect(JSON.parse(readFileSync(join(onnx.folder, 'tokenizer_config.json'), 'utf8')).chat_template).toContain('# Tools');
@@ -177,7 +157,7 @@ test('the Export page offers what the run\'s method supports: a reward model to 
   await page.getByTestId('export-run').selectOption('run-rm');
   await expect(page.getByTestId('export-onnx')).toBeDisabled();
   await expect(page.getByTestId('export-onnx-unsupported')).toContainText('a reward model scores text');
-  const rm = await exportZip(page, 'trl');
+  const rm = await exportZip(page, dir, 'export', 'trl');
   expect(rm.name).toBe('tiny-rm-trl-step3.zip');
   expect(rm.files).toContain('train_rm.py');
   expect(rm.files).toContain('model/model.safetensors');
@@ -189,12 +169,12 @@ test('the Export page offers what the run\'s method supports: a reward model to 
   await page.getByTestId('export-run').selectOption('run-grpo');
   await expect(page.getByTestId('export-onnx')).toBeEnabled();
   await expect(page.getByTestId('export-onnx-unsupported')).toHaveCount(0);
-  const grpo = await exportZip(page, 'verl');
+  const grpo = await exportZip(page, dir, 'export', 'verl');
   expect(grpo.name).toBe('tiny-grpo-verl-step4.zip');
   const launch = readFileSync(join(grpo.folder, 'run_verl.sh'), 'utf8');
   expect(launch).toContain('algorithm.adv_estimator=grpo');
   execFileSync('bash', ['-n', join(grpo.folder, 'run_verl.sh')]);
-  const onnx = await exportZip(page, 'onnx');
+  const onnx = await exportZip(page, dir, 'export', 'onnx');
   expect(onnx.name).toBe('tiny-grpo-onnx-step4.zip');
   expect(onnx.files).toContain('onnx/model.onnx');
 });

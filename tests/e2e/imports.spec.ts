@@ -4,10 +4,13 @@
 // named, and the list stays as it was. The GRPO run on it exports from the Export page (TRL with the imported adapter
 // carried as adapter/start-adapter_*, ONNX with it merged); removing the import asks first, listing both runs.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { adapterClaimingRank } from './helpers/adapter-files.ts';
+import { exportZip } from './helpers/export-zip.ts';
+import { applyYaml, openStudio, trainRun } from './helpers/train-page.ts';
 
 const SFT = `model_name: builtin:tiny
 train_file: [data/sft_data.jsonl]
@@ -46,22 +49,10 @@ save_every: 2
 const dir = mkdtempSync(join(tmpdir(), 'imports-e2e-'));
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function applyYaml(page: Page, method: 'sft' | 'grpo', yaml: string): Promise<void> {
-  await page.getByTestId(`method-${method}`).check();
-  const editor = page.getByTestId('config-yaml');
-  if (!(await editor.isVisible())) await page.getByText('YAML (import / export)').click();
-  await editor.fill(yaml);
-  await page.getByTestId('apply-yaml').click();
-  await expect(page.getByTestId('config-errors')).toHaveCount(0);
-}
-
 test('an adapter exported from a tiny run is imported once, survives a reload, chats, starts GRPO and SFT; a wrong rank is refused', async ({ page }) => {
   test.setTimeout(900_000);
-  await page.goto('/#/train');
-  await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
-  await applyYaml(page, 'sft', SFT);
-  await page.getByTestId('train-start').click();
-  await expect(page.getByTestId('run-status').first()).toHaveText('done', { timeout: 400_000 });
+  await openStudio(page);
+  await trainRun(page, SFT, { method: 'sft', timeout: 400_000 });
 
   // The run's adapter as the Train page exports it: two PEFT files.
   const adapter = join(dir, 'adapter');
@@ -96,11 +87,7 @@ test('an adapter exported from a tiny run is imported once, survives a reload, c
   const id = await page.getByTestId('import-row').getAttribute('data-id');
 
   // The same adapter claiming rank 8 is refused by name; nothing is added.
-  const wrong = join(dir, 'wrong-rank');
-  mkdirSync(wrong);
-  writeFileSync(join(wrong, 'adapter_config.json'), JSON.stringify({ ...JSON.parse(readFileSync(files[0], 'utf8')), r: 8 }));
-  writeFileSync(join(wrong, 'adapter_model.safetensors'), readFileSync(files[1]));
-  await page.getByTestId('import-file-input').setInputFiles(['adapter_config.json', 'adapter_model.safetensors'].map((f) => join(wrong, f)));
+  await page.getByTestId('import-file-input').setInputFiles(adapterClaimingRank(adapter, join(dir, 'wrong-rank'), 8));
   await page.getByTestId('import-base').selectOption('builtin:tiny');
   await page.getByTestId('import-confirm').click();
   await expect(page.getByTestId('import-error')).toContainText(/AdapterMismatchError: adapter mismatch \(rank\): .*has rank 4 .*adapter_config\.json says r=8/, { timeout: 60_000 });
@@ -117,7 +104,7 @@ test('an adapter exported from a tiny run is imported once, survives a reload, c
 
   // Further training: GRPO from the imported adapter (merged, then a fresh RL adapter).
   await page.getByTestId('nav-train').click();
-  await applyYaml(page, 'grpo', GRPO);
+  await applyYaml(page, GRPO, 'grpo');
   await page.getByTestId('rl-start-policy').selectOption(`import:${id}`);
   await expect(page.getByTestId('config-yaml')).toHaveValue(new RegExp(`model_name: import:${id}`));
   await page.getByTestId('train-start').click();
@@ -127,7 +114,7 @@ test('an adapter exported from a tiny run is imported once, survives a reload, c
   await expect(page.getByTestId('train-error')).toHaveCount(0);
 
   // And SFT from it: full fine-tuning cannot follow a LoRA start, so picking it switches the config to lora.
-  await applyYaml(page, 'sft', SFT.replace('finetune: lora', 'finetune: full'));
+  await applyYaml(page, SFT.replace('finetune: lora', 'finetune: full'), 'sft');
   await page.getByTestId('rl-start-policy').selectOption(`import:${id}`);
   await expect(page.getByTestId('start-note')).toContainText('finetune set to lora');
   await expect(page.getByTestId('config-yaml')).toHaveValue(/finetune: lora/);
@@ -142,14 +129,14 @@ test('an adapter exported from a tiny run is imported once, survives a reload, c
   await page.getByTestId('nav-export').click();
   const grpoOption = page.getByTestId('export-run').locator('option', { hasText: 'GRPO' });
   await page.getByTestId('export-run').selectOption((await grpoOption.getAttribute('value'))!);
-  const trl = await exportZip(page, 'trl');
+  const trl = await exportZip(page, dir, 'export', 'trl');
   expect(trl.files).toContain('adapter/start-adapter_config.json');
   expect(readFileSync(join(trl.folder, 'adapter/start-adapter_model.safetensors'))).toEqual(readFileSync(files[1]));
   expect(JSON.parse(readFileSync(join(trl.folder, 'adapter/adapter_config.json'), 'utf8'))).toMatchObject({ r: 2, base_model_name_or_path: 'builtin:tiny' });
   expect(JSON.parse(readFileSync(join(trl.folder, 'adapter/start-adapter_config.json'), 'utf8'))).toMatchObject({ r: 4, base_model_name_or_path: 'builtin:tiny' });
   expect(readFileSync(join(trl.folder, 'README.md'), 'utf8')).toContain('merge_adapter.py --start-only --out start_model');
   execFileSync('python3', ['-m', 'py_compile', join(trl.folder, 'merge_adapter.py'), join(trl.folder, 'train_grpo.py')]);
-  const onnx = await exportZip(page, 'onnx');
+  const onnx = await exportZip(page, dir, 'export', 'onnx');
   expect(onnx.files).toContain('onnx/model.onnx');
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = 1;
@@ -174,15 +161,3 @@ test('an adapter exported from a tiny run is imported once, survives a reload, c
   await page.reload();
   await expect(page.getByTestId('no-imports')).toBeVisible();
 });
-
-/** Clicks an export button, saves the zip, unzips it with Python's zipfile (CRCs checked) and returns its folder. */
-async function exportZip(page: Page, target: string): Promise<{ folder: string; files: string[] }> {
-  const download = page.waitForEvent('download', { timeout: 240_000 });
-  await page.getByTestId(`export-${target}`).click();
-  const file = await download;
-  const zip = join(dir, file.suggestedFilename());
-  await file.saveAs(zip);
-  const folder = join(dir, `export-${target}`);
-  const files = JSON.parse(execFileSync('python3', ['-c', 'import zipfile, sys, json\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nz.extractall(sys.argv[2])\nprint(json.dumps(z.namelist()))', zip, folder], { encoding: 'utf8' })) as string[];
-  return { folder, files };
-}

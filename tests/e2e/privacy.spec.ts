@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
 import { startHubServer, type HubServer } from '../helpers/hub-server.ts';
+import { applyYaml, openStudio, trainRun } from './helpers/train-page.ts';
 
 const TINY = fileURLToPath(new URL('../../public/models/tiny/', import.meta.url));
 const FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
@@ -74,21 +75,13 @@ const PIPELINE: { name: string; run: (page: Page) => Promise<void> }[] = [
     name: 'SFT (3 steps, a checkpoint, evaluation by generation)',
     run: async (page) => {
       await page.getByTestId('nav-train').click();
-      await page.getByText('YAML (import / export)').click();
-      await page.getByTestId('config-yaml').fill(SFT);
-      await page.getByTestId('apply-yaml').click();
-      await page.getByTestId('train-start').click();
-      await expect(page.getByTestId('run-status').first()).toHaveText('done', { timeout: 400_000 });
+      await trainRun(page, SFT, { timeout: 400_000 });
     },
   },
   {
     name: 'GRPO from the SFT run (2 steps, the rule reward on the mock world)',
     run: async (page) => {
-      await page.getByTestId('method-grpo').check();
-      await page.locator('details.yaml').evaluate((d) => ((d as HTMLDetailsElement).open = true));
-      await page.getByTestId('config-yaml').fill(GRPO);
-      await page.getByTestId('apply-yaml').click();
-      await expect(page.getByTestId('config-errors')).toHaveCount(0);
+      await applyYaml(page, GRPO, 'grpo');
       // The start policy: the SFT run just trained (the first run listed after the base model).
       await page.getByTestId('rl-start-policy').selectOption({ index: 1 });
       await page.getByTestId('train-start').click();
@@ -99,11 +92,7 @@ const PIPELINE: { name: string; run: (page: Page) => Promise<void> }[] = [
   {
     name: 'reward model (2 steps on the sample pairs, a held-out evaluation)',
     run: async (page) => {
-      await page.getByTestId('method-rm').check();
-      await page.locator('details.yaml').evaluate((d) => ((d as HTMLDetailsElement).open = true));
-      await page.getByTestId('config-yaml').fill(RM);
-      await page.getByTestId('apply-yaml').click();
-      await expect(page.getByTestId('config-errors')).toHaveCount(0);
+      await applyYaml(page, RM, 'rm');
       await page.getByTestId('train-start').click();
       await expect(page.getByTestId('charts')).toHaveAttribute('data-method', 'rm');
       await expect(page.getByTestId('run-status').first()).toHaveText('done', { timeout: 300_000 });
@@ -146,8 +135,7 @@ test('a whole pipeline requests only the page origin, and the hub only after a d
   context.on('request', (r) => {
     if (!/^(data|blob):/.test(r.url())) requests.push({ url: r.url(), step });
   });
-  await page.goto('/');
-  await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
+  await openStudio(page, '/');
   for (const s of PIPELINE) {
     step = s.name;
     await s.run(page);

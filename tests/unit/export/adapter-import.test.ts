@@ -19,6 +19,7 @@ import { loadTrainableModel } from '../../../src/train/load-model.ts';
 import { loadPolicy } from '../../../src/train/load-policy.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import { gpuFor, testAdapters } from '../../helpers/gpu.ts';
+import { maxDiff } from '../../helpers/model-logits.ts';
 
 const TINY = 'public/models/tiny';
 const dir = mkdtempSync(join(tmpdir(), 'adapter-import-'));
@@ -40,8 +41,6 @@ async function logits(m: QwenModel): Promise<Float32Array> {
   out.release();
   return v;
 }
-const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
-
 describe('a PEFT adapter trained elsewhere', () => {
   const peft = writePeft('peft');
 

@@ -10,6 +10,7 @@ import { loadInferenceModel, loadRunModel } from '../../../src/train/load-eval-m
 import { loadTrainableModel } from '../../../src/train/load-model.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import { gpuFor, testAdapters } from '../../helpers/gpu.ts';
+import { maxDiff } from '../../helpers/model-logits.ts';
 
 const TINY = folderProvider('public/models/tiny');
 const IDS = Int32Array.from([5, 17, 250, 3, 999, 42, 7]);
@@ -58,8 +59,6 @@ async function logits(m: QwenModel): Promise<Float32Array> {
   out.release();
   return v;
 }
-
-const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 
 describe.each(testAdapters())('loading models to evaluate (%s)', (choice) => {
   it('stacked adapters merged in order = both adapters applied; the merged model has no adapter left', async () => {

@@ -36,6 +36,7 @@ import { startPolicySource } from '../../../src/worker/rl-start.ts';
 import { exportBaseName } from '../../../src/worker/start-export.ts';
 import { TrainSessions } from '../../../src/worker/train-session.ts';
 import { gpuFor, testAdapters } from '../../helpers/gpu.ts';
+import { maxDiff } from '../../helpers/model-logits.ts';
 import { sampleExamples, writeFiles } from '../export/helpers.ts';
 
 ort.env.wasm.numThreads = 1;
@@ -61,7 +62,6 @@ async function logits(m: QwenModel): Promise<Float32Array> {
   t.release();
   return out;
 }
-const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 const maxAbs = (a: Float32Array) => a.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 
 /** onnx/model.onnx's logits on IDS, run by onnxruntime-web (one sequence, no past). */

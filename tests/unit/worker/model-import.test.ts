@@ -31,6 +31,7 @@ import { importModel, ModelImportError } from '../../../src/worker/model-import.
 import { baseModelOf, RewardModelMismatchError, runPolicySource, StartPolicyError, startPolicySource, studioRewardModel } from '../../../src/worker/rl-start.ts';
 import { TrainSessions } from '../../../src/worker/train-session.ts';
 import { gpuFor, testAdapters } from '../../helpers/gpu.ts';
+import { logits, maxDiff } from '../../helpers/model-logits.ts';
 
 const TINY_DIR = 'public/models/tiny';
 const TINY = folderProvider(TINY_DIR);
@@ -41,20 +42,8 @@ const modelFiles = (name: string) => {
 const TOOLS = JSON.parse(readFileSync('public/tools/enterprise_tools.json', 'utf8')) as ToolDefinition[];
 const LORA = { r: 4, alpha: 8, dropout: 0, target_modules: ['q_proj', 'v_proj', 'down_proj'] };
 const SFT_LORA = { r: 2, alpha: 4, dropout: 0, target_modules: ['o_proj', 'up_proj'] };
-const IDS = Int32Array.from([3440, 12, 400, 77, 1021, 5, 3441, 250, 9, 1800, 33]);
 const dir = mkdtempSync(join(tmpdir(), 'model-import-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function logits(m: QwenModel): Promise<Float32Array> {
-  const wasTraining = m.training;
-  m.training = false;
-  const t = m.e.scope(() => m.forward({ ids: IDS, mask: new Uint8Array(IDS.length).fill(1), B: 1, T: IDS.length }).logits);
-  const out = await t.read();
-  t.release();
-  m.training = wasTraining;
-  return out;
-}
-const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 
 /** Trainable tensors moved to random values (LoRA B too, so the adapter changes the model). */
 async function randomize(e: Engine, m: QwenModel, params: ReturnType<QwenModel['trainableParams']>, seed: number): Promise<Record<string, HostTensor>> {

@@ -27,6 +27,7 @@ import { Rng } from '../../../src/util/rng.ts';
 import { RewardModelMismatchError, runPolicySource, StartPolicyError, startPolicySource, studioRewardModel } from '../../../src/worker/rl-start.ts';
 import { TrainSessions } from '../../../src/worker/train-session.ts';
 import { gpuFor, testAdapters } from '../../helpers/gpu.ts';
+import { logits, maxDiff } from '../../helpers/model-logits.ts';
 
 const TINY = folderProvider('public/models/tiny');
 const modelFiles = (name: string) => {
@@ -37,18 +38,6 @@ const TOOLS = JSON.parse(readFileSync('public/tools/enterprise_tools.json', 'utf
 const fetchTools = async () => TOOLS;
 const SFT_LORA = { r: 4, alpha: 8, dropout: 0, target_modules: ['q_proj', 'v_proj', 'down_proj'] };
 const RL_LORA = { r: 2, alpha: 4, dropout: 0, target_modules: ['q_proj', 'o_proj'] };
-const IDS = Int32Array.from([3440, 12, 400, 77, 1021, 5, 3441, 250, 9, 1800, 33]);
-
-async function logits(m: QwenModel): Promise<Float32Array> {
-  const wasTraining = m.training;
-  m.training = false;
-  const t = m.e.scope(() => m.forward({ ids: IDS, mask: new Uint8Array(IDS.length).fill(1), B: 1, T: IDS.length }).logits);
-  const out = await t.read();
-  t.release();
-  m.training = wasTraining;
-  return out;
-}
-const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 
 /** Every trainable tensor set to random values (LoRA B too, so the adapter changes the model). */
 async function randomize(e: Engine, m: QwenModel, seed: number, scale = 0.05): Promise<Record<string, HostTensor>> {
