@@ -1,7 +1,7 @@
 // Kernel benchmark: our WGSL kernels vs @tensorflow/tfjs-backend-webgpu on the same Dawn adapter, in one run.
 // Prints a markdown table per adapter (GFLOP/s, GB/s, time ratio, dispatches per training step).
 // Ours and tfjs run alternately and the best time of each is kept (the CI machines are shared and noisy).
-// Usage: npm run bench:kernels [-- --adapters lavapipe,swiftshader|gpu] [--quick]
+// Usage: npm run bench:kernels [-- --adapters lavapipe,swiftshader|gpu] [--quick] [--only matmul|attention|toy|peak[,...]]
 // Each adapter runs in its own child process: tfjs binds one WebGPU device per process.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,10 @@ interface Row {
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const onlyAt = args.indexOf('--only');
+/** Row groups to run (all without --only): a change to one kernel family is measured without the others. */
+const only = onlyAt >= 0 ? args[onlyAt + 1].split(',') : null;
+const runs = (group: 'matmul' | 'attention' | 'toy' | 'peak'): boolean => only === null || only.includes(group);
 
 /**
  * Times ours and tfjs alternately (one repetition each per round, after one warm-up each) and returns the best
@@ -74,7 +78,7 @@ async function benchAdapter(choice: NodeGpuChoice): Promise<void> {
   // A GPU finishes 512³ in well under a millisecond; the "large matmul" target needs a size that fills it.
   const onGpu = ctx.report.kind === 'gpu';
   if (onGpu) mm.push(['matmul 4096x4096x4096 (A·B)', 4096, 4096, 4096, false, false, false]);
-  for (const [name, M, N, K, transA, transB, f16] of mm) {
+  for (const [name, M, N, K, transA, transB, f16] of runs('matmul') ? mm : []) {
     const a = randn(rng, M * K);
     const b = randn(rng, K * N, 0.05);
     const ta = e.keep(e.tensor(a, transA ? [K, M] : [M, K]));
@@ -102,7 +106,7 @@ async function benchAdapter(choice: NodeGpuChoice): Promise<void> {
   }
 
   // ---- attention forward, Qwen2.5-0.5B heads (14 q, 2 kv, head_dim 64)
-  {
+  if (runs('attention')) {
     const [B, T, Hq, Hkv, D] = [1, 256, 14, 2, 64];
     const q = randn(rng, B * T * Hq * D);
     const k = randn(rng, B * T * Hkv * D);
@@ -172,7 +176,7 @@ async function benchAdapter(choice: NodeGpuChoice): Promise<void> {
   }
 
   // ---- full toy training step: forward + backward + optimizer, one submit
-  {
+  if (runs('toy')) {
     const cfg: ToyConfig = { vocab: 2048, hidden: 128, layers: 2, heads: 4, kvHeads: 2, headDim: 32, ffn: 352, ropeTheta: 1e6, eps: 1e-6, qkNorm: true, qkvBias: true };
     const [B, T] = [2, 64];
     const weights = toyInitWeights(cfg, 3, 0.05);
@@ -212,7 +216,7 @@ async function benchAdapter(choice: NodeGpuChoice): Promise<void> {
     rows.push({ name: `toy training step (2 layers, C=128, V=2048, B=2, T=64, AdamW)`, flops: 6 * nParams * tokens + attnFlops, bytes: 16 * nParams, oursMs, tfjsMs, dispatches });
   }
 
-  const peakLines = await peakShare(e, onGpu ? 4096 : 512, rng);
+  const peakLines = runs('peak') ? await peakShare(e, onGpu ? 4096 : 512, rng) : [];
 
   const report = ctx.report;
   const lines = [
