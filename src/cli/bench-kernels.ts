@@ -29,11 +29,15 @@ interface Row {
   dispatches?: number;
 }
 
-const USAGE = 'usage: npm run bench:kernels -- [--adapters lavapipe,swiftshader|gpu] [--quick] [--print-all]';
-const FLAGS = { adapters: 'string', quick: 'boolean', 'print-all': 'boolean' } as const;
+const USAGE = 'usage: npm run bench:kernels -- [--adapters lavapipe,swiftshader|gpu] [--quick] [--only matmul|attention|toy|peak[,...]] [--print-all]';
+const FLAGS = { adapters: 'string', quick: 'boolean', only: 'string', 'print-all': 'boolean' } as const;
 const args = process.argv.slice(2);
 /** Shorter timing (fewer rounds): a smoke run, not figures. Set by main() from --quick. */
 let quick = false;
+const GROUPS = ['matmul', 'attention', 'toy', 'peak'] as const;
+/** Row groups to run (all without --only): a change to one kernel family is measured without the others. Set by main(). */
+let only: string[] | null = null;
+const runs = (group: (typeof GROUPS)[number]): boolean => only === null || only.includes(group);
 
 /**
  * Times ours and tfjs alternately (one repetition each per round, after one warm-up each) and returns the best
@@ -78,7 +82,7 @@ async function benchAdapter(choice: NodeGpuChoice): Promise<void> {
   // A GPU finishes 512³ in well under a millisecond; the "large matmul" target needs a size that fills it.
   const onGpu = ctx.report.kind === 'gpu';
   if (onGpu) mm.push(['matmul 4096x4096x4096 (A·B)', 4096, 4096, 4096, false, false, false]);
-  for (const [name, M, N, K, transA, transB, f16] of mm) {
+  for (const [name, M, N, K, transA, transB, f16] of runs('matmul') ? mm : []) {
     const a = randn(rng, M * K);
     const b = randn(rng, K * N, 0.05);
     const ta = e.keep(e.tensor(a, transA ? [K, M] : [M, K]));
@@ -106,7 +110,7 @@ async function benchAdapter(choice: NodeGpuChoice): Promise<void> {
   }
 
   // ---- attention forward, Qwen2.5-0.5B heads (14 q, 2 kv, head_dim 64)
-  {
+  if (runs('attention')) {
     const [B, T, Hq, Hkv, D] = [1, 256, 14, 2, 64];
     const q = randn(rng, B * T * Hq * D);
     const k = randn(rng, B * T * Hkv * D);
@@ -176,7 +180,7 @@ async function benchAdapter(choice: NodeGpuChoice): Promise<void> {
   }
 
   // ---- full toy training step: forward + backward + optimizer, one submit
-  {
+  if (runs('toy')) {
     const cfg: ToyConfig = { vocab: 2048, hidden: 128, layers: 2, heads: 4, kvHeads: 2, headDim: 32, ffn: 352, ropeTheta: 1e6, eps: 1e-6, qkNorm: true, qkvBias: true };
     const [B, T] = [2, 64];
     const weights = toyInitWeights(cfg, 3, 0.05);
@@ -216,7 +220,7 @@ async function benchAdapter(choice: NodeGpuChoice): Promise<void> {
     rows.push({ name: `toy training step (2 layers, C=128, V=2048, B=2, T=64, AdamW)`, flops: 6 * nParams * tokens + attnFlops, bytes: 16 * nParams, oursMs, tfjsMs, dispatches });
   }
 
-  const peakLines = await peakShare(e, onGpu ? 4096 : 512, rng);
+  const peakLines = runs('peak') ? await peakShare(e, onGpu ? 4096 : 512, rng) : [];
 
   const report = ctx.report;
   const lines = [
@@ -264,6 +268,9 @@ async function peakShare(e: Engine, n: number, rng: Rng): Promise<string[]> {
 async function main(): Promise<void> {
   const { flags } = parseFlags('bench:kernels', args, FLAGS, USAGE);
   quick = flags.quick;
+  only = flags.only?.split(',') ?? null;
+  const unknown = only?.filter((g) => !(GROUPS as readonly string[]).includes(g)) ?? [];
+  if (unknown.length) throw new FlagError(`bench:kernels: --only takes ${GROUPS.join(', ')}; got ${unknown.join(', ')}\n${USAGE}`);
   const child = process.env.BENCH_CHILD as NodeGpuChoice | undefined;
   if (child) return benchAdapter(child);
   Object.assign(globalThis, globals);

@@ -2,7 +2,9 @@
 // query rows (forward, split dQ) or key rows (dK/dV, fused backward) of one head, and streams the other side through
 // workgroup memory a tile at a time, so each K/V (or Q/dO) row is read from global memory once per workgroup instead
 // of once per row. Online softmax in the forward; the backward recomputes probabilities from the saved logsumexp (no
-// T x T matrix, no atomics). Two backwards:
+// T x T matrix, no atomics). Two forwards: one row per invocation reading the K/V tile from workgroup memory, or (a
+// fixed subgroup size, lavapipe's default) the same with each K/V element loaded by one lane and broadcast over the
+// subgroup (subgroupForward). Two backwards:
 // - fused (default where it fits): one pass per 64-key block computes each probability once and writes dK, dV and a
 //   partial dQ per (key block, query row) to scratch; 'dqReduce' sums the partials in block order (deterministic);
 // - split (fallback): a dQ pass (which also leaves delta = rowsum(dO * O) in stats) and a dK/dV pass, each
@@ -42,7 +44,7 @@ function binding(i: number, name: string, type: string, write = false): string {
   return `@group(0) @binding(${i}) var<storage, ${write ? 'read_write' : 'read'}> ${name}: array<${type}>;`;
 }
 
-export function attentionTiledKernel(which: TiledAttentionKernel, headDim: number, tileRows: number): string {
+export function attentionTiledKernel(which: TiledAttentionKernel, headDim: number, tileRows: number, subgroup = 0): string {
   if (!Number.isInteger(headDim) || headDim < 1 || headDim > 256) throw new Error(`attention: head_dim=${headDim} must be an integer in 1..256`);
   const W = headDim % 4 === 0 ? 4 : 1;
   const N = headDim / W; // vectors per row
@@ -56,6 +58,7 @@ export function attentionTiledKernel(which: TiledAttentionKernel, headDim: numbe
 ${PARAMS}
 @group(0) @binding(0) var<uniform> p: Params;`;
   const loop = (body: string) => `for (var i = 0u; i < ${N}u; i++) { ${body} }`;
+  if (which === 'forward' && subgroup > 1) return subgroupForward(head, headDim, BT, subgroup);
   if (which === 'forward' || which === 'backwardDq') {
     const fwd = which === 'forward';
     const bindings = fwd
@@ -373,3 +376,105 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 }
 `;
 }
+
+/**
+ * The forward for adapters with a fixed subgroup size SG dividing the key tile (lavapipe: 8, its SIMD width): as
+ * 'forward', but each lane of a subgroup reads a different key's element of the tile and subgroupBroadcast hands it to
+ * the others. lavapipe loads workgroup memory inside a loop lane by lane (8 scalar loads and blends per vector, even at
+ * a uniform index), so the one-row-per-invocation forward spent most of its time loading the same K/V element into
+ * every lane; this way each load brings SG different elements and the broadcasts are register moves.
+ */
+function subgroupForward(head: string, headDim: number, BT: number, SG: number): string {
+  const W = headDim % 4 === 0 ? 4 : 1;
+  const N = headDim / W;
+  const T = W === 4 ? 'vec4<f32>' : 'f32';
+  const zero = W === 4 ? 'vec4<f32>(0.0)' : '0.0';
+  const dotp = (a: string, b: string) => (W === 4 ? `dot(${a}, ${b})` : `${a} * ${b}`);
+  const R = TILE_ROWS;
+  if (BT % SG !== 0 || R % SG !== 0) throw new Error(`attention: subgroup size ${SG} must divide the ${BT}-key tile and ${R}`);
+  const cs = (body: (c: number) => string, sep = ' ') => Array.from({ length: SG }, (_, c) => body(c)).join(sep);
+  return `enable subgroups;
+${head}
+${binding(1, 'q', T)}
+${binding(2, 'k', T)}
+${binding(3, 'v', T)}
+${binding(4, 'mask', 'u32')}
+${binding(5, 'out', T, true)}
+${binding(6, 'stats', 'f32', true)}
+var<workgroup> Ks: array<${T}, ${BT * N}>;
+var<workgroup> Vs: array<${T}, ${BT * N}>;
+var<workgroup> Ms: array<u32, ${BT}>;
+
+@compute @workgroup_size(${R})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32, @builtin(subgroup_invocation_id) lane: u32) {
+  let h = wg.y;
+  let b = wg.z;
+  let t0 = wg.x * ${R}u;
+  let t = t0 + li;
+  let tt = min(t, p.Tq - 1u);
+  let kh = h / (p.Hq / p.Hkv);
+  let qb = ((b * p.Tq + tt) * p.Hq + h) * ${N}u;
+  var qv: array<${T}, ${N}>;
+  var acc: array<${T}, ${N}>;
+  for (var i = 0u; i < ${N}u; i++) { qv[i] = q[qb + i] * p.scale; acc[i] = ${zero}; }
+  var m = -3.0e38;
+  var l = 0.0;
+  let last = tt + p.Tk - p.Tq;
+  // The last key any row of this block sees: the tile loop's bound is the same for the whole workgroup.
+  let blockLast = min(t0 + ${R - 1}u, p.Tq - 1u) + p.Tk - p.Tq;
+  for (var j0 = 0u; j0 <= blockLast; j0 += ${BT}u) {
+    for (var e = li; e < ${BT * N}u; e += ${R}u) {
+      let j = j0 + e / ${N}u;
+      var kx = ${zero};
+      var vx = ${zero};
+      if (j < p.Tk) {
+        let at = ((b * p.S + j) * p.Hkv + kh) * ${N}u + e % ${N}u;
+        kx = k[at];
+        vx = v[at];
+      }
+      Ks[e] = kx;
+      Vs[e] = vx;
+    }
+    for (var r = li; r < ${BT}u; r += ${R}u) {
+      let j = j0 + r;
+      Ms[r] = select(0u, mask[b * p.S + min(j, p.S - 1u)], j < p.Tk);
+    }
+    workgroupBarrier();
+    // The tile's scores first (masked ones -3e38), ${SG} keys at a time, then one rescale of the accumulator per tile.
+    var sc: array<f32, ${BT}>;
+    var tmax = -3.0e38;
+    for (var r0 = 0u; r0 < ${BT}u; r0 += ${SG}u) {
+      ${cs((c) => `var s${c} = 0.0;`)}
+      for (var i = 0u; i < ${N}u; i++) {
+        let kl = Ks[(r0 + lane) * ${N}u + i];
+        let x = qv[i];
+        ${cs((c) => `s${c} += ${dotp('x', `subgroupBroadcast(kl, ${c}u)`)};`, '\n        ')}
+      }
+      ${cs((c) => `{ let r = r0 + ${c}u; let y = select(-3.0e38, s${c}, j0 + r <= last && Ms[r] != 0u); sc[r] = y; tmax = max(tmax, y); }`, '\n      ')}
+    }
+    let mNew = max(m, tmax);
+    let corr = exp(m - mNew);
+    l = l * corr;
+    for (var i = 0u; i < ${N}u; i++) { acc[i] = acc[i] * corr; }
+    m = mNew;
+    for (var r0 = 0u; r0 < ${BT}u; r0 += ${SG}u) {
+      ${cs((c) => `let p${c} = select(0.0, exp(sc[r0 + ${c}u] - m), sc[r0 + ${c}u] > -1.0e38);`, '\n      ')}
+      l += ${cs((c) => `p${c}`, ' + ')};
+      for (var i = 0u; i < ${N}u; i++) {
+        let vl = Vs[(r0 + lane) * ${N}u + i];
+        acc[i] += ${cs((c) => `p${c} * subgroupBroadcast(vl, ${c}u)`, ' + ')};
+      }
+    }
+    workgroupBarrier();
+  }
+  var inv = 0.0;
+  var lse = 0.0;
+  if (l > 0.0) { inv = 1.0 / l; lse = m + log(l); }
+  if (t < p.Tq) {
+    for (var i = 0u; i < ${N}u; i++) { out[qb + i] = acc[i] * inv; }
+    stats[((b * p.Hq + h) * p.Tq + t) * 2u] = lse;
+  }
+}
+`;
+}
+

@@ -61,22 +61,26 @@ function launch(e: Engine, which: AttentionKernel, d: AttentionDims, rows: numbe
 
 function launchTiled(e: Engine, which: TiledAttentionKernel, d: AttentionDims, tensors: Tensor[]): void {
   const limit = e.device.limits.maxComputeWorkgroupStorageSize;
-  const bt = which === 'backwardFused' ? fusedTileRows(d.D, limit) : which === 'dqReduce' ? 1 : tileKeys(d.D, limit);
+  let bt = which === 'backwardFused' ? fusedTileRows(d.D, limit) : which === 'dqReduce' ? 1 : tileKeys(d.D, limit);
+  // The broadcasting forward takes the key tile a subgroup at a time: a tile of whole subgroups (32 up to head_dim 64).
+  const sg = which === 'forward' && e.attentionBroadcastSize > 0 && bt >= e.attentionBroadcastSize ? e.attentionBroadcastSize : 0;
+  if (sg) bt -= bt % sg;
   const grid: [number, number, number] =
     which === 'backwardDkv' || which === 'backwardFused' ? [Math.ceil(d.S / TILE_ROWS), d.Hkv, d.B]
     : which === 'dqReduce' ? [...e.grid(Math.ceil((d.B * d.Tq * d.Hq * d.D) / (d.D % 4 === 0 ? 4 : 1) / 64)), 1]
     : [Math.ceil(d.Tq / TILE_ROWS), d.Hq, d.B];
-  e.runKernel(tiledKey(which, d.D, bt), generateTiled, [which, d.D, bt] as const, params(d), tensors, grid, `attention.${which}`);
+  e.runKernel(tiledKey(which, d.D, bt, sg), generateTiled, [which, d.D, bt, sg] as const, params(d), tensors, grid, `attention.${which}`);
 }
 
-const generateTiled = (a: readonly [TiledAttentionKernel, number, number]) => attentionTiledKernel(...a);
-/** Pipeline keys by (kernel, head_dim, tile rows), built once each: no template string per dispatch. */
+const generateTiled = (a: readonly [TiledAttentionKernel, number, number, number]) => attentionTiledKernel(...a);
+/** Pipeline keys by (kernel, head_dim, tile rows, broadcast subgroup size), built once each: no template string per dispatch. */
 const TILED_KEYS = new Map<TiledAttentionKernel, Map<number, string>>();
-function tiledKey(which: TiledAttentionKernel, D: number, bt: number): string {
+function tiledKey(which: TiledAttentionKernel, D: number, bt: number, sg: number): string {
   let m = TILED_KEYS.get(which);
   if (!m) TILED_KEYS.set(which, (m = new Map()));
-  let k = m.get(D * 1024 + bt);
-  if (k === undefined) m.set(D * 1024 + bt, (k = `attention:tiled:${which}:${D}:${bt}`));
+  const id = (D * 1024 + bt) * 256 + sg;
+  let k = m.get(id);
+  if (k === undefined) m.set(id, (k = `attention:tiled:${which}:${D}:${bt}${sg ? `:sg${sg}` : ''}`));
   return k;
 }
 

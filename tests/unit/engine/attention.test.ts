@@ -33,11 +33,13 @@ describe('attention float64 reference', () => {
   });
 });
 
-type Variant = 'rows' | 'subgroups' | 'subgroups32' | 'tiled' | 'tiledSplit';
+type Variant = 'rows' | 'subgroups' | 'subgroups32' | 'tiled' | 'tiledBroadcast' | 'tiledSplit';
 
 function engineOptions(kernel: Variant): Parameters<typeof testEngine>[1] {
   if (kernel === 'subgroups32') return { attentionKernel: 'subgroups', emulateAttentionSubgroups: 32 };
-  if (kernel === 'tiledSplit') return { attentionKernel: 'tiled', attentionTiledMinRows: 1, attentionBackward: 'split' };
+  if (kernel === 'tiledSplit') return { attentionKernel: 'tiled', attentionTiledMinRows: 1, attentionBackward: 'split', attentionTiledBroadcast: false };
+  if (kernel === 'tiledBroadcast') return { attentionKernel: 'tiled', attentionTiledMinRows: 1, attentionBackward: 'fused', attentionTiledBroadcast: true };
+  if (kernel === 'tiled') return { attentionKernel: 'tiled', attentionTiledMinRows: 1, attentionBackward: 'fused', attentionTiledBroadcast: false };
   return { attentionKernel: kernel, attentionTiledMinRows: 1, attentionBackward: 'fused' };
 }
 
@@ -52,15 +54,17 @@ describe.each(testAdapters())('attention on %s', (adapter) => {
     { B: 2, T: 70, Hq: 3, Hkv: 1, D: 8 }, // two 64-row blocks and several key tiles (tiled); left and right padding
     // Three key blocks, a partial last one, GQA groups of 3 and a head_dim that is no multiple of 4 (scalar lanes, and
     // a dQ slice that does not divide evenly among the invocations sharing a row in the fused backward).
-    { B: 1, T: 150, Hq: 6, Hkv: 2, D: 6, only: ['tiled', 'tiledSplit'] },
+    { B: 1, T: 150, Hq: 6, Hkv: 2, D: 6, only: ['tiled', 'tiledBroadcast', 'tiledSplit'] },
     // One and two elements per lane with 32-lane subgroups (64: Qwen2.5's head_dim); also the tiled family at 64.
     { B: 2, T: 9, Hq: 4, Hkv: 2, D: 32, only: ['subgroups32'] },
-    { B: 1, T: 21, Hq: 3, Hkv: 1, D: 64, only: ['subgroups32', 'tiled'] },
+    { B: 1, T: 21, Hq: 3, Hkv: 1, D: 64, only: ['subgroups32', 'tiled', 'tiledBroadcast'] },
+    { B: 1, T: 100, Hq: 4, Hkv: 2, D: 64, only: ['tiledBroadcast'] }, // Qwen2.5's head_dim over several key tiles
   ];
   // D=8 and D=16 are multiples of both adapters' subgroup sizes (8, 4): the subgroup kernels run on them.
   // 'subgroups32': the kernels a GPU with 32-lane subgroups (NVIDIA) runs for decode, with the reductions emulated.
   // 'tiled' runs the fused backward (one pass over the scores + a dQ sum), 'tiledSplit' the two-pass one.
-  for (const kernel of ['rows', 'subgroups', 'subgroups32', 'tiled', 'tiledSplit'] as const)
+  // 'tiledBroadcast': the tiled forward that hands K/V elements around a subgroup (lavapipe's default).
+  for (const kernel of ['rows', 'subgroups', 'subgroups32', 'tiled', 'tiledBroadcast', 'tiledSplit'] as const)
   for (const s of cases) {
     it(`${kernel}: B=${s.B} T=${s.T} Hq=${s.Hq} Hkv=${s.Hkv} D=${s.D}`, async (ctx) => {
       const probe = await testEngine(adapter);
@@ -110,11 +114,30 @@ describe.each(testAdapters())('attention on %s', (adapter) => {
     expect(relErr(out, full.subarray(5 * 8))).toBeLessThan(1e-5);
   });
 
+  // The tiled forwards with queries at an offset (40 query rows against 75 keys: keys past the first query's position,
+  // a last key tile of 11 keys, a block whose rows see different numbers of tiles) against the last rows of full attention.
+  for (const kernel of ['tiled', 'tiledBroadcast'] as const)
+  it(`${kernel}: 40 query rows against 75 keys match the last rows of full attention`, async () => {
+    const e = await testEngine(adapter, engineOptions(kernel));
+    const rng = new Rng(13);
+    const s: AttentionRefShape = { B: 1, T: 75, Hq: 4, Hkv: 1, D: 8 };
+    const q = randomData(rng, 75 * 4 * 8);
+    const k = randomData(rng, 75 * 8);
+    const v = randomData(rng, 75 * 8);
+    const mask = new Uint32Array(75).fill(1);
+    mask[3] = 0;
+    const full = attentionRef(q.f64, k.f64, v.f64, mask, s);
+    const out = await attention(e.tensor(q.f32.slice(35 * 32), [1, 40, 4, 8]), e.tensor(k.f32, [1, 75, 1, 8]), e.tensor(v.f32, [1, 75, 1, 8]), e.tensor(mask, [1, 75])).read();
+    expect(relErr(out, full.subarray(35 * 32))).toBeLessThan(1e-5);
+  });
+
   // Determinism: every output is written by one invocation summing in a fixed order (the fused backward's partial dQ
   // too), so two runs give the same bits.
-  for (const kernel of ['rows', 'tiled', 'tiledSplit'] as const)
+  for (const kernel of ['rows', 'tiled', 'tiledBroadcast', 'tiledSplit'] as const)
   it(`${kernel}: forward and backward give the same bits on two runs`, async () => {
     const e = await testEngine(adapter, engineOptions(kernel));
+    // The forward this variant names ran (the broadcasting one needs a fixed subgroup size: both CPU adapters have one).
+    if (kernel !== 'rows') expect(e.attentionBroadcastSize > 0).toBe(kernel === 'tiledBroadcast');
     const rng = new Rng(21);
     const [B, T, Hq, Hkv, D] = [2, 70, 3, 1, 8];
     const inputs = () => [
@@ -130,7 +153,7 @@ describe.each(testAdapters())('attention on %s', (adapter) => {
     e.batch.byLabel = null;
     const b = await forwardBackward((x, y, z, m) => attention(x, y, z, m), inputs(), dout);
     // The backward this variant names ran (no silent fallback to another).
-    const expected = { rows: 'attention.backwardDq', tiled: 'attention.backwardFused', tiledSplit: 'attention.backwardDkv' }[kernel];
+    const expected = { rows: 'attention.backwardDq', tiled: 'attention.backwardFused', tiledBroadcast: 'attention.backwardFused', tiledSplit: 'attention.backwardDkv' }[kernel];
     expect([...ops.keys()]).toContain(expected);
     if (kernel === 'tiledSplit') expect([...ops.keys()]).not.toContain('attention.backwardFused');
     expect(Array.from(new Uint32Array(b.out.buffer))).toEqual(Array.from(new Uint32Array(a.out.buffer)));

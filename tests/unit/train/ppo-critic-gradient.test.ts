@@ -27,7 +27,7 @@ describe.each(testAdapters())('PPO critic gradient on %s', (adapter) => {
       const positions = Int32Array.from({ length: T - from }, (_, i) => from + i);
       const rand = (s: number, o = 0) => Float32Array.from(positions, () => o + rng.normal() * s);
       return {
-        tokens: Int32Array.from({ length: T }, () => Math.floor(rng.uniform() * V)), positions,
+        tokens: Int32Array.from({ length: T }, () => rng.int(V)), positions,
         oldLogp: rand(0.5, -3), advantages: rand(1), oldValues: rand(0.5), returns: rand(1, 2), truncated: false,
       };
     };
