@@ -88,7 +88,12 @@ test('a checkpoint write that does not fit: the run pauses at its previous check
   await page.getByTestId('config-yaml').fill(CONFIG);
   await page.getByTestId('apply-yaml').click();
   await page.getByTestId('train-start').click();
-  await expect(page.getByTestId('train-log')).toContainText('checkpoint saved at step 2', { timeout: 300_000 });
+  // Whatever happens to the first checkpoint write, the run must say so (it once stayed "running" for good after a
+  // refused write, as the worker's status write was refused too): wait for the first of the three, then check it.
+  const log = page.getByTestId('train-log');
+  await expect(log).toContainText(/checkpoint saved at step 2|paused: |failed: /, { timeout: 300_000 });
+  const usage = await sessions.get(page)!.send('Storage.getUsageAndQuota', { origin });
+  expect(await log.textContent(), `the first checkpoint fits (origin usage ${usage.usage} of ${usage.quota} bytes)`).toContain('checkpoint saved at step 2');
   const status = page.getByTestId('run-status').first();
   await expect(status).toHaveText('paused', { timeout: 300_000 });
   const runs = page.getByTestId('runs');
