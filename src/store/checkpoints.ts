@@ -16,6 +16,7 @@ export class IdbCheckpointStore implements CheckpointStore {
   }
 
   async save(ckpt: Checkpoint, keep: number): Promise<void> {
+    await gateWriteForTests(ckpt.step);
     const info: CheckpointInfo = { runId: ckpt.runId, step: ckpt.step, createdAt: ckpt.createdAt, bytes: checkpointBytes(ckpt) };
     let index: CheckpointInfo[] = [];
     try {
@@ -95,6 +96,27 @@ export class IdbCheckpointStore implements CheckpointStore {
   }
 }
 
+/** Test fault points of the engine worker (`self.__studioFaults`, set by a test through the DevTools protocol). */
+interface StudioFaults {
+  holdCheckpointWrite?: boolean;
+  gateCheckpointWrite?: { step: number; opened: Promise<void> };
+}
+const faultsSet = () => (globalThis as { __studioFaults?: StudioFaults }).__studioFaults;
+
+/**
+ * Fault point for tests/e2e/reliability-disk.spec.ts, inert unless a test sets
+ * `self.__studioFaults = { gateCheckpointWrite: { step, opened } }` in the engine worker, `opened` a promise the test
+ * settles later: the write of that step waits for it before it touches IndexedDB, and says so on the console, so
+ * that the test can change the storage quota (and let Chromium's cached allowance lapse) in between, however fast
+ * the steps run.
+ */
+async function gateWriteForTests(step: number): Promise<void> {
+  const gate = faultsSet()?.gateCheckpointWrite;
+  if (gate?.step !== step) return;
+  console.log(`[fault] checkpoint write of step ${step} waits for the test`);
+  await gate.opened;
+}
+
 /**
  * Fault point for tests/e2e/reliability-killed-tab.spec.ts, inert unless a test sets
  * `self.__studioFaults = { holdCheckpointWrite: true }` in the engine worker: the next write is held open with
@@ -102,7 +124,7 @@ export class IdbCheckpointStore implements CheckpointStore {
  * console, so that the test can kill the tab inside a checkpoint write. It lets go after 30 s.
  */
 function holdWriteOpenForTests(step: number): void {
-  const faults = (globalThis as { __studioFaults?: { holdCheckpointWrite?: boolean } }).__studioFaults;
+  const faults = faultsSet();
   if (!faults?.holdCheckpointWrite) return;
   faults.holdCheckpointWrite = false;
   console.log(`[fault] checkpoint write of step ${step} held open`);

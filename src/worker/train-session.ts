@@ -14,7 +14,7 @@ import type { QwenModel } from '../model/qwen.ts';
 import { IdbCheckpointStore } from '../store/checkpoints.ts';
 import { DatasetStore } from '../store/datasets.ts';
 import { IMPORT_PREFIX, ImportStore } from '../store/imports.ts';
-import { StorageQuotaError } from '../store/idb.ts';
+import { isQuotaError, StorageQuotaError } from '../store/idb.ts';
 import { RunStore } from '../store/runs.ts';
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import type { ToolDefinition } from '../tools/types.ts';
@@ -257,16 +257,42 @@ export class TrainSessions {
     if (this.controls.size > 0) throw new Error('a training run is already in progress in this tab: pause or stop it first');
     trainerOf(req.method).validate(req.config, 'config');
     this.controls.set(req.runId, 'continue');
-    void this.run(req).finally(() => this.controls.delete(req.runId));
+    void this.run(req)
+      // run() reports its own failures; should anything still escape, the UI must hear that the run ended.
+      .catch((e: unknown) => this.post({ type: 'train-status', runId: req.runId, status: 'failed', step: 0, error: errorText(e) }))
+      .finally(() => this.controls.delete(req.runId));
   }
 
   private async run(req: Extract<EngineRequest, { type: 'train-start' }>): Promise<void> {
     const { runId } = req;
     const trainer = trainerOf(req.method);
     const config = trainer.validate(req.config, 'config');
+    // The run's bookkeeping (its record, metric rows and log) is stored beside the run, not as part of it: a full
+    // disk refusing one of these writes must neither fail the run nor keep its status from the UI. (It did both: a
+    // refused metrics write failed a run that should have paused, and the refused status write then escaped run(),
+    // so the UI never heard the run end and showed it "running" for good.) A refused write is said once in the log;
+    // rows that were not stored stay pending for the next write.
+    let bookkeepingRefused = false;
+    const keep = async (what: string, write: () => Promise<void>): Promise<boolean> => {
+      try {
+        await write();
+        return true;
+      } catch (e) {
+        if (!bookkeepingRefused) {
+          bookkeepingRefused = true;
+          this.post({ type: 'train-log', runId, line: `could not store ${what} in this browser (${errorText(e)}): this tab still shows the run as it goes, but after a reload its record, charts and log may miss the latest` });
+        }
+        return false;
+      }
+    };
     const log = (line: string) => {
       this.post({ type: 'train-log', runId, line });
-      void this.runs.appendLog(runId, [`${new Date().toISOString().slice(11, 19)} ${line}`]);
+      void keep('the log', () => this.runs.appendLog(runId, [`${new Date().toISOString().slice(11, 19)} ${line}`]));
+    };
+    let pendingRows: StepMetrics[] = [];
+    const storeMetrics = async () => {
+      const rows = pendingRows;
+      if (await keep('the metrics', () => this.runs.appendMetrics(runId, rows))) pendingRows = pendingRows.slice(rows.length);
     };
     const phase = (p: string, done = 0, total = 0) => this.post({ type: 'train-phase', runId, phase: p, done, total });
     const existing = await this.runs.get(runId);
@@ -276,7 +302,8 @@ export class TrainSessions {
     };
     const setStatus = async (status: RunRecord['status'], step: number, error?: string) => {
       Object.assign(record, { status, step, error, updatedAt: Date.now() });
-      await this.runs.put(record);
+      // Stored first, so the UI's refresh on this event reads it; the event goes out whether or not it was stored.
+      await keep('the run record', () => this.runs.put(record));
       this.post({ type: 'train-status', runId, status, step, error });
     };
     try {
@@ -296,7 +323,6 @@ export class TrainSessions {
       const { model, tokenizer } = trainer.load ? await trainer.load(load) : await loadModelOf(load, trainer.scoreHead);
       log(`model ${config.model_name} on ${ctx.report.name}: ${model.trainableParams().length} trainable tensors`);
       phase('training');
-      let pendingRows: StepMetrics[] = [];
       const faults = watchFaults(this.checkpoints, ctx);
       const result = await trainer.run({
         runId, engine, model, tokenizer, config, train, eval: evalData, tools, store: faults.store, resume: req.resume, modelFiles: files,
@@ -314,10 +340,8 @@ export class TrainSessions {
             this.post({ type: 'train-step', runId, metrics: m });
             pendingRows.push(m);
             if (pendingRows.length >= 5) {
-              const rows = pendingRows;
-              pendingRows = [];
-              await this.runs.appendMetrics(runId, rows);
-              await this.runs.put(record);
+              await storeMetrics();
+              await keep('the run record', () => this.runs.put(record));
             }
           },
           onEval: async (m) => {
@@ -327,13 +351,12 @@ export class TrainSessions {
           },
           onCheckpoint: async (step) => {
             // Metrics up to a checkpoint are stored with it, so a resumed run's charts have no gap.
-            await this.runs.appendMetrics(runId, pendingRows);
-            pendingRows = [];
+            await storeMetrics();
             log(`checkpoint saved at step ${step}`);
           },
         },
       });
-      await this.runs.appendMetrics(runId, pendingRows);
+      await storeMetrics();
       record.totalSteps = result.totalSteps;
       const o = result.outcome;
       // Give the GPU memory back: the next run (or a chat) loads its own model.
@@ -351,11 +374,17 @@ export class TrainSessions {
         await setStatus(o.status, o.step);
       }
     } catch (e) {
-      const msg = (e as Error).message;
+      const msg = errorText(e);
       log(`failed: ${msg}`);
       await setStatus('failed', record.step, msg);
     }
   }
+}
+
+/** An error in words: a DOMException of a refused write (QuotaExceededError) often has an empty message. */
+function errorText(e: unknown): string {
+  if (isQuotaError(e)) return `the browser's storage is full (${(e as Error).name}${(e as Error).message ? `: ${(e as Error).message}` : ''})`;
+  return (e as Error | null)?.message || (e as Error | null)?.name || String(e);
 }
 
 /** The run's data in a few words, for the runs list. */

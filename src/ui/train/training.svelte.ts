@@ -57,6 +57,9 @@ export class Training {
   policyRuns = $derived(this.runs.filter((r) => r.method !== 'rm' && r.step > 0));
   rewardRuns = $derived(this.runs.filter((r) => r.method === 'rm' && r.step > 0));
 
+  /** The last train-status event of each run this tab trained (status, step, error). */
+  private statusHeard = new Map<string, Partial<Pick<RunRecord, 'status' | 'step' | 'error'>>>();
+
   async init(): Promise<void> {
     this.yaml = configToYaml(this.entry.spec.table, this.config as never);
     this.unsubscribe ??= studio.engine?.onEvent((ev) => this.onEvent(ev)) ?? null;
@@ -76,7 +79,7 @@ export class Training {
   }
 
   async refreshRuns(): Promise<void> {
-    const runs = await this.runStore.list();
+    const runs = (await this.runStore.list()).map((r) => ({ ...r, ...this.statusHeard.get(r.id) }));
     // A run stored as "running" that this tab is not training was interrupted (reload, crashed tab).
     this.runs = runs.map((r) => (r.status === 'running' && r.id !== this.activeRunId ? { ...r, status: 'paused' as const, error: 'interrupted: resume continues from the last checkpoint' } : r));
   }
@@ -198,6 +201,9 @@ export class Training {
         this.phase = { phase: ev.phase, done: ev.done, total: ev.total };
         break;
       case 'train-status':
+        // The worker's word wins over the stored record, which a full disk may have kept it from updating.
+        // (While it runs, the stored record's step moves on: only a finished run's step is taken from the event.)
+        this.statusHeard.set(ev.runId, ev.status === 'running' ? { status: ev.status, error: undefined } : { status: ev.status, step: ev.step, error: ev.error });
         if (ev.status !== 'running') {
           this.activeRunId = null;
           this.phase = null;

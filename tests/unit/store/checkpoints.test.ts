@@ -230,6 +230,26 @@ describe('IdbCheckpointStore', () => {
     db.close();
     expect((await store.latest('run-a'))?.step).toBe(10);
   });
+
+  it("the e2e fault gate holds its step's write before it touches IndexedDB until the test opens it, and no other", async () => {
+    const store = freshStore();
+    let open!: () => void;
+    const g = globalThis as { __studioFaults?: object };
+    g.__studioFaults = { gateCheckpointWrite: { step: 20, opened: new Promise<void>((r) => (open = r)) } };
+    try {
+      await store.save(fakeCheckpoint('run-a', 10), 3);
+      let saved = false;
+      const held = store.save(fakeCheckpoint('run-a', 20), 3).then(() => (saved = true));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(saved).toBe(false);
+      expect(await rawKeys(store)).toEqual(['ckpt:run-a:10', 'index:run-a']);
+      open();
+      await held;
+      expect((await store.list('run-a')).map((i) => i.step)).toEqual([10, 20]);
+    } finally {
+      delete g.__studioFaults;
+    }
+  });
 });
 
 describe('storageQuotaMessage', () => {
