@@ -40,6 +40,29 @@ export function fusedTileRows(D: number, workgroupStorage: number): number {
   return 0;
 }
 
+/**
+ * WGSL: the workgroup's copy of key tile j0 (BT keys of head kh: K and V rows of N vectors, zero past Tk) and its
+ * key mask, loaded by R invocations; shared by the plain and the subgroup forward (and the dQ pass) kernels.
+ */
+function kvTileLoad(BT: number, N: number, R: number, zero: string): string {
+  return `    for (var e = li; e < ${BT * N}u; e += ${R}u) {
+      let j = j0 + e / ${N}u;
+      var kx = ${zero};
+      var vx = ${zero};
+      if (j < p.Tk) {
+        let at = ((b * p.S + j) * p.Hkv + kh) * ${N}u + e % ${N}u;
+        kx = k[at];
+        vx = v[at];
+      }
+      Ks[e] = kx;
+      Vs[e] = vx;
+    }
+    for (var r = li; r < ${BT}u; r += ${R}u) {
+      let j = j0 + r;
+      Ms[r] = select(0u, mask[b * p.S + min(j, p.S - 1u)], j < p.Tk);
+    }`;
+}
+
 function binding(i: number, name: string, type: string, write = false): string {
   return `@group(0) @binding(${i}) var<storage, ${write ? 'read_write' : 'read'}> ${name}: array<${type}>;`;
 }
@@ -146,22 +169,7 @@ ${init}
   // The last key any row of this block sees: the tile loop's bound is the same for the whole workgroup.
   let blockLast = min(t0 + ${R - 1}u, p.Tq - 1u) + p.Tk - p.Tq;
   for (var j0 = 0u; j0 <= blockLast; j0 += ${BT}u) {
-    for (var e = li; e < ${BT * N}u; e += ${R}u) {
-      let j = j0 + e / ${N}u;
-      var kx = ${zero};
-      var vx = ${zero};
-      if (j < p.Tk) {
-        let at = ((b * p.S + j) * p.Hkv + kh) * ${N}u + e % ${N}u;
-        kx = k[at];
-        vx = v[at];
-      }
-      Ks[e] = kx;
-      Vs[e] = vx;
-    }
-    for (var r = li; r < ${BT}u; r += ${R}u) {
-      let j = j0 + r;
-      Ms[r] = select(0u, mask[b * p.S + min(j, p.S - 1u)], j < p.Tk);
-    }
+${kvTileLoad(BT, N, R, zero)}
     workgroupBarrier();
 ${tileBody}
     workgroupBarrier();
@@ -423,22 +431,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   // The last key any row of this block sees: the tile loop's bound is the same for the whole workgroup.
   let blockLast = min(t0 + ${R - 1}u, p.Tq - 1u) + p.Tk - p.Tq;
   for (var j0 = 0u; j0 <= blockLast; j0 += ${BT}u) {
-    for (var e = li; e < ${BT * N}u; e += ${R}u) {
-      let j = j0 + e / ${N}u;
-      var kx = ${zero};
-      var vx = ${zero};
-      if (j < p.Tk) {
-        let at = ((b * p.S + j) * p.Hkv + kh) * ${N}u + e % ${N}u;
-        kx = k[at];
-        vx = v[at];
-      }
-      Ks[e] = kx;
-      Vs[e] = vx;
-    }
-    for (var r = li; r < ${BT}u; r += ${R}u) {
-      let j = j0 + r;
-      Ms[r] = select(0u, mask[b * p.S + min(j, p.S - 1u)], j < p.Tk);
-    }
+${kvTileLoad(BT, N, R, zero)}
     workgroupBarrier();
     // The tile's scores first (masked ones -3e38), ${SG} keys at a time, then one rescale of the accumulator per tile.
     var sc: array<f32, ${BT}>;
