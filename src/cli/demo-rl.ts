@@ -23,6 +23,7 @@ import { validatePpoConfig, type PpoConfig } from '../train/ppo-config.ts';
 import { runPpo } from '../train/ppo.ts';
 import type { RlRunInputs } from '../train/rl-run.ts';
 import { loadPolicy } from '../train/load-policy.ts';
+import { turnTokenLimit } from '../train/rl-config.ts';
 import { episodeRewards } from '../train/rl-reward.ts';
 import { formatDuration } from '../util/format.ts';
 import { applySets, readDatasets, readTools } from './cli-inputs.ts';
@@ -58,7 +59,7 @@ async function main() {
   applySets(raw, o.sets);
   const trainer = TRAINERS[o.trainer];
   const config: GrpoConfig | PpoConfig = trainer.validate(raw, o.config);
-  const maxCompletionLength = o.trainer === 'ppo' ? (config as PpoConfig).response_length : (config as GrpoConfig).max_completion_length;
+  const maxCompletionLength = turnTokenLimit(config);
   // The start policy is the config's model_name, copied to <output_dir>/../sft so the demo's folder holds both
   // ends of the run (out/rl-demo/{sft,rl} with the shipped config).
   const start = config.model_name;

@@ -62,3 +62,8 @@ export function checkRlCommon(c: { eval_every: number; eval_file: string; reward
   const ruleOn = r.rule_weight !== 0 && r.rule !== 'none' && r.rule !== '';
   if (!ruleOn && r.chain_weight === 0 && r.reward_model_weight === 0) problems.push({ key: 'reward', message: 'every reward component has weight 0 (or rule: none): nothing to learn from' });
 }
+
+/** Sampled tokens per assistant turn: GRPO calls it max_completion_length, PPO response_length (TRL's names). */
+export function turnTokenLimit(c: { max_completion_length: number } | { response_length: number }): number {
+  return 'max_completion_length' in c ? c.max_completion_length : c.response_length;
+}

@@ -15,6 +15,7 @@ import { runLoop, type LoopHooks, type LoopOutcome, type LossOutput, type LoopTr
 import type { GrpoConfig } from './grpo-config.ts';
 import type { PpoConfig } from './ppo-config.ts';
 import type { RlBatch } from './rl-batch.ts';
+import { turnTokenLimit } from './rl-config.ts';
 import { rlPrompts, type RlPrompt } from './rl-prompts.ts';
 import { ruleRewardConfig, type CodeReward, type RewardModelScorer, type RlRewardContext } from './rl-reward.ts';
 import { RolloutSource, type CompletionRow, type RolloutMethod, type RolloutState } from './rollout.ts';
@@ -116,7 +117,7 @@ export async function runRl<C extends GrpoConfig | PpoConfig>(
         try {
           const r = await evaluateEpisodes(model, tokenizer, evalExamples, {
             tools: inp.tools, renderTools, environment: inp.environment, maxToolTurnTokens: c.max_tool_turn_tokens,
-            maxCompletionLength: 'max_completion_length' in c ? c.max_completion_length : c.response_length,
+            maxCompletionLength: turnTokenLimit(c),
           });
           return evalSummary(at, r.report);
         } finally {
