@@ -22,6 +22,7 @@ import { validatePpoConfig } from '../../../src/train/ppo-config.ts';
 import { runPpo } from '../../../src/train/ppo.ts';
 import type { CodeReward } from '../../../src/train/rl-reward.ts';
 import { gpuFor, testAdapters } from '../../helpers/gpu.ts';
+import { logits } from '../../helpers/model-logits.ts';
 
 const TOOLS = JSON.parse(readFileSync('public/tools/enterprise_tools.json', 'utf8')) as ToolDefinition[];
 // A short prompt (no system line): a dozen tokens, so a step of 64 episodes stays cheap on a CPU adapter.
@@ -31,14 +32,9 @@ const data: DatasetExample[] = [{ kind: 'ppo', line: 1, prompt }];
 /** softmax(z / T)[target] at the prompt's last position, and the argmax there. */
 async function firstTokenProbability(model: QwenModel, tok: ChatTokenizer, T: number, target?: number) {
   const ids = tokenizePrompt(tok, prompt, { tools: [] });
-  const wasTraining = model.training;
-  model.training = false;
-  const t = model.e.scope(() => model.forward({ ids, mask: new Uint8Array(ids.length).fill(1), B: 1, T: ids.length }).logits);
-  const logits = await t.read();
-  t.release();
-  model.training = wasTraining;
+  const all = await logits(model, ids);
   const V = model.cfg.vocabSize;
-  const z = logits.subarray((ids.length - 1) * V, ids.length * V);
+  const z = all.subarray((ids.length - 1) * V, ids.length * V);
   let best = 0;
   for (let i = 1; i < V; i++) if (z[i] > z[best]) best = i;
   const a = target ?? best;
