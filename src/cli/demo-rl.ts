@@ -22,7 +22,7 @@ import { runGrpo } from '../train/grpo.ts';
 import { validatePpoConfig, type PpoConfig } from '../train/ppo-config.ts';
 import { runPpo } from '../train/ppo.ts';
 import type { RlRunInputs } from '../train/rl-run.ts';
-import { loadPolicy } from '../train/load-policy.ts';
+import { loadPolicy, type PolicyOptions } from '../train/load-policy.ts';
 import { turnTokenLimit } from '../train/rl-config.ts';
 import { episodeRewards } from '../train/rl-reward.ts';
 import { formatDuration } from '../util/format.ts';
@@ -37,10 +37,10 @@ const SFT_DEMO_DIR = 'out/sft-demo';
 const USAGE = 'usage: npm run demo:rl -- [--trainer grpo|ppo] [--config FILE] [--set key=value ...] [--eval-limit N] [--chain-limit N] [--eval-only]';
 const FLAGS = { trainer: 'string', config: 'string', 'eval-limit': 'int', 'chain-limit': 'int', set: 'repeated', 'eval-only': 'boolean' } as const;
 
-/** The two RL trainers the demo runs: default config, validation, the metrics its step line shows, the trainer, and whether the model needs PPO's critic head. */
+/** The two RL trainers the demo runs: default config, validation, the metrics its step line shows, the trainer, and the critic the policy needs (PPO's). */
 const TRAINERS = {
-  grpo: { title: 'GRPO', config: 'configs/config_grpo_demo.yaml', validate: validateGrpoConfig, logKeys: [['zero-std', 'frac_reward_zero_std'], ['clip', 'clip_ratio/region_mean'], ['entropy', 'entropy']], run: runGrpo as (inp: RlRunInputs<GrpoConfig | PpoConfig>) => ReturnType<typeof runGrpo>, critic: false },
-  ppo: { title: 'PPO', config: 'configs/config_ppo_demo.yaml', validate: validatePpoConfig, logKeys: [['kl', 'objective/kl'], ['vf_explained_var', 'vf_explained_var'], ['clipfrac', 'policy/clipfrac_avg']], run: runPpo as (inp: RlRunInputs<GrpoConfig | PpoConfig>) => ReturnType<typeof runPpo>, critic: true },
+  grpo: { title: 'GRPO', config: 'configs/config_grpo_demo.yaml', validate: validateGrpoConfig, logKeys: [['zero-std', 'frac_reward_zero_std'], ['clip', 'clip_ratio/region_mean'], ['entropy', 'entropy']], run: runGrpo as (inp: RlRunInputs<GrpoConfig | PpoConfig>) => ReturnType<typeof runGrpo>, critic: (_: GrpoConfig | PpoConfig): PolicyOptions['critic'] => false },
+  ppo: { title: 'PPO', config: 'configs/config_ppo_demo.yaml', validate: validatePpoConfig, logKeys: [['kl', 'objective/kl'], ['vf_explained_var', 'vf_explained_var'], ['clipfrac', 'policy/clipfrac_avg']], run: runPpo as (inp: RlRunInputs<GrpoConfig | PpoConfig>) => ReturnType<typeof runPpo>, critic: (c: GrpoConfig | PpoConfig): PolicyOptions['critic'] => (c as PpoConfig).critic as 'head' | 'adapter' },
 } as const;
 
 function args(argv: string[]) {
@@ -84,7 +84,7 @@ async function main() {
   const engine = new Engine(ctx);
   console.log(`GPU: ${ctx.report.name} (${ctx.report.kind}); start policy: ${start}`);
   const { model, tokenizer } = await loadPolicy(engine, folderProvider(join(OUT, 'sft')), {
-    finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact', seed: config.seed, critic: trainer.critic,
+    finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact', seed: config.seed, critic: trainer.critic(config),
   });
   const environment = enterpriseEnvironment();
   const renderTools = config.prompt_tools === 'none' ? [] : undefined;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { QwenModel } from '../model/qwen.ts';
 import { writeSafetensors } from '../model/safetensors.ts';
 import type { HostTensor } from '../train/checkpoint.ts';
+import { policyWeights } from '../train/export.ts';
 import { MODEL_SIDE_FILES, writeModelOutput } from './model-output.ts';
 
 export interface RlOutputConfig {
@@ -18,13 +19,13 @@ export interface RlOutputConfig {
 /**
  * `startFolder`: the complete model folder the start policy's weights came from (its config and tokenizer files are
  * copied); `startName`: what the RL adapter applies to, written as its base_model_name_or_path (the start policy as
- * named: an SFT adapter folder when RL started from one; default startFolder). PPO's critic (the score head) is not
+ * named: an SFT adapter folder when RL started from one; default startFolder). PPO's critic (the score head, its adapter) is not
  * part of the policy and is left out of both outputs.
  */
 export async function writeRlOutput(dir: string, model: QwenModel, config: RlOutputConfig, startFolder: string, params: Record<string, HostTensor>, startName = startFolder): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const startIsFull = existsSync(join(startFolder, 'model.safetensors'));
-  const policy = Object.fromEntries(Object.entries(params).filter(([k]) => k !== 'score.weight'));
+  const policy = policyWeights(params);
   if (config.finetune === 'full') return writeModelOutput(dir, policy, { finetune: 'full', lora: config.lora, model_name: startName }, startFolder);
   const adapterParams = Object.fromEntries(Object.entries(policy).filter(([k]) => k.startsWith('lora_')));
   const lines = [writeModelOutput(join(dir, 'adapter'), adapterParams, { finetune: 'lora', lora: config.lora, model_name: startName }, startFolder)];

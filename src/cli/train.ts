@@ -20,6 +20,7 @@ import { runGrpo } from '../train/grpo.ts';
 import { loadTrainableModel } from '../train/load-model.ts';
 import type { LoopHooks, LoopOutcome } from '../train/loop.ts';
 import { PPO_CONFIG, type PpoConfig } from '../train/ppo-config.ts';
+import type { PolicyOptions } from '../train/load-policy.ts';
 import { runPpo } from '../train/ppo.ts';
 import type { RlRunInputs } from '../train/rl-run.ts';
 import { scoreConversations } from '../train/rm-score.ts';
@@ -71,7 +72,7 @@ type CliConfig = Pick<TrainingConfig, 'model_name' | 'tools_file' | 'eval_file' 
 interface CliMethod<C extends CliConfig> {
   title: string;
   spec: TrainerConfigSpec<ConfigTable>;
-  /** The model needs a score head (reward model, critic). */
+  /** The default loader adds a score head (the reward model; the RL methods load their own policy and critic). */
   scoreHead: boolean;
   run(ctx: RunContext<C>): Promise<{ outcome: LoopOutcome; totalSteps: number; summary?: string }>;
   evalLine(m: EvalMetrics): string;
@@ -91,11 +92,11 @@ const pct = (x: number | undefined) => `${((x ?? 0) * 100).toFixed(1)}%`;
  * completions.jsonl with every rollout's episodes. The output is what writeRlOutput writes: adapter/ relative to
  * the start policy, and the merged complete model where the start policy is one.
  */
-function rlMethod<C extends GrpoConfig | PpoConfig>(title: string, spec: TrainerConfigSpec<ConfigTable>, critic: boolean, run: (inp: RlRunInputs<C>) => ReturnType<typeof runGrpo>): CliMethod<C> {
+function rlMethod<C extends GrpoConfig | PpoConfig>(title: string, spec: TrainerConfigSpec<ConfigTable>, critic: (c: C) => PolicyOptions['critic'], run: (inp: RlRunInputs<C>) => ReturnType<typeof runGrpo>): CliMethod<C> {
   return {
-    title, spec, scoreHead: critic,
+    title, spec, scoreHead: false, // the start policy's loader below adds PPO's critic
     load: async (engine, c) => {
-      const p = await openStartPolicy(engine, c.model_name, { finetune: c.finetune as 'lora' | 'full', lora: c.lora, chatTemplate: c.chat_template as 'model' | 'compact', seed: c.seed, critic });
+      const p = await openStartPolicy(engine, c.model_name, { finetune: c.finetune as 'lora' | 'full', lora: c.lora, chatTemplate: c.chat_template as 'model' | 'compact', seed: c.seed, critic: critic(c) });
       const adapters = p.source.adapters.length ? ` + ${p.source.adapters.join(' + ')} (merged)` : '';
       return { model: p.model, tokenizer: p.tokenizer, folderPath: p.source.base, describe: `start policy ${p.source.base}${adapters}` };
     },
@@ -142,8 +143,8 @@ const METHODS: { sft: CliMethod<SftConfig>; rm: CliMethod<RmConfig>; grpo: CliMe
     evalLine: (m) => `pair accuracy ${pct(m.metrics?.accuracy)}, margin ${(m.metrics?.margin ?? 0).toFixed(3)}, loss ${(m.metrics?.loss ?? 0).toFixed(4)} (${m.examples} pairs)`,
     fullConfigJson: (base, tok) => seqClsConfigJson(base, tok.padId),
   },
-  grpo: rlMethod<GrpoConfig>('grpo', GRPO_CONFIG, false, runGrpo),
-  ppo: rlMethod<PpoConfig>('ppo', PPO_CONFIG, true, runPpo),
+  grpo: rlMethod<GrpoConfig>('grpo', GRPO_CONFIG, () => false, runGrpo),
+  ppo: rlMethod<PpoConfig>('ppo', PPO_CONFIG, (c) => c.critic as 'head' | 'adapter', runPpo),
 };
 type MethodName = keyof typeof METHODS;
 

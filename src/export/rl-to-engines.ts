@@ -221,6 +221,10 @@ export const PPO_TO_ENGINES: { [K in keyof PpoConfig]: RlKeyMapping<PpoConfig> }
   gamma: { trl: set((c) => ({ gamma: c.gamma })), verl: set((c) => ({ 'algorithm.gamma': c.gamma })) },
   lam: { trl: set((c) => ({ lam: c.lam })), verl: set((c) => ({ 'algorithm.lam': c.lam })) },
   whiten_rewards: { trl: set((c) => ({ whiten_rewards: c.whiten_rewards })), verl: none('verl does not whiten rewards before GAE') },
+  critic: {
+    trl: script("TRL's PPOTrainer always trains a separate value model: trl_ppo.py loads it from the reward model, as TRL's example does"),
+    verl: script("verl's critic is always its own model: run_verl.sh gives it the policy's model path and LoRA"),
+  },
   missing_eos_penalty: { trl: set((c) => (c.missing_eos_penalty > 0 ? { missing_eos_penalty: c.missing_eos_penalty, stop_token: 'eos' } : {})), verl: none('verl has no missing-EOS penalty') },
 };
 

@@ -52,6 +52,8 @@ export function peftKey(layer: number, target: LoraTarget, factor: 'A' | 'B'): s
 }
 
 export const SCORE_HEAD_KEY = 'base_model.model.score.weight';
+/** Parameter labels of PPO's critic adapter: critic.lora_A.<layer>.<target> (checkpoints keep them; a policy's files leave them out). */
+export const CRITIC_LABEL_PREFIX = 'critic.';
 
 /** (in, out) of each target's base projection. */
 export function targetDims(cfg: QwenConfig, target: LoraTarget): { inDim: number; outDim: number } {

@@ -14,7 +14,7 @@ import {
   swiglu, type Engine, type RopeTables,
 } from '../engine/index.ts';
 import type { QwenConfig } from './config.ts';
-import { LORA_TARGETS, peftConfigJson, peftKey, SCORE_HEAD_KEY, targetDims, type Adapter, type LoraConfig, type LoraTarget } from './peft.ts';
+import { CRITIC_LABEL_PREFIX, LORA_TARGETS, peftConfigJson, peftKey, SCORE_HEAD_KEY, targetDims, type Adapter, type LoraConfig, type LoraTarget } from './peft.ts';
 import { f32ToF16, toFloat32, type RawTensor } from './safetensors.ts';
 import { Storage, Tensor } from '../engine/tensor.ts';
 import { streamWeights, type ModelFolder } from './weights.ts';
@@ -27,6 +27,14 @@ export interface BaseWeightOptions {
   trainable: boolean;
   /** Longest sequence the RoPE tables cover (default: min(config, 4096)). */
   maxPositions?: number;
+}
+
+/** One set of LoRA factors (A (r, in), B (out, r) per `<layer>.<target>`) with its scale alpha / r. */
+interface LoraAdapters {
+  config: LoraConfig;
+  A: Map<string, Tensor>;
+  B: Map<string, Tensor>;
+  scale: number;
 }
 
 interface LayerWeights {
@@ -96,7 +104,12 @@ export function lastTokenRows(mask: Uint8Array, B: number, T: number): Uint32Arr
 
 export class QwenModel {
   readonly rope: RopeTables;
-  lora: { config: LoraConfig; A: Map<string, Tensor>; B: Map<string, Tensor>; scale: number } | null = null;
+  lora: LoraAdapters | null = null;
+  /**
+   * PPO's critic as its own LoRA adapter on the same frozen base (labels `critic.lora_A.<layer>.<target>`), read with
+   * the score head: the value model without a second copy of the base weights. Used only inside withCritic.
+   */
+  criticLora: LoraAdapters | null = null;
   /** The score head (1, C), HF's `score` of *ForSequenceClassification; null when the model has none. */
   scoreHead: Tensor | null = null;
   /** Dropout randomness (the project's one RNG, so a seed reproduces a run). */
@@ -205,6 +218,31 @@ export class QwenModel {
    */
   addLora(config: LoraConfig, rng: Rng, from?: Adapter): void {
     if (this.lora) throw new Error('QwenModel: LoRA adapters are already attached');
+    this.lora = this.makeLora(config, rng, '', from);
+    const head = from?.tensors.get(SCORE_HEAD_KEY);
+    if (head) this.addScoreHead(rng, head.values);
+  }
+
+  /** Adds PPO's critic adapter (PEFT's init: the critic starts reading the frozen base's hidden states). */
+  addCriticLora(config: LoraConfig, rng: Rng): void {
+    if (this.criticLora) throw new Error('QwenModel: the critic adapter is already attached');
+    if (this.base.trainable) throw new Error('QwenModel: a critic adapter needs frozen base weights (finetune: lora)');
+    this.criticLora = this.makeLora(config, rng, CRITIC_LABEL_PREFIX);
+  }
+
+  /** Runs fn with the critic's adapter in the policy adapter's place (PPO's value forward). */
+  withCritic<R>(fn: () => R): R {
+    if (!this.criticLora) throw new Error('QwenModel.withCritic: no critic adapter (addCriticLora first)');
+    const policy = this.lora;
+    this.lora = this.criticLora;
+    try {
+      return fn();
+    } finally {
+      this.lora = policy;
+    }
+  }
+
+  private makeLora(config: LoraConfig, rng: Rng, labelPrefix: string, from?: Adapter): LoraAdapters {
     if (!(config.r > 0) || !Number.isInteger(config.r)) throw new Error(`LoRA: r must be a positive integer, got ${config.r}`);
     if (!(config.dropout >= 0 && config.dropout < 1)) throw new Error(`LoRA: dropout must be in [0, 1), got ${config.dropout}`);
     const A = new Map<string, Tensor>();
@@ -214,13 +252,11 @@ export class QwenModel {
         const { inDim, outDim } = targetDims(this.cfg, t);
         const a = from?.tensors.get(peftKey(l, t, 'A'))?.values ?? rng.floats(config.r * inDim, -1 / Math.sqrt(inDim), 1 / Math.sqrt(inDim));
         const b = from?.tensors.get(peftKey(l, t, 'B'))?.values ?? new Float32Array(outDim * config.r);
-        A.set(`${l}.${t}`, this.e.param(a, [config.r, inDim], `lora_A.${l}.${t}`));
-        Bm.set(`${l}.${t}`, this.e.param(b, [outDim, config.r], `lora_B.${l}.${t}`));
+        A.set(`${l}.${t}`, this.e.param(a, [config.r, inDim], `${labelPrefix}lora_A.${l}.${t}`));
+        Bm.set(`${l}.${t}`, this.e.param(b, [outDim, config.r], `${labelPrefix}lora_B.${l}.${t}`));
       }
     }
-    this.lora = { config, A, B: Bm, scale: config.alpha / config.r };
-    const head = from?.tensors.get(SCORE_HEAD_KEY);
-    if (head) this.addScoreHead(rng, head.values);
+    return { config, A, B: Bm, scale: config.alpha / config.r };
   }
 
   /**
@@ -235,11 +271,11 @@ export class QwenModel {
     this.scoreHead = this.e.param(w, [1, C], 'score.weight');
   }
 
-  /** Tensors that receive gradients and optimizer state: LoRA factors, score head (and base weights if trainable). */
+  /** Tensors that receive gradients and optimizer state: LoRA factors (the critic's too), score head (and base weights if trainable). */
   trainableParams(): Tensor[] {
     const out: Tensor[] = [];
     if (this.base.trainable) out.push(...this.baseTensors().map(([, t]) => t));
-    if (this.lora) for (const key of this.lora.A.keys()) out.push(this.lora.A.get(key)!, this.lora.B.get(key)!);
+    for (const lora of [this.lora, this.criticLora]) if (lora) for (const key of lora.A.keys()) out.push(lora.A.get(key)!, lora.B.get(key)!);
     if (this.scoreHead) out.push(this.scoreHead);
     return out;
   }

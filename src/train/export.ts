@@ -2,13 +2,18 @@
 // (adapter_config.json + adapter_model.safetensors, PEFT key names; with the score head it is a SEQ_CLS adapter,
 // the reward model) or, for full fine-tuning, model.safetensors (HF names; with score.weight, the weights of a
 // Qwen*ForSequenceClassification).
-import { peftConfigJson, peftKey, saveAdapter, SCORE_HEAD_KEY, type Adapter, type LoraTarget } from '../model/peft.ts';
+import { CRITIC_LABEL_PREFIX, peftConfigJson, peftKey, saveAdapter, SCORE_HEAD_KEY, type Adapter, type LoraTarget } from '../model/peft.ts';
 import { writeSafetensors } from '../model/safetensors.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import type { SftConfig } from './sft-config.ts';
 
 /** Our parameter labels for LoRA factors: lora_A.<layer>.<target>, lora_B.<layer>.<target>. */
 const LORA_LABEL = /^lora_([AB])\.(\d+)\.(\w+)$/;
+
+/** A checkpoint's weights that make the policy: without a scalar head (PPO's critic, a reward model's) or PPO's critic adapter. */
+export function policyWeights<T>(weights: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(weights).filter(([k]) => k !== 'score.weight' && !k.startsWith(CRITIC_LABEL_PREFIX)));
+}
 
 export function checkpointFiles(ckpt: Checkpoint, config: Pick<SftConfig, 'finetune' | 'lora' | 'model_name'>): Record<string, Uint8Array> {
   const enc = new TextEncoder();

@@ -2,7 +2,7 @@
 //   - the start policy's weights: a model folder (the built-in tiny model, a hub model, a full fine-tuning output)
 //     or a base model plus a PEFT adapter (a LoRA SFT output), whose adapter is merged into the frozen weights;
 //   - a fresh LoRA adapter on top (finetune: lora) that RL trains, or every weight (finetune: full, no KL term);
-//   - for PPO, the scalar head as the critic.
+//   - for PPO, the critic: the scalar head, on the policy's hidden states or on its own LoRA adapter.
 // The reference policy of the KL terms is then the start policy itself, without a second copy of the base weights
 // on the GPU: the same model with the RL adapter switched off (QwenModel.adapterEnabled = false).
 import type { Engine } from '../engine/index.ts';
@@ -19,8 +19,12 @@ export interface PolicyOptions {
   seed: number;
   /** PEFT adapters of the start policy (a LoRA SFT run; an RL adapter trained on that), merged in order into the frozen weights first. */
   startAdapters?: Adapter[];
-  /** Add the scalar head PPO's critic reads (initialised to zero, or from the start adapter's `score` head). */
-  critic?: boolean;
+  /**
+   * PPO's critic: 'head', the scalar head on the policy's hidden states (initialised to zero, or from the start
+   * adapter's `score` head); 'adapter', that head on its own fresh LoRA adapter (the RL adapter's shape) over the same
+   * frozen base.
+   */
+  critic?: false | 'head' | 'adapter';
   f16Base?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
@@ -60,6 +64,10 @@ export async function loadPolicy(e: Engine, files: FileProvider, o: PolicyOption
   // the KL to the start rose to 2 nats). At zero every advantage starts as the lam-discounted score less the KL, and no
   // value gradient reaches the shared trunk until the head has grown. (TRL starts its value model from the reward model.)
   if (o.critic && !model.scoreHead) model.addScoreHead(rng, new Float32Array(model.cfg.hiddenSize));
+  if (o.critic === 'adapter') {
+    if (o.finetune !== 'lora') throw new Error('PPO critic: adapter needs finetune: lora (the critic adapter sits on the frozen base weights)');
+    model.addCriticLora({ r: o.lora.r, alpha: o.lora.alpha, dropout: o.lora.dropout, targets: o.lora.target_modules as LoraTarget[] }, rng);
+  }
   if (!o.critic && model.scoreHead) {
     model.scoreHead.release();
     model.scoreHead = null;

@@ -4,8 +4,8 @@
 //   GRPO  ratio = exp(logp - old);  per-token = -min(ratio·A, clip(ratio, 1-eps, 1+eps_high)·A)
 //         [+ beta · k3(ref, logp)],  summed with the loss type's token weights (grpo, bnpo, dr_grpo, dapo)
 //   PPO   pg = mean max(-A·ratio, -A·clip(ratio, 1-c, 1+c));  vf = ½ mean max((v - R)², (clip(v, v_old ± c_v) - R)²)
-//         loss = pg + vf_coef · vf  (the critic is the policy's own scalar head on the policy's hidden states, which
-//         the value loss does not train: see policyForward)
+//         loss = pg + vf_coef · vf  (the critic: a scalar head on its own LoRA adapter over the frozen base, or on
+//         the policy's hidden states, which the value loss then does not train: see criticValues)
 // Log-probs come from the logits divided by the sampling temperature, as the sampler drew them.
 import {
   add, affine, clamp, embedding, entropy, exp, linear, linearTokenLogprobs, maskedMean, maximum, minimum, mul, reshape, scale, sub,
@@ -33,17 +33,30 @@ export function policyForward(model: QwenModel, batch: RlBatch, temperature: num
   const targets = e.tensor(batch.targets, [N], 'u32', 'policyTargets');
   const h = temperature === 1 ? hidden : scale(hidden, 1 / temperature);
   const logp = linearTokenLogprobs(h, model.lmHead ?? model.embed, targets);
-  let values: Tensor | undefined;
-  if (withValues) {
-    if (!model.scoreHead) throw new Error('PPO needs the scalar head on the policy (the critic): call addScoreHead first');
-    // The critic reads the policy's hidden states but its gradient stops there: only the head learns from the value
-    // loss. Measured on the PPO demo (docs/training.md, PPO runs): with the value gradient flowing into the shared
-    // LoRA trunk it was ~10x the policy gradient (grad norm 0.6 vs 0.06 with vf_coef 0) and pulled the policy 2 nats
-    // from its start in 20 rollouts while the training reward fell; vf_coef 0.1 did not keep it small.
-    const features = untaped(e, () => scale(hidden, 1)); // a copy off the tape: a constant to the backward
-    values = reshape(linear(features, model.scoreHead), [N]);
-  }
+  const values = withValues ? criticValues(model, batch, hidden) : undefined;
   return { logp, hidden, values };
+}
+
+/**
+ * The critic's values (N) at the policy tokens' rows. With a critic adapter (critic: adapter) they come from a second
+ * forward of the same frozen base under the critic's own LoRA adapter, and the value loss trains that adapter and the
+ * head; otherwise (critic: head) the head reads the policy's hidden states but its gradient stops there: only the head
+ * learns from the value loss. Measured on the PPO demo (docs/training.md, PPO runs): with the value gradient flowing
+ * into the shared LoRA trunk it was ~10x the policy gradient (grad norm 0.6 vs 0.06 with vf_coef 0) and pulled the
+ * policy 2 nats from its start in 20 rollouts while the training reward fell; vf_coef 0.1 did not keep it small.
+ */
+function criticValues(model: QwenModel, batch: RlBatch, policyHidden: Tensor): Tensor {
+  const e = model.e;
+  const N = batch.rows.length;
+  if (!model.scoreHead) throw new Error('PPO needs the scalar head on the policy (the critic): call addScoreHead first');
+  let features: Tensor;
+  if (model.criticLora) {
+    const { hidden: full } = model.withCritic(() => model.forward({ ids: batch.ids, mask: batch.attention, B: batch.B, T: batch.T }, { logits: false }));
+    features = embedding(full, e.tensor(batch.rows, [N], 'u32', 'criticRows')); // (N, C)
+  } else {
+    features = untaped(e, () => scale(policyHidden, 1)); // a copy off the tape: a constant to the backward
+  }
+  return reshape(linear(features, model.scoreHead), [N]);
 }
 
 /** Runs fn with no tape recording (statistics of a recorded forward that must not enter backward). */
@@ -186,7 +199,7 @@ export function ppoObjective(e: Engine, logp: Tensor, values: Tensor, batch: RlB
   return { loss: add(pgLoss, scale(vfLoss, c.vfCoef)), pgLoss, vfLoss };
 }
 
-/** The PPO loss of one micro-batch through the model (the critic is the policy's scalar head), with TRL's statistics. */
+/** The PPO loss of one micro-batch through the model (and the critic: criticValues), with TRL's statistics. */
 export function ppoLoss(model: QwenModel, batch: RlBatch, c: PpoLossConfig): LossOutput {
   const { logp, hidden, values } = policyForward(model, batch, c.temperature, true);
   const { loss, pgLoss, vfLoss } = ppoObjective(model.e, logp, values!, batch, c);

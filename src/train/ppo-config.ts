@@ -17,6 +17,7 @@ export const PPO_TABLE = {
   gamma: { kind: 'number', default: 1, min: 0, max: 1, doc: 'discount factor' },
   lam: { kind: 'number', default: 0.95, min: 0, max: 1, doc: 'GAE lambda' },
   whiten_rewards: { kind: 'bool', default: false, doc: 'whiten the per-token rewards before GAE' },
+  critic: { kind: 'enum', default: 'head', values: ['head', 'adapter'], doc: 'the value model: head = a scalar head on the policy\'s hidden states (which the value loss does not train); adapter = the head on its own LoRA adapter over the same frozen base (a second forward per micro-batch; TRL\'s separate value model without a second copy of the weights)' },
   missing_eos_penalty: { kind: 'number', default: 0, min: 0, doc: 'subtracted from the score of an episode whose last turn never ended (0: none)' },
 } as const satisfies ConfigTable;
 
@@ -38,6 +39,9 @@ function ppoProblems(c: PpoConfig): ConfigProblem[] {
   checkRlCommon(c, problems);
   if (c.finetune === 'full' && c.kl_coef !== 0) {
     problems.push({ key: 'finetune', message: 'full fine-tuning has no reference policy without a second copy of the model: set kl_coef to 0, or finetune to lora' });
+  }
+  if (c.finetune === 'full' && c.critic === 'adapter') {
+    problems.push({ key: 'critic', message: 'a critic adapter sits on frozen base weights, and full fine-tuning trains them: set critic to head, or finetune to lora' });
   }
   return problems;
 }

@@ -1,11 +1,13 @@
 // PPO with a KL-penalised reward, GAE and clipped policy and value losses, as TRL's PPOTrainer runs it, for
 // multi-turn tool episodes. A config table + this step, on the shared loop (src/train/rl-run.ts).
 //
-// The critic: the policy's own scalar head (the `score` head a reward model also uses) reading the policy's hidden
-// states, trained by vf_coef · value loss in the same backward as the policy loss; the value gradient stops at the
-// hidden states (policy-loss.ts policyForward), so only the head learns from it. Why not TRL's separate value model:
-// a second model in the browser doubles GPU memory. Why not the shared trunk of TRL's older
-// AutoModelForCausalLMWithValueHead: its value gradients, ~10x the policy's, dragged the policy off (docs/training.md).
+// The critic (config key `critic`): a scalar head (the `score` head a reward model also uses), trained by vf_coef ·
+// value loss in the same backward as the policy loss, reading either the policy's hidden states with the value
+// gradient stopped there (`head`: only the head learns), or its own LoRA adapter over the same frozen base (`adapter`:
+// TRL's separate value model without a second copy of the base weights; one more forward and backward per
+// micro-batch). Why not TRL's separate value model as such: a second model in the browser doubles GPU memory. Why not
+// the shared trunk of TRL's older AutoModelForCausalLMWithValueHead: its value gradients, ~10x the policy's, dragged
+// the policy off (docs/training.md).
 //
 // Rewards per token: -kl_coef · KL(π, π_ref) on every policy token; the rule reward of each assistant turn at that
 // turn's last token (its share of the episode's mean); the chain and reward-model components, minus the

@@ -12,7 +12,7 @@ import { IMPORT_PREFIX, ImportStore } from '../store/imports.ts';
 import { RunStore } from '../store/runs.ts';
 import type { ToolDefinition } from '../tools/types.ts';
 import type { Checkpoint } from '../train/checkpoint.ts';
-import { checkpointFiles } from '../train/export.ts';
+import { checkpointFiles, policyWeights } from '../train/export.ts';
 import type { RunRecord } from '../train/metrics.ts';
 import type { RmConfig } from '../train/rm-config.ts';
 import { loadRewardModel, rewardModelFromCheckpoint, type RewardModel } from '../train/rm-score.ts';
@@ -78,9 +78,8 @@ export async function runPolicySource(run: RunRecord, ckpt: Checkpoint, modelFil
   const cfg = run.config as unknown as PolicyConfig;
   const under = await startPolicySource(cfg.model_name, modelFiles, depth + 1);
   const label = `${run.name} (${run.method}, step ${ckpt.step})`;
-  // A policy has no scalar head: a PPO critic's (or a reward model's) score head stays out of it.
-  const weights = Object.fromEntries(Object.entries(ckpt.weights).filter(([k]) => k !== 'score.weight'));
-  const files = checkpointFiles({ ...ckpt, weights }, { ...cfg, model_name: under.baseName });
+  // A policy has no critic: PPO's (or a reward model's) score head and PPO's critic adapter stay out of it.
+  const files = checkpointFiles({ ...ckpt, weights: policyWeights(ckpt.weights) }, { ...cfg, model_name: under.baseName });
   if (cfg.finetune === 'full') {
     if (under.adapters.length) throw new StartPolicyError(`run ${run.name}: full fine-tuning on a LoRA start policy cannot be rebuilt (RL with finetune: full needs a full model start)`);
     return { baseName: under.baseName, files: overlayWeights(under.files, files['model.safetensors']), adapters: [], label };

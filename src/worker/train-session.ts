@@ -20,7 +20,7 @@ import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import type { ToolDefinition } from '../tools/types.ts';
 import type { ChatTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Checkpoint, CheckpointStore } from '../train/checkpoint.ts';
-import { checkpointFiles } from '../train/export.ts';
+import { checkpointFiles, policyWeights } from '../train/export.ts';
 import { loadTrainableModel } from '../train/load-model.ts';
 import type { LoopHooks, LoopOutcome } from '../train/loop.ts';
 import type { RunRecord, StepMetrics } from '../train/metrics.ts';
@@ -31,7 +31,7 @@ import { runSft } from '../train/sft.ts';
 import type { TrainingConfig } from '../train/training-config.ts';
 import { validateGrpoConfig, type GrpoConfig } from '../train/grpo-config.ts';
 import { runGrpo } from '../train/grpo.ts';
-import { loadPolicy } from '../train/load-policy.ts';
+import { loadPolicy, type PolicyOptions } from '../train/load-policy.ts';
 import { validatePpoConfig, type PpoConfig } from '../train/ppo-config.ts';
 import { runPpo } from '../train/ppo.ts';
 import { REWARD_PRESETS } from '../eval/reward.ts';
@@ -134,7 +134,7 @@ async function loadModelOf(x: SessionLoad<TrainingConfig>, scoreHead: boolean): 
 // ---- RL (GRPO, PPO): the start policy (a base model or a policy run's checkpoint, src/worker/rl-start.ts) with a
 // fresh RL adapter, the reward (rule / chain presets or a reward YAML served by the studio, and a reward-model
 // run's checkpoint scored in this worker), and the rollouts' completions streamed as train-completions events.
-async function loadRlPolicy(x: SessionLoad<TrainingConfig | GrpoConfig | PpoConfig>, critic: boolean): Promise<LoadedModel> {
+async function loadRlPolicy(x: SessionLoad<TrainingConfig | GrpoConfig | PpoConfig>, critic: PolicyOptions['critic']): Promise<LoadedModel> {
   const c = x.config;
   const start = await startPolicySource(c.model_name, x.modelFiles);
   if (c.finetune === 'full' && start.adapters.length) {
@@ -202,7 +202,7 @@ const TRAINERS: { [M in TrainMethod]: SessionTrainer<TrainConfigs[M]> } = {
   },
   ppo: {
     validate: (raw, source) => validatePpoConfig(raw, source),
-    load: (x) => loadRlPolicy(x, true),
+    load: (x) => loadRlPolicy(x, x.config.critic as 'head' | 'adapter'),
     scoreHead: true,
     run: (x) => runRlSession(x, runPpo),
   },
@@ -430,7 +430,6 @@ function watchFaults(checkpoints: IdbCheckpointStore, ctx: GpuContext) {
  * the run's adapter is relative to it.
  */
 async function rlExportFiles(run: RunRecord, ckpt: Checkpoint, config: TrainingConfig): Promise<Record<string, Uint8Array>> {
-  const weights = Object.fromEntries(Object.entries(ckpt.weights).filter(([k]) => k !== 'score.weight'));
-  const files = checkpointFiles({ ...ckpt, weights }, { ...config, model_name: await exportBaseName(config.model_name) });
+  const files = checkpointFiles({ ...ckpt, weights: policyWeights(ckpt.weights) }, { ...config, model_name: await exportBaseName(config.model_name) });
   return { ...files, ...(await startFiles(run.name, config.model_name)) };
 }

@@ -158,7 +158,7 @@ export const TRAIN_METHODS: { [M in TrainMethod]: TrainMethodEntry } = {
       const d = defaultPpoConfig();
       return { ...d, ...RL_STUDIO, lora: rlLora(d), per_device_train_batch_size: 4, response_length: 24, num_ppo_epochs: 2 };
     },
-    primary: ['model_name', 'reward_model', 'reward', 'response_length', 'max_turns', 'per_device_train_batch_size', 'num_ppo_epochs', 'max_steps', 'learning_rate', 'kl_coef', 'vf_coef', 'temperature', 'finetune', 'lora'],
+    primary: ['model_name', 'reward_model', 'reward', 'response_length', 'max_turns', 'per_device_train_batch_size', 'num_ppo_epochs', 'max_steps', 'learning_rate', 'kl_coef', 'vf_coef', 'critic', 'temperature', 'finetune', 'lora'],
     datasetKinds: ['ppo', 'sft', 'conversational'],
     dataHint: 'prompts: ppo rows {"prompt", "response"}, or sft / conversational rows split at their first assistant turn (the rest is the reference the rewards compare against)',
     evalHint: 'scored by free-running episodes',

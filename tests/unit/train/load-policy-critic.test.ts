@@ -11,7 +11,7 @@ const LORA = { r: 4, alpha: 8, dropout: 0, target_modules: ['q_proj', 'v_proj'] 
 describe.each(testAdapters())('loadPolicy critic on %s', (adapter) => {
   it('a fresh critic head is zero; without critic: no head', async () => {
     const e = new Engine(await gpuFor(adapter));
-    const withCritic = await loadPolicy(e, folderProvider('public/models/tiny'), { finetune: 'lora', lora: LORA, chatTemplate: 'model', seed: 5, critic: true });
+    const withCritic = await loadPolicy(e, folderProvider('public/models/tiny'), { finetune: 'lora', lora: LORA, chatTemplate: 'model', seed: 5, critic: 'head' });
     const head = withCritic.model.scoreHead!;
     expect(head.shape).toEqual([1, withCritic.model.cfg.hiddenSize]);
     const w = await head.read();

@@ -37,6 +37,7 @@ describe('RL configs', () => {
     ]);
     expect(problems(() => validateGrpoConfig({ finetune: 'full', beta: 0.1 }))).toEqual([expect.stringMatching(/^finetune: full fine-tuning has no reference policy .*set beta to 0/)]);
     expect(problems(() => validatePpoConfig({ finetune: 'full' }))).toEqual([expect.stringMatching(/^finetune: .*set kl_coef to 0/)]);
+    expect(problems(() => validatePpoConfig({ finetune: 'full', kl_coef: 0, critic: 'adapter' }))).toEqual([expect.stringMatching(/^critic: a critic adapter sits on frozen base weights.*set critic to head/)]);
     expect(problems(() => validateGrpoConfig({ reward: { rule: 'none' } }))).toEqual([expect.stringMatching(/^reward: every reward component has weight 0/)]);
     expect(problems(() => validatePpoConfig({ reward: { reward_model_weight: 1 } }))).toEqual([expect.stringMatching(/^reward.reward_model_weight: .*reward_model is empty/)]);
     expect(problems(() => validateGrpoConfig({ eval_every: 5 }))).toEqual([expect.stringMatching(/^eval_every: periodic evaluation needs eval_file/)]);

@@ -64,7 +64,7 @@ describe.each(testAdapters())('RL on a task with a known optimum on %s', (adapte
     const e = new Engine(await gpuFor(adapter));
     const { model, tokenizer } = await loadPolicy(e, folderProvider('public/models/tiny'), {
       finetune, lora: { r: 16, alpha: 32, dropout: 0, target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] },
-      chatTemplate: 'model', seed: 11, critic,
+      chatTemplate: 'model', seed: 11, critic: critic ? 'head' : false,
     });
     const start = await firstTokenProbability(model, tokenizer, 1);
     const T = temperatureFor(start.pAt);

@@ -15,7 +15,7 @@ import { enterpriseEnvironment } from '../../../src/tools/enterprise/executors.t
 import type { ToolDefinition } from '../../../src/tools/types.ts';
 import { validateGrpoConfig, type GrpoConfig } from '../../../src/train/grpo-config.ts';
 import { runGrpo } from '../../../src/train/grpo.ts';
-import { loadPolicy } from '../../../src/train/load-policy.ts';
+import { loadPolicy, type PolicyOptions } from '../../../src/train/load-policy.ts';
 import type { StepMetrics } from '../../../src/train/metrics.ts';
 import { validatePpoConfig, type PpoConfig } from '../../../src/train/ppo-config.ts';
 import { runPpo } from '../../../src/train/ppo.ts';
@@ -35,7 +35,7 @@ const common = {
 };
 
 describe.each(testAdapters())('RL resume on %s', (adapter) => {
-  async function session(critic: boolean) {
+  async function session(critic: PolicyOptions['critic']) {
     const e = new Engine(await gpuFor(adapter));
     return { e, ...(await loadPolicy(e, folderProvider('public/models/tiny'), { finetune: 'lora', lora: { r: 4, alpha: 8, dropout: 0, target_modules: ['q_proj', 'v_proj'] }, chatTemplate: 'model', seed: 5, critic })) };
   }
@@ -45,7 +45,7 @@ describe.each(testAdapters())('RL resume on %s', (adapter) => {
     const rows: StepMetrics[] = [];
     const completions: CompletionRow[] = [];
     const go = async (resume: boolean, control?: () => 'continue' | 'pause') => {
-      const s = await session(method === 'ppo');
+      const s = await session(method === 'ppo' ? ((config as PpoConfig).critic as 'head' | 'adapter') : false);
       const inp = {
         runId, engine: s.e, model: s.model, tokenizer: s.tokenizer, train: prompts, eval: [], tools: TOOLS, environment: enterpriseEnvironment(),
         store, resume,
@@ -81,10 +81,10 @@ describe.each(testAdapters())('RL resume on %s', (adapter) => {
     expect(whole.completions[0].components).toHaveProperty('rule');
   }, 300_000);
 
-  it('PPO (critic on the policy trunk, k1 penalty) resumes with the uninterrupted losses', async () => {
-    const config = validatePpoConfig({ ...common, response_length: 24, num_ppo_epochs: 2 });
-    const whole = await losses('ppo', config, 'ppo-whole', null);
-    const resumed = await losses('ppo', config, 'ppo-resumed', 2);
+  it.each(['head', 'adapter'])('PPO (critic: %s, k1 penalty) resumes with the uninterrupted losses', async (critic) => {
+    const config = validatePpoConfig({ ...common, response_length: 24, num_ppo_epochs: 2, critic });
+    const whole = await losses('ppo', config, `ppo-${critic}-whole`, null);
+    const resumed = await losses('ppo', config, `ppo-${critic}-resumed`, 2);
     expect(resumed.losses.slice(-whole.losses.length)).toEqual(whole.losses);
     const first = whole.rows[0].metrics!;
     for (const k of ['objective/kl', 'objective/scores', 'loss/policy_avg', 'loss/value_avg', 'policy/approxkl_avg', 'policy/clipfrac_avg', 'val/clipfrac_avg', 'vf_explained_var']) {

@@ -1,7 +1,7 @@
 // The studio's RL models from IndexedDB (src/worker/rl-start.ts), on a real in-memory IndexedDB and real WebGPU:
 // a LoRA SFT run's checkpoint as a start policy gives exactly the SFT model's logits under a fresh RL adapter (and
 // with it switched off: the reference), a full SFT run's checkpoint likewise; an RL run on top of it loads for chat
-// as start + RL adapter merged, equal to the trained policy; its export is a CAUSAL_LM adapter without the critic,
+// as start + RL adapter merged, equal to the trained policy; its export is a CAUSAL_LM adapter without the critic (head and adapter),
 // with the start's adapter beside it; a reward-model run scores as the model it checkpointed; and every mismatch
 // is a named error.
 import 'fake-indexeddb/auto';
@@ -73,16 +73,19 @@ describe.each(testAdapters())('studio RL models on %s', (adapter) => {
     const start = await startPolicySource(`run:sft-lora-${adapter}`, modelFiles);
     expect(start.baseName).toBe('builtin:tiny');
     expect(start.adapters).toHaveLength(1);
-    const policy = await loadPolicy(e, start.files, { finetune: 'lora', lora: RL_LORA, chatTemplate: 'model', seed: 3, startAdapters: start.adapters, critic: true });
+    const policy = await loadPolicy(e, start.files, { finetune: 'lora', lora: RL_LORA, chatTemplate: 'model', seed: 3, startAdapters: start.adapters, critic: 'adapter' });
     // A fresh RL adapter (B = 0) and the reference (adapter off) are both exactly the SFT model.
     expect(maxDiff(await logits(policy.model), sftLogits)).toBeLessThan(1e-4);
     policy.model.adapterEnabled = false;
     expect(maxDiff(await logits(policy.model), sftLogits)).toBeLessThan(1e-4);
     policy.model.adapterEnabled = true;
 
-    // Train-like: the RL adapter and the critic head move; the chat / eval loader must rebuild exactly this policy.
+    // Train-like: the RL adapter and the critic (its head and adapter) move; the chat / eval loader must rebuild
+    // exactly this policy, and nothing of the critic.
     const rlWeights = await randomize(e, policy.model, 4);
     expect(Object.keys(rlWeights)).toContain('score.weight');
+    const criticAdapter = Object.keys(rlWeights).filter((k) => k.startsWith('critic.lora_'));
+    expect(criticAdapter.length).toBeGreaterThan(0);
     const rlLogits = await logits(policy.model);
     expect(maxDiff(rlLogits, sftLogits)).toBeGreaterThan(1e-3);
     const rlRun = await storeRun(`grpo-${adapter}`, 'ppo', policyConfig(`run:sft-lora-${adapter}`, 'lora', RL_LORA), rlWeights);
@@ -99,7 +102,7 @@ describe.each(testAdapters())('studio RL models on %s', (adapter) => {
     expect(cfg.r).toBe(RL_LORA.r);
     const keys = (await readAllSafetensors(memorySource('a', files['adapter_model.safetensors']))).tensors.map((t) => t.name);
     expect(keys.some((k) => k.includes('score'))).toBe(false);
-    expect(keys.length).toBe(Object.keys(rlWeights).length - 1);
+    expect(keys.length).toBe(Object.keys(rlWeights).length - 1 - criticAdapter.length);
     expect(JSON.parse(new TextDecoder().decode(files['start-adapter_config.json'])).r).toBe(SFT_LORA.r);
   });
 
