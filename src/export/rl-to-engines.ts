@@ -185,7 +185,11 @@ export const PPO_TO_ENGINES: { [K in keyof PpoConfig]: RlKeyMapping<PpoConfig> }
   top_p: { trl: none('PPOConfig samples with temperature only'), verl: RL_COMMON.top_p.verl },
   learning_rate: {
     trl: set((c) => ({ learning_rate: c.learning_rate })),
-    verl: set((c) => ({ [`${ACTOR}.optim.lr`]: c.learning_rate, 'critic.optim.lr': c.learning_rate }), 'the studio trains policy and value head with one optimizer'),
+    verl: set((c) => ({ [`${ACTOR}.optim.lr`]: c.learning_rate })),
+  },
+  critic_learning_rate: {
+    trl: none('PPOTrainer trains policy and value model with one optimizer at learning_rate'),
+    verl: set((c) => ({ 'critic.optim.lr': c.critic_learning_rate || c.learning_rate }), 'critic_learning_rate, or learning_rate where it is 0'),
   },
   max_grad_norm: { trl: RL_COMMON.max_grad_norm.trl, verl: set((c) => ({ [`${ACTOR}.grad_clip`]: c.max_grad_norm, 'critic.grad_clip': c.max_grad_norm })) },
   weight_decay: { trl: RL_COMMON.weight_decay.trl, verl: set((c) => ({ [`${ACTOR}.optim.weight_decay`]: c.weight_decay, 'critic.optim.weight_decay': c.weight_decay }), "verl's default is 0.01") },

@@ -71,6 +71,8 @@ export interface LoopTrainer<B extends LoopBatch = PaddedBatch> {
   engine: Engine;
   /** Trainable tensors, each with a stable unique label (checkpoint names). */
   params: Tensor[];
+  /** Learning-rate multipliers of some of them (a parameter group with its own learning rate); default 1. */
+  lrScale?: ReadonlyMap<Tensor, number>;
   /** Records the forward pass of one micro-batch and returns its scalar loss (1), optionally with statistics. */
   loss(batch: B): Tensor | LossOutput;
   /** The RNG the trainer draws from during training (dropout); saved and restored with checkpoints. */
@@ -140,7 +142,7 @@ export async function runLoop<B extends LoopBatch>(
   const opt = new AdamW(e, trainer.params, {
     lr: config.learningRate, beta1: config.beta1, beta2: config.beta2, eps: config.epsilon,
     weightDecay: config.weightDecay, maxGradNorm: config.maxGradNorm,
-  });
+  }, trainer.lrScale);
   let step = 0;
   let nonFiniteStreak = 0;
   let position: DataPosition = { epoch: 0, batch: 0 };

@@ -18,6 +18,7 @@ export const PPO_TABLE = {
   lam: { kind: 'number', default: 0.95, min: 0, max: 1, doc: 'GAE lambda' },
   whiten_rewards: { kind: 'bool', default: false, doc: 'whiten the per-token rewards before GAE' },
   critic: { kind: 'enum', default: 'head', values: ['head', 'adapter'], doc: 'the value model: head = a scalar head on the policy\'s hidden states (which the value loss does not train); adapter = the head on its own LoRA adapter over the same frozen base (a second forward per micro-batch; TRL\'s separate value model without a second copy of the weights)' },
+  critic_learning_rate: { kind: 'number', default: 0, min: 0, doc: 'the critic\'s learning rate (head and critic adapter; the schedule scales it as it scales learning_rate); 0: learning_rate, as TRL trains policy and value model with one optimizer' },
   missing_eos_penalty: { kind: 'number', default: 0, min: 0, doc: 'subtracted from the score of an episode whose last turn never ended (0: none)' },
 } as const satisfies ConfigTable;
 

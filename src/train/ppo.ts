@@ -15,6 +15,8 @@
 // reward plus its KL penalty, as in TRL; the per-turn placement credits a good first call before a bad second one.
 // Tool-result tokens between turns are the environment's transition: GAE runs over the policy tokens in order.
 import type { Episode } from '../agent/episode.ts';
+import type { Tensor } from '../engine/index.ts';
+import { CRITIC_LABEL_PREFIX } from '../model/peft.ts';
 import type { QwenModel } from '../model/qwen.ts';
 import type { Rng } from '../util/rng.ts';
 import { gae, klEstimate, maskedWhiten, type KlEstimator } from './advantages.ts';
@@ -155,6 +157,19 @@ export function explainedVariance(values: readonly number[], returns: readonly n
   return varR === 0 ? Number.NaN : 1 - v(returns.map((r, i) => r - values[i])) / varR;
 }
 
+/**
+ * The critic's parameters (head, critic adapter) at critic_learning_rate / learning_rate of the policy's rate. Why a
+ * rate of its own (verl: critic.optim.lr, OpenRLHF: critic_learning_rate, both ~10x the actor's by default): a fresh
+ * critic must climb from 0 to the returns' scale, and Adam moves a weight by about the learning rate per step.
+ */
+export function criticLrScale(model: QwenModel, c: PpoConfig): Map<Tensor, number> {
+  const out = new Map<Tensor, number>();
+  if (c.critic_learning_rate === 0 || c.critic_learning_rate === c.learning_rate) return out;
+  const ratio = c.critic_learning_rate / c.learning_rate;
+  for (const p of model.trainableParams()) if (p === model.scoreHead || p.label.startsWith(CRITIC_LABEL_PREFIX)) out.set(p, ratio);
+  return out;
+}
+
 export function runPpo(inp: RlRunInputs<PpoConfig>): Promise<RlOutcome> {
   const c = inp.config;
   const lossConfig: PpoLossConfig = { cliprange: c.cliprange, cliprangeValue: c.cliprange_value, vfCoef: c.vf_coef, temperature: c.temperature };
@@ -163,5 +178,6 @@ export function runPpo(inp: RlRunInputs<PpoConfig>): Promise<RlOutcome> {
     method: ppoMethod(inp.model, c, ctx.weights),
     stepsPerRollout: c.num_ppo_epochs * c.num_mini_batches,
     loss: (batch) => ppoLoss(inp.model, batch, lossConfig),
+    lrScale: criticLrScale(inp.model, c),
   }));
 }

@@ -2,7 +2,7 @@
 // free-running episodes, checkpointed trainer state, and the shared loop itself. A method supplies its rollout
 // data (RolloutMethod) and its loss.
 import type { DatasetExample } from '../data/conversation.ts';
-import type { Engine } from '../engine/index.ts';
+import type { Engine, Tensor } from '../engine/index.ts';
 import type { QwenModel } from '../model/qwen.ts';
 import type { ToolEnvironment } from '../tools/environment.ts';
 import type { ToolDefinition } from '../tools/types.ts';
@@ -57,6 +57,8 @@ export interface RlMethodSpec {
   /** Optimizer steps per rollout. */
   stepsPerRollout: number;
   loss(batch: RlBatch): LossOutput;
+  /** Learning-rate multipliers of some parameters (PPO's critic_learning_rate). */
+  lrScale?: ReadonlyMap<Tensor, number>;
 }
 
 export async function runRl<C extends GrpoConfig | PpoConfig>(
@@ -105,6 +107,7 @@ export async function runRl<C extends GrpoConfig | PpoConfig>(
   const trainer: LoopTrainer<RlBatch> = {
     engine: inp.engine,
     params: model.trainableParams(),
+    lrScale: spec.lrScale,
     loss: (batch) => spec.loss(batch),
     rng: { get: () => model.dropoutRng.getState(), set: (s) => (model.dropoutRng = new Rng(s)) },
     state: { get: () => ({ rollout: source.getState() }), set: (s) => source.setState((s as { rollout: RolloutState }).rollout) },

@@ -42,9 +42,12 @@ export class AdamW {
     private readonly engine: Engine,
     readonly params: Tensor[],
     config: Partial<AdamWConfig> = {},
+    /** Per-parameter multipliers of the step's learning rate (a parameter group's own lr; default 1 each). */
+    private readonly lrScale: ReadonlyMap<Tensor, number> = new Map(),
   ) {
     this.config = { ...ADAMW_DEFAULTS, ...config };
     validateAdamW(this.config);
+    for (const [p, s] of lrScale) if (!(s >= 0) || !Number.isFinite(s)) throw new Error(`AdamW: the learning-rate scale of ${p.label} must be a finite number >= 0, got ${s}`);
     this.arena = new ParamArena(engine, params);
     this.m = this.arena.m;
     this.v = this.arena.v;
@@ -60,10 +63,16 @@ export class AdamW {
     const e = this.engine;
     const c = this.config;
     this.t++;
-    const ranges: Array<{ group: ArenaGroup; from: number; to: number }> = [];
+    const ranges: Array<{ group: ArenaGroup; from: number; to: number; scale: number }> = [];
+    const scaleOf = (p: Tensor) => this.lrScale.get(p) ?? 1;
     for (const group of this.arena.groups) {
       let from = -1;
       group.params.forEach((p, i) => {
+        // A parameter with another learning rate starts a dispatch of its own.
+        if (from >= 0 && p.grad && scaleOf(p) !== scaleOf(group.params[from])) {
+          ranges.push({ group, from, to: i, scale: scaleOf(group.params[from]) });
+          from = -1;
+        }
         if (p.grad && p.grad !== p.gradSlot) {
           // A gradient set by hand (not by backward): it joins the arena by a copy.
           e.copy(p.grad, 0, p.gradSlot!, 0, p.bytes);
@@ -73,22 +82,22 @@ export class AdamW {
         if (!p.grad) {
           // No gradient this step: its slot may hold an old one, which must not count in the norm.
           e.batch.clear(group.grad.storageBuffer, p.bytes, group.offsets[i]);
-          if (from >= 0) ranges.push({ group, from, to: i });
+          if (from >= 0) ranges.push({ group, from, to: i, scale: scaleOf(group.params[from]) });
           from = -1;
         } else if (from < 0) from = i;
       });
-      if (from >= 0) ranges.push({ group, from, to: group.params.length });
+      if (from >= 0) ranges.push({ group, from, to: group.params.length, scale: scaleOf(group.params[from]) });
     }
     const info = gradNormInfo(e, this.arena.groups.map((g) => g.grad), { maxNorm: c.maxGradNorm });
     const bc1 = 1 - Math.pow(c.beta1, this.t);
     const bc2 = 1 - Math.pow(c.beta2, this.t);
-    for (const { group, from, to } of ranges) {
+    for (const { group, from, to, scale } of ranges) {
       const whole = from === 0 && to === group.params.length;
       const start = group.offsets[from] / 4;
       const end = to === group.params.length ? group.size : group.offsets[to] / 4;
       const range = (t: Tensor) => (whole ? t : new Tensor(e, [end - start], 'f32', t.storage, t.label, group.offsets[from]));
       const [w, g, m, v] = [group.flat, group.grad, group.m, group.v].map(range);
-      const u = words({ u: end - start }, { f: lr }, { f: c.beta1 }, { f: c.beta2 }, { f: c.eps }, { f: c.weightDecay }, { f: bc1 }, { f: bc2 });
+      const u = words({ u: end - start }, { f: lr * scale }, { f: c.beta1 }, { f: c.beta2 }, { f: c.eps }, { f: c.weightDecay }, { f: bc1 }, { f: bc2 });
       e.run(adamwSrc, u, [w, g, m, v, info], e.grid(Math.ceil((end - start) / 64)), 'adamw');
     }
     return info;

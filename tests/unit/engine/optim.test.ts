@@ -100,4 +100,32 @@ describe.each(testAdapters())('optimizer on %s', (adapter) => {
       expect(relErr(await params[i].read(), w[i])).toBeLessThan(1e-5);
     }
   });
+
+  it('gives parameters their own learning rates (lrScale), each matching the float64 reference at its rate', async () => {
+    const e = await testEngine(adapter);
+    const rng = new Rng(9);
+    const cfg = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.05, maxGradNorm: 1 };
+    const sizes = [5, 67, 1, 300, 33];
+    // Runs of equal rates, a rate of 0 (frozen by its group, not by a missing gradient), and a 10x group at the end.
+    const scales = [1, 1, 0, 10, 10];
+    const w0 = sizes.map((n) => randomData(rng, n));
+    const params = w0.map((d, i) => e.param(d.f32, [sizes[i]], `p${i}`));
+    const opt = new AdamW(e, params, cfg, new Map(params.map((p, i) => [p, scales[i]] as const).filter(([, s]) => s !== 1)));
+    const w = w0.map((d) => d.f64.slice());
+    const m = sizes.map((n) => new Float64Array(n));
+    const v = sizes.map((n) => new Float64Array(n));
+    for (let t = 1; t <= 2; t++) {
+      const g = sizes.map((n) => randomData(rng, n));
+      params.forEach((p, i) => (p.grad = e.tensor(g[i].f32, [sizes[i]])));
+      e.resetCounters();
+      opt.step().release();
+      expect(e.stats.dispatches).toBe(2 + 3); // the norm, then one update per run of equal rates
+      opt.zeroGrad();
+      const { clip } = gradNormRef(g.map((x) => x.f64), cfg.maxGradNorm);
+      w.forEach((wi, i) => adamwStepRef(wi, g[i].f64, m[i], v[i], t, { ...cfg, lr: cfg.lr * scales[i] }, clip));
+    }
+    for (let i = 0; i < sizes.length; i++) expect(relErr(await params[i].read(), w[i]), `p${i}`).toBeLessThan(1e-5);
+    expect(Array.from(await params[2].read())).toEqual(Array.from(w0[2].f32));
+    expect(() => new AdamW(e, params, cfg, new Map([[params[0], Number.NaN]]))).toThrow(/learning-rate scale of p0/);
+  });
 });
