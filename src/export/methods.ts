@@ -160,7 +160,7 @@ export function verlOverrides(run: ExportRun, prompts: number): { key: string; v
   }
   if (ppo) {
     const lora = args.filter((a) => a.key.startsWith('actor_rollout_ref.model.lora_') || a.key === 'actor_rollout_ref.model.target_modules');
-    for (const a of lora) add(a.key.replace('actor_rollout_ref.model.', 'critic.model.'), a.value, 'the studio\'s value head shares the policy\'s LoRA model; verl\'s critic is a second model with the same LoRA');
+    for (const a of lora) add(a.key.replace('actor_rollout_ref.model.', 'critic.model.'), a.value, 'verl\'s critic is a second model with the same LoRA (the studio\'s critic: a LoRA adapter of the same shape over the same base)');
   }
   return out;
 }

@@ -33,6 +33,7 @@ const PPO = `model_name: builtin:tiny
 ${RL_COMMON.replace("eval_file: ''", 'eval_file: data/eval_data.jsonl\neval_max_examples: 4')}per_device_train_batch_size: 4
 response_length: 16
 num_ppo_epochs: 2
+critic: adapter
 max_steps: 4
 save_every: 4
 `;
@@ -128,7 +129,7 @@ test('GRPO from an SFT run: reward chart, completions table, reload mid-run, res
   await expect(page.getByTestId('chat-error')).toHaveCount(0);
 });
 
-test('PPO of the tiny model: value-loss chart, pause and resume inside a rollout, held-out episodes, critic kept out of the exported adapter', async ({ page }) => {
+test('PPO of the tiny model (critic adapter): value-loss chart, pause and resume inside a rollout, held-out episodes, critic kept out of the exported adapter', async ({ page }) => {
   test.setTimeout(240_000);
   await page.goto('/#/train');
   await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');

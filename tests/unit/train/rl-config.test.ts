@@ -36,7 +36,7 @@ describe('RL configs', () => {
       expect.stringMatching(/^steps_per_generation: 3 micro-batches per rollout do not make whole optimizer steps/),
     ]);
     expect(problems(() => validateGrpoConfig({ finetune: 'full', beta: 0.1 }))).toEqual([expect.stringMatching(/^finetune: full fine-tuning has no reference policy .*set beta to 0/)]);
-    expect(problems(() => validatePpoConfig({ finetune: 'full' }))).toEqual([expect.stringMatching(/^finetune: .*set kl_coef to 0/)]);
+    expect(problems(() => validatePpoConfig({ finetune: 'full', critic: 'head' }))).toEqual([expect.stringMatching(/^finetune: .*set kl_coef to 0/)]);
     expect(problems(() => validatePpoConfig({ finetune: 'full', kl_coef: 0, critic: 'adapter' }))).toEqual([expect.stringMatching(/^critic: a critic adapter sits on frozen base weights.*set critic to head/)]);
     expect(problems(() => validateGrpoConfig({ reward: { rule: 'none' } }))).toEqual([expect.stringMatching(/^reward: every reward component has weight 0/)]);
     expect(problems(() => validatePpoConfig({ reward: { reward_model_weight: 1 } }))).toEqual([expect.stringMatching(/^reward.reward_model_weight: .*reward_model is empty/)]);

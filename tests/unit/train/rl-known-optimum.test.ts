@@ -96,7 +96,7 @@ describe.each(testAdapters())('RL on a task with a known optimum on %s', (adapte
     const { e, model, tokenizer, target, T } = await setup(true, 'full');
     const before = (await firstTokenProbability(model, tokenizer, T, target)).p;
     const config = validatePpoConfig({
-      model_name: 'builtin:tiny', prompt_tools: 'none', finetune: 'full', max_turns: 1, response_length: 1, per_device_train_batch_size: 32, num_ppo_epochs: 2,
+      model_name: 'builtin:tiny', prompt_tools: 'none', finetune: 'full', critic: 'head', max_turns: 1, response_length: 1, per_device_train_batch_size: 32, num_ppo_epochs: 2,
       learning_rate: 0.003, lr_scheduler_type: 'constant', warmup_steps: 4, temperature: T, max_steps: 16, seed: 3, kl_coef: 0,
     });
     config.reward.rule_weight = 0;
