@@ -280,6 +280,13 @@ export class QwenModel {
     return out;
   }
 
+  /** PPO's critic: the score head and the critic adapter's factors (a subset of trainableParams). */
+  criticParams(): Tensor[] {
+    const out: Tensor[] = this.scoreHead ? [this.scoreHead] : [];
+    if (this.criticLora) for (const key of this.criticLora.A.keys()) out.push(this.criticLora.A.get(key)!, this.criticLora.B.get(key)!);
+    return out;
+  }
+
   /** Every base weight with its HF name. */
   baseTensors(): [string, Tensor][] {
     const out: [string, Tensor][] = [['model.embed_tokens.weight', this.embed]];

@@ -6,7 +6,7 @@ import type { QwenModel } from '../model/qwen.ts';
 import type { Rng } from '../util/rng.ts';
 import { groupAdvantages } from './advantages.ts';
 import { grpoStepsPerGeneration, type GrpoConfig } from './grpo-config.ts';
-import { grpoLoss, scoreTokens, type GrpoLossConfig } from './policy-loss.ts';
+import { grpoLoss, referenceLogprobs, type GrpoLossConfig } from './policy-loss.ts';
 import { policyPositions, rlBatch, type RolloutEpisode } from './rl-batch.ts';
 import type { EpisodeReward } from './rl-reward.ts';
 import { runRl, type RlOutcome, type RlRunInputs } from './rl-run.ts';
@@ -87,7 +87,7 @@ export async function attachReference(model: QwenModel, rollout: RolloutEpisode[
   for (let b = 0; b < rollout.length; b += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, rollout.length - b) }, (_, i) => b + i);
     const batch = rlBatch(rollout, idx, 0, () => 1);
-    const { logp } = await scoreTokens(model, batch, temperature, { reference: true });
+    const logp = await referenceLogprobs(model, batch, temperature);
     let o = 0;
     for (const i of idx) {
       const n = rollout[i].positions.length;

@@ -65,8 +65,9 @@ export async function loadPolicy(e: Engine, files: FileProvider, o: PolicyOption
   // value gradient reaches the shared trunk until the head has grown. (TRL starts its value model from the reward model.)
   if (o.critic && !model.scoreHead) model.addScoreHead(rng, new Float32Array(model.cfg.hiddenSize));
   if (o.critic === 'adapter') {
-    if (o.finetune !== 'lora') throw new Error('PPO critic: adapter needs finetune: lora (the critic adapter sits on the frozen base weights)');
-    model.addCriticLora({ r: o.lora.r, alpha: o.lora.alpha, dropout: o.lora.dropout, targets: o.lora.target_modules as LoraTarget[] }, rng);
+    // The critic's adapter has the RL adapter's shape; finetune: full has neither that adapter nor a frozen base.
+    if (!model.lora) throw new Error('PPO critic: adapter needs finetune: lora (the critic adapter sits on the frozen base weights)');
+    model.addCriticLora(model.lora.config, rng);
   }
   if (!o.critic && model.scoreHead) {
     model.scoreHead.release();

@@ -24,12 +24,17 @@ export interface PolicyForward {
   values?: Tensor;
 }
 
+/** The trunk's last hidden states over a padded batch, gathered at the policy tokens' rows: (N, C). */
+function hiddenRows(model: QwenModel, batch: RlBatch): Tensor {
+  const { hidden: full } = model.forward({ ids: batch.ids, mask: batch.attention, B: batch.B, T: batch.T }, { logits: false });
+  return embedding(full, model.e.tensor(batch.rows, [batch.rows.length], 'u32', 'policyRows'));
+}
+
 /** The policy's forward over a padded batch, gathered at the policy tokens' rows. Records on the active tape. */
 export function policyForward(model: QwenModel, batch: RlBatch, temperature: number, withValues = false): PolicyForward {
   const e = model.e;
   const N = batch.rows.length;
-  const { hidden: full } = model.forward({ ids: batch.ids, mask: batch.attention, B: batch.B, T: batch.T }, { logits: false });
-  const hidden = embedding(full, e.tensor(batch.rows, [N], 'u32', 'policyRows')); // (N, C)
+  const hidden = hiddenRows(model, batch); // (N, C)
   const targets = e.tensor(batch.targets, [N], 'u32', 'policyTargets');
   const h = temperature === 1 ? hidden : scale(hidden, 1 / temperature);
   const logp = linearTokenLogprobs(h, model.lmHead ?? model.embed, targets);
@@ -45,18 +50,12 @@ export function policyForward(model: QwenModel, batch: RlBatch, temperature: num
  * into the shared LoRA trunk it was ~10x the policy gradient (grad norm 0.6 vs 0.06 with vf_coef 0) and pulled the
  * policy 2 nats from its start in 20 rollouts while the training reward fell; vf_coef 0.1 did not keep it small.
  */
-function criticValues(model: QwenModel, batch: RlBatch, policyHidden: Tensor): Tensor {
-  const e = model.e;
-  const N = batch.rows.length;
+function criticValues(model: QwenModel, batch: RlBatch, policyHidden?: Tensor): Tensor {
   if (!model.scoreHead) throw new Error('PPO needs the scalar head on the policy (the critic): call addScoreHead first');
-  let features: Tensor;
-  if (model.criticLora) {
-    const { hidden: full } = model.withCritic(() => model.forward({ ids: batch.ids, mask: batch.attention, B: batch.B, T: batch.T }, { logits: false }));
-    features = embedding(full, e.tensor(batch.rows, [N], 'u32', 'criticRows')); // (N, C)
-  } else {
-    features = untaped(e, () => scale(policyHidden, 1)); // a copy off the tape: a constant to the backward
-  }
-  return reshape(linear(features, model.scoreHead), [N]);
+  const features = model.criticLora
+    ? model.withCritic(() => hiddenRows(model, batch))
+    : untaped(model.e, () => scale(policyHidden ?? hiddenRows(model, batch), 1)); // a copy off the tape: a constant to the backward
+  return reshape(linear(features, model.scoreHead), [batch.rows.length]);
 }
 
 /** Runs fn with no tape recording (statistics of a recorded forward that must not enter backward). */
@@ -241,24 +240,28 @@ export function ppoStats(batch: RlBatch, logp: Float32Array, values: Float32Arra
   };
 }
 
-/**
- * Per-token log-probs (and values) of a batch without recording anything: the reference policy's (adapter off)
- * and the critic's values at rollout time.
- */
-export async function scoreTokens(model: QwenModel, batch: RlBatch, temperature: number, opts: { reference?: boolean; values?: boolean } = {}): Promise<{ logp: Float32Array; values?: Float32Array }> {
+/** The reference policy's (the RL adapter off) per-token log-probs of a batch, recorded on no tape. */
+export function referenceLogprobs(model: QwenModel, batch: RlBatch, temperature: number): Promise<Float32Array> {
+  return readOffTape(model, () => policyForward(model, batch, temperature).logp, true);
+}
+
+/** The critic's per-token values of a batch at rollout time, recorded on no tape (no LM head: values only). */
+export function rolloutValues(model: QwenModel, batch: RlBatch): Promise<Float32Array> {
+  return readOffTape(model, () => criticValues(model, batch));
+}
+
+/** Reads one tensor of an evaluation-mode forward without recording it (adapter off for the reference). */
+async function readOffTape(model: QwenModel, fn: () => Tensor, reference = false): Promise<Float32Array> {
   const e = model.e;
   const wasEnabled = model.adapterEnabled;
   const wasTraining = model.training;
   model.training = false;
-  if (opts.reference) model.adapterEnabled = false;
+  if (reference) model.adapterEnabled = false;
   try {
-    const out = untaped(e, () => e.scope(() => {
-      const f = policyForward(model, batch, temperature, !!opts.values);
-      return f.values ? [f.logp, f.values] : [f.logp];
-    }));
-    const [lp, v] = await Promise.all(out.map((t) => t.read()));
-    for (const t of out) t.release();
-    return { logp: lp, values: v };
+    const out = untaped(e, () => e.scope(fn));
+    const values = await out.read();
+    out.release();
+    return values;
   } finally {
     model.adapterEnabled = wasEnabled;
     model.training = wasTraining;

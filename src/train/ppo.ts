@@ -16,12 +16,11 @@
 // Tool-result tokens between turns are the environment's transition: GAE runs over the policy tokens in order.
 import type { Episode } from '../agent/episode.ts';
 import type { Tensor } from '../engine/index.ts';
-import { CRITIC_LABEL_PREFIX } from '../model/peft.ts';
 import type { QwenModel } from '../model/qwen.ts';
 import type { Rng } from '../util/rng.ts';
 import { gae, klEstimate, maskedWhiten, type KlEstimator } from './advantages.ts';
 import { ppoRolloutSize, type PpoConfig } from './ppo-config.ts';
-import { ppoLoss, scoreTokens, type PpoLossConfig } from './policy-loss.ts';
+import { ppoLoss, referenceLogprobs, rolloutValues, type PpoLossConfig } from './policy-loss.ts';
 import { policyPositions, rlBatch, type RolloutEpisode } from './rl-batch.ts';
 import type { EpisodeReward, RlRewardWeights } from './rl-reward.ts';
 import { runRl, type RlOutcome, type RlRunInputs } from './rl-run.ts';
@@ -63,12 +62,12 @@ export function ppoMethod(model: QwenModel, c: PpoConfig, weights: RlRewardWeigh
       for (let b = 0; b < rollout.length; b += c.per_device_train_batch_size) {
         const idx = Array.from({ length: Math.min(c.per_device_train_batch_size, rollout.length - b) }, (_, i) => b + i);
         const batch = rlBatch(rollout, idx, 0, () => 1);
-        const { values } = await scoreTokens(model, batch, c.temperature, { values: true });
-        const ref = c.kl_coef !== 0 ? (await scoreTokens(model, batch, c.temperature, { reference: true })).logp : null;
+        const values = await rolloutValues(model, batch);
+        const ref = c.kl_coef !== 0 ? await referenceLogprobs(model, batch, c.temperature) : null;
         let o = 0;
         for (const i of idx) {
           const n = rollout[i].positions.length;
-          rollout[i].oldValues = values!.slice(o, o + n);
+          rollout[i].oldValues = values.slice(o, o + n);
           if (ref) rollout[i].refLogp = ref.slice(o, o + n);
           o += n;
         }
@@ -166,7 +165,7 @@ export function criticLrScale(model: QwenModel, c: PpoConfig): Map<Tensor, numbe
   const out = new Map<Tensor, number>();
   if (c.critic_learning_rate === 0 || c.critic_learning_rate === c.learning_rate) return out;
   const ratio = c.critic_learning_rate / c.learning_rate;
-  for (const p of model.trainableParams()) if (p === model.scoreHead || p.label.startsWith(CRITIC_LABEL_PREFIX)) out.set(p, ratio);
+  for (const p of model.criticParams()) out.set(p, ratio);
   return out;
 }
 
