@@ -17,7 +17,7 @@ import { RunStore } from '../store/runs.ts';
 import type { ToolDefinition } from '../tools/types.ts';
 import { COMPACT_CHAT_TEMPLATE } from '../tokenizer/compact-template.ts';
 import type { Checkpoint } from '../train/checkpoint.ts';
-import { checkpointFiles } from '../train/export.ts';
+import { checkpointFiles, policyWeights } from '../train/export.ts';
 import type { RunRecord } from '../train/metrics.ts';
 import type { SftConfig } from '../train/sft-config.ts';
 import { zipFiles } from '../util/zip.ts';
@@ -126,8 +126,8 @@ export async function runExportFiles(x: RunExportInputs, onPhase: (phase: string
   }
 
   onPhase(`writing the ${target === 'trl' ? 'TRL' : 'verl'} folder`);
-  // A policy adapter has no scalar head (a PPO critic's stays out, as in chat); a reward model's is its output.
-  const weights = run.method === 'rm' ? ckpt.weights : Object.fromEntries(Object.entries(ckpt.weights).filter(([k]) => k !== 'score.weight'));
+  // A policy adapter has no critic (PPO's score head and critic adapter stay out, as in chat); a reward model's head is its output.
+  const weights = run.method === 'rm' ? ckpt.weights : policyWeights(ckpt.weights);
   const trained = checkpointFiles({ ...ckpt, weights }, { ...(config as unknown as SftConfig), model_name: baseName });
   const start = full ? {} : await startFiles(run.name, modelName);
   const own = await ownModelFiles(under, base);

@@ -79,7 +79,7 @@ export async function loadChoice(e: Engine, c: ModelChoice, hub: HubSettings, on
   const label = `${run.name} (${run.method}, step ${ckpt.step})`;
   if (run.method === 'grpo' || run.method === 'ppo' || /^(run|import):/.test(cfg.model_name)) {
     // An RL run's policy (or an SFT run's that started from a run or an import): its start (a base model, an SFT
-    // run's weights / merged adapter, an imported model) with the run's adapter merged; PPO's critic head left out.
+    // run's weights / merged adapter, an imported model) with the run's adapter merged; PPO's critic (head or adapter) left out.
     const src = await runPolicySource(run, ckpt, (name) => modelFiles(name, hub, progress('downloading model')));
     const loaded = await loadInferenceModel(e, src.files, src.adapters, { chatTemplate: cfg.chat_template, onProgress: progress('loading model') });
     return { loaded, info: { label, source: `run:${run.id}`, runId: run.id, listTools: cfg.prompt_tools !== 'none', params: paramCount(loaded) } };

@@ -7,7 +7,7 @@ import { readText } from '../model/byte-source.ts';
 import { IdbCheckpointStore } from '../store/checkpoints.ts';
 import { IMPORT_PREFIX, ImportStore } from '../store/imports.ts';
 import { RunStore } from '../store/runs.ts';
-import { checkpointFiles } from '../train/export.ts';
+import { checkpointFiles, policyWeights } from '../train/export.ts';
 import type { SftConfig } from '../train/sft-config.ts';
 import { baseModelOf, RUN_PREFIX, StartPolicyError } from './rl-start.ts';
 
@@ -49,7 +49,7 @@ export async function startFiles(runName: string, start: string): Promise<Record
     if (String(run.config.model_name).startsWith(RUN_PREFIX) || (await stackedImport(String(run.config.model_name)))) {
       throw new StartPolicyError(`run ${runName} starts from ${run.name}, an SFT run on ${run.config.model_name}: export that start's adapter too, and stack them in order`);
     }
-    const weights = Object.fromEntries(Object.entries(ckpt.weights).filter(([k]) => k !== 'score.weight'));
+    const weights = policyWeights(ckpt.weights);
     const cfg = run.config as unknown as SftConfig;
     for (const [name, data] of Object.entries(checkpointFiles({ ...ckpt, weights }, { ...cfg, model_name: base }))) files[`start-${name}`] = data;
   }

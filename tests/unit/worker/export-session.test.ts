@@ -20,7 +20,7 @@ import { IdbCheckpointStore } from '../../../src/store/checkpoints.ts';
 import { RunStore } from '../../../src/store/runs.ts';
 import { ENTERPRISE_TOOLS } from '../../../src/tools/enterprise/tool-set.ts';
 import type { Checkpoint, HostTensor } from '../../../src/train/checkpoint.ts';
-import { checkpointFiles } from '../../../src/train/export.ts';
+import { checkpointFiles, policyWeights } from '../../../src/train/export.ts';
 import { loadInferenceModel } from '../../../src/train/load-eval-model.ts';
 import { loadTrainableModel } from '../../../src/train/load-model.ts';
 import { loadPolicy } from '../../../src/train/load-policy.ts';
@@ -28,6 +28,7 @@ import { writeTensors } from '../../../src/train/loop.ts';
 import type { RunRecord } from '../../../src/train/metrics.ts';
 import { defaultSftConfig } from '../../../src/train/sft-config.ts';
 import { defaultGrpoConfig } from '../../../src/train/grpo-config.ts';
+import { defaultPpoConfig } from '../../../src/train/ppo-config.ts';
 import { parseRewardConfig } from '../../../src/eval/reward.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import { runExportFiles, type RunExportInputs } from '../../../src/worker/export-session.ts';
@@ -122,6 +123,24 @@ describe.each(testAdapters())('Export page on %s: runs on imported models', (ada
         expect(rule, path).toContain('custom_rule');
         expect(rule.replace(/\s+/g, ''), path).toMatch(/["']params["']:3\b/);
       }
+    }
+  });
+
+  it('a PPO run with a critic adapter exports the policy\'s adapter alone to TRL / verl (the critic adapter made it throw)', async () => {
+    const e = new Engine(await gpuFor(adapter));
+    const policy = await loadPolicy(e, TINY, { finetune: 'lora', lora: RUN_LORA, chatTemplate: 'model', seed: 6, critic: 'adapter' });
+    const host = await readParams(policy.model.trainableParams());
+    expect(Object.keys(host).some((k) => k.startsWith('critic.'))).toBe(true);
+    expect(Object.keys(host)).toContain('score.weight');
+    const config = { ...defaultPpoConfig(), model_name: 'builtin:tiny', finetune: 'lora', lora: RUN_LORA, chat_template: 'model', critic: 'adapter' };
+    const run: RunRecord = { id: `ppo-critic-${adapter}`, method: 'ppo', name: 'ppo with a critic adapter', config: config as unknown as Record<string, unknown>, status: 'done', createdAt: 1, updatedAt: 1, totalSteps: 3, step: 3 };
+    const c = ckpt(run.id, host);
+    const policyOnly = checkpointFiles({ ...c, weights: policyWeights(host) }, { finetune: 'lora', lora: RUN_LORA, model_name: 'builtin:tiny' });
+    for (const target of ['trl', 'verl'] as const) {
+      const files = await runExportFiles(inputs(run, c, target), () => {});
+      expect(files['adapter/adapter_model.safetensors'], target).toEqual(policyOnly['adapter_model.safetensors']);
+      expect(text(files['adapter/adapter_model.safetensors']), target).not.toMatch(/critic|score/);
+      expect(json(files['adapter/adapter_config.json']).modules_to_save ?? null, target).toBeNull();
     }
   });
 
