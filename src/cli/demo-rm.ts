@@ -57,7 +57,7 @@ async function main() {
   const engine = new Engine(ctx);
   const baseFolder = modelFolderFor(config.model_name);
   const { model, tokenizer } = await loadTrainableModel(engine, folderProvider(baseFolder), {
-    finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact', seed: config.seed, scoreHead: true,
+    finetune: config.finetune, lora: config.lora, chatTemplate: config.chat_template, seed: config.seed, scoreHead: true,
   });
   const rm: RewardModel = { model, tokenizer, render: { tools, ...(config.prompt_tools === 'none' ? { renderTools: [] } : {}) }, label: 'demo' };
   const loss = { margin: config.margin, centerCoef: config.center_rewards_coefficient };

@@ -46,7 +46,7 @@ async function main() {
   const engine = new Engine(ctx);
   console.log(`GPU: ${ctx.report.name} (${ctx.report.kind})`);
   const { model, tokenizer } = await loadTrainableModel(engine, folderProvider(modelFolderFor(config.model_name)), {
-    finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact',
+    finetune: config.finetune, lora: config.lora, chatTemplate: config.chat_template,
     seed: config.seed,
   });
   const environment = enterpriseEnvironment();

@@ -96,7 +96,7 @@ function rlMethod<C extends GrpoConfig | PpoConfig>(title: string, spec: Trainer
   return {
     title, spec, scoreHead: false, // the start policy's loader below adds PPO's critic
     load: async (engine, c) => {
-      const p = await openStartPolicy(engine, c.model_name, { finetune: c.finetune as 'lora' | 'full', lora: c.lora, chatTemplate: c.chat_template as 'model' | 'compact', seed: c.seed, critic: critic(c) });
+      const p = await openStartPolicy(engine, c.model_name, { finetune: c.finetune, lora: c.lora, chatTemplate: c.chat_template, seed: c.seed, critic: critic(c) });
       const adapters = p.source.adapters.length ? ` + ${p.source.adapters.join(' + ')} (merged)` : '';
       return { model: p.model, tokenizer: p.tokenizer, folderPath: p.source.base, describe: `start policy ${p.source.base}${adapters}` };
     },
@@ -144,7 +144,7 @@ const METHODS: { sft: CliMethod<SftConfig>; rm: CliMethod<RmConfig>; grpo: CliMe
     fullConfigJson: (base, tok) => seqClsConfigJson(base, tok.padId),
   },
   grpo: rlMethod<GrpoConfig>('grpo', GRPO_CONFIG, () => false, runGrpo),
-  ppo: rlMethod<PpoConfig>('ppo', PPO_CONFIG, (c) => c.critic as 'head' | 'adapter', runPpo),
+  ppo: rlMethod<PpoConfig>('ppo', PPO_CONFIG, (c) => c.critic, runPpo),
 };
 type MethodName = keyof typeof METHODS;
 
@@ -194,7 +194,7 @@ async function main(): Promise<number> {
     : await (async () => {
         const folderPath = modelFolderFor(config.model_name);
         const { model, tokenizer, folder } = await loadTrainableModel(engine, folderProvider(folderPath), {
-          finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact',
+          finetune: config.finetune, lora: config.lora, chatTemplate: config.chat_template,
           seed: config.seed, scoreHead: method.scoreHead,
         });
         return { model, tokenizer, folderPath, describe: `${folderPath} (${folder.config.arch}, ${folder.config.numLayers} layers, hidden ${folder.config.hiddenSize}, vocab ${folder.config.vocabSize})` };

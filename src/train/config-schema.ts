@@ -13,7 +13,7 @@ export type FieldSpec =
 
 export type ConfigTable = { readonly [key: string]: FieldSpec };
 
-/** The plain value type a table describes (sections nest). */
+/** The plain value type a table describes (sections nest; an enum is the union of its values). */
 export type ConfigOf<T extends ConfigTable> = {
   -readonly [K in keyof T]: T[K] extends { kind: 'section'; fields: infer F extends ConfigTable }
     ? ConfigOf<F>
@@ -23,7 +23,9 @@ export type ConfigOf<T extends ConfigTable> = {
         ? boolean
         : T[K] extends { kind: 'string-list' }
           ? string[]
-          : string;
+          : T[K] extends { kind: 'enum'; values: readonly (infer V extends string)[] }
+            ? V
+            : string;
 };
 
 export interface ConfigProblem {

@@ -54,7 +54,7 @@ export function grpoMethod(model: QwenModel, c: GrpoConfig): RolloutMethod {
     maxCompletionLength: c.max_completion_length,
     async prepare(episodes: Episode[], rewards: EpisodeReward[]) {
       const totals = rewards.map((r) => r.total);
-      const adv = groupAdvantages(totals, c.num_generations, c.scale_rewards as 'group' | 'batch' | 'none');
+      const adv = groupAdvantages(totals, c.num_generations, c.scale_rewards);
       const rollout: RolloutEpisode[] = episodes.map((ep, i) => {
         const positions = policyPositions(ep.policyMask);
         return {

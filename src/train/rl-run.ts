@@ -136,7 +136,7 @@ export async function runRl<C extends GrpoConfig | PpoConfig>(
       trainer,
       {
         runId: inp.runId, totalSteps, gradientAccumulation: c.gradient_accumulation_steps, learningRate: c.learning_rate,
-        schedule: c.lr_scheduler_type as 'constant' | 'linear' | 'cosine', warmupSteps: c.warmup_steps, weightDecay: c.weight_decay,
+        schedule: c.lr_scheduler_type, warmupSteps: c.warmup_steps, weightDecay: c.weight_decay,
         beta1: c.adam_beta1, beta2: c.adam_beta2, epsilon: c.adam_epsilon, maxGradNorm: c.max_grad_norm,
         loggingSteps: c.logging_steps, evalEvery: c.eval_every, saveEvery: c.save_every, saveTotalLimit: c.save_total_limit,
         maxNonFiniteSteps: c.max_nonfinite_steps, batchesPerEpoch: rolloutsPerEpoch,

@@ -131,11 +131,11 @@ export async function loadRewardModel(e: Engine, src: { rm: FileProvider; base?:
 /** A studio run's reward model: the base model its config names with the checkpoint's trained weights. */
 export async function rewardModelFromCheckpoint(e: Engine, baseFiles: FileProvider, config: RmConfig, ckpt: Checkpoint, tools: ToolDefinition[], label: string): Promise<RewardModel> {
   const loaded = await loadTrainableModel(e, baseFiles, {
-    finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact', seed: config.seed, scoreHead: true,
+    finetune: config.finetune, lora: config.lora, chatTemplate: config.chat_template, seed: config.seed, scoreHead: true,
   });
   const params = rewardModelParams(loaded.model);
   writeTensors(e, params, params.map((p) => p.label), ckpt.weights, `checkpoint of ${label}`);
-  return { model: loaded.model, tokenizer: loaded.tokenizer, render: renderOf({ tools, promptTools: config.prompt_tools as 'listed' | 'none', chatTemplate: 'model' }), label };
+  return { model: loaded.model, tokenizer: loaded.tokenizer, render: renderOf({ tools, promptTools: config.prompt_tools, chatTemplate: 'model' }), label };
 }
 
 /** What a reward model trains: LoRA factors (or every base weight) and the score head, never an untied LM head (no gradient reaches it). */

@@ -127,7 +127,7 @@ const STARTS = /^(run|import):/;
 async function loadModelOf(x: SessionLoad<TrainingConfig>, scoreHead: boolean): Promise<LoadedModel> {
   const c = x.config;
   return loadTrainableModel(x.engine, await x.modelFiles(c.model_name), {
-    finetune: c.finetune as 'lora' | 'full', lora: c.lora, chatTemplate: c.chat_template as 'model' | 'compact', seed: c.seed, scoreHead, onProgress: x.onProgress,
+    finetune: c.finetune, lora: c.lora, chatTemplate: c.chat_template, seed: c.seed, scoreHead, onProgress: x.onProgress,
   });
 }
 
@@ -141,7 +141,7 @@ async function loadRlPolicy(x: SessionLoad<TrainingConfig | GrpoConfig | PpoConf
     throw new StartPolicyError(`model_name ${c.model_name}: the start policy is a LoRA adapter (${start.label}); finetune: full trains a full model: set finetune: lora (the adapter is merged, a fresh one trains), or start from a full model`);
   }
   return loadPolicy(x.engine, start.files, {
-    finetune: c.finetune as 'lora' | 'full', lora: c.lora, chatTemplate: c.chat_template as 'model' | 'compact', seed: c.seed,
+    finetune: c.finetune, lora: c.lora, chatTemplate: c.chat_template, seed: c.seed,
     startAdapters: start.adapters, critic, onProgress: x.onProgress,
   });
 }
@@ -202,7 +202,7 @@ const TRAINERS: { [M in TrainMethod]: SessionTrainer<TrainConfigs[M]> } = {
   },
   ppo: {
     validate: (raw, source) => validatePpoConfig(raw, source),
-    load: (x) => loadRlPolicy(x, x.config.critic as 'head' | 'adapter'),
+    load: (x) => loadRlPolicy(x, x.config.critic),
     scoreHead: true,
     run: (x) => runRlSession(x, runPpo),
   },

@@ -1,10 +1,10 @@
 // GRPO and PPO configs are validated up front: the shipped YAML files parse, and every cross-key mistake is a
 // named error that says what to change.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { ConfigError } from '../../../src/train/config-schema.ts';
-import { defaultGrpoConfig, parseGrpoYaml, validateGrpoConfig } from '../../../src/train/grpo-config.ts';
-import { defaultPpoConfig, parsePpoYaml, ppoRolloutSize, validatePpoConfig } from '../../../src/train/ppo-config.ts';
+import { defaultGrpoConfig, parseGrpoYaml, validateGrpoConfig, type GrpoConfig } from '../../../src/train/grpo-config.ts';
+import { defaultPpoConfig, parsePpoYaml, ppoRolloutSize, validatePpoConfig, type PpoConfig } from '../../../src/train/ppo-config.ts';
 
 const problems = (fn: () => unknown) => {
   try {
@@ -54,5 +54,17 @@ describe('RL configs', () => {
     } catch (e) {
       expect((e as ConfigError).problems.find((p) => p.key === 'loss_type')?.line).toBe(2);
     }
+  });
+});
+
+describe('config types', () => {
+  // tsc checks these (tests are in tsconfig): an enum key is typed as its values, so callers need no casts and a
+  // comparison with a value the table does not have fails to compile.
+  it('an enum key is the union of its values', () => {
+    expectTypeOf<PpoConfig['critic']>().toEqualTypeOf<'adapter' | 'head'>();
+    expectTypeOf<GrpoConfig['loss_type']>().toEqualTypeOf<'grpo' | 'bnpo' | 'dr_grpo' | 'dapo'>();
+    expectTypeOf<PpoConfig['lora']['r']>().toEqualTypeOf<number>();
+    const c = defaultPpoConfig();
+    expect(['adapter', 'head']).toContain(c.critic);
   });
 });

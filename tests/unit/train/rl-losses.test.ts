@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Tensor, startTape } from '../../../src/engine/index.ts';
 import { gae, groupAdvantages, klEstimate, maskedWhiten } from '../../../src/train/advantages.ts';
 import { grpoTokenWeights } from '../../../src/train/grpo.ts';
+import type { GrpoConfig } from '../../../src/train/grpo-config.ts';
 import { grpoObjective, ppoObjective } from '../../../src/train/policy-loss.ts';
 import type { RlBatch, RolloutEpisode } from '../../../src/train/rl-batch.ts';
 import { Rng } from '../../../src/util/rng.ts';
@@ -99,7 +100,7 @@ describe('GRPO loss types: token weights reproduce TRL\'s aggregation', () => {
   const plan = [[0, 1], [2, 3], [4, 5]];
   const losses = lens.map((n) => normal(n));
   /** Σ over micro-batches of (their weighted loss / gas): what the shared loop's accumulation gives. */
-  function viaWeights(lossType: string, gas: number, maskTrunc: boolean): number[] {
+  function viaWeights(lossType: GrpoConfig['loss_type'], gas: number, maskTrunc: boolean): number[] {
     const c = { loss_type: lossType, mask_truncated_completions: maskTrunc, max_completion_length: 8, max_turns: 2, gradient_accumulation_steps: gas };
     const rollout = fakeRollout(lens, truncated);
     const perStep: number[] = [];
@@ -135,7 +136,7 @@ describe('GRPO loss types: token weights reproduce TRL\'s aggregation', () => {
     }
     return perStep;
   }
-  for (const lossType of ['grpo', 'bnpo', 'dr_grpo', 'dapo'])
+  for (const lossType of ['grpo', 'bnpo', 'dr_grpo', 'dapo'] as const)
     for (const gas of [1, 3])
       for (const maskTrunc of [false, true])
         it(`${lossType}, gradient_accumulation_steps ${gas}, mask_truncated_completions ${maskTrunc}`, () => {
