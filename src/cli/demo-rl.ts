@@ -24,7 +24,7 @@ import { runPpo } from '../train/ppo.ts';
 import type { RlRunInputs } from '../train/rl-run.ts';
 import { loadPolicy, type PolicyOptions } from '../train/load-policy.ts';
 import { turnTokenLimit } from '../train/rl-config.ts';
-import { episodeRewards } from '../train/rl-reward.ts';
+import { episodeRewards, ruleRewardConfig } from '../train/rl-reward.ts';
 import { formatDuration } from '../util/format.ts';
 import { applySets, readDatasets, readTools } from './cli-inputs.ts';
 import { readParams } from './model-output.ts';
@@ -40,7 +40,7 @@ const FLAGS = { trainer: 'string', config: 'string', 'eval-limit': 'int', 'chain
 /** The two RL trainers the demo runs: default config, validation, the metrics its step line shows, the trainer, and the critic the policy needs (PPO's). */
 const TRAINERS = {
   grpo: { title: 'GRPO', config: 'configs/config_grpo_demo.yaml', validate: validateGrpoConfig, logKeys: [['zero-std', 'frac_reward_zero_std'], ['clip', 'clip_ratio/region_mean'], ['entropy', 'entropy']], run: runGrpo as (inp: RlRunInputs<GrpoConfig | PpoConfig>) => ReturnType<typeof runGrpo>, critic: (_: GrpoConfig | PpoConfig): PolicyOptions['critic'] => false },
-  ppo: { title: 'PPO', config: 'configs/config_ppo_demo.yaml', validate: validatePpoConfig, logKeys: [['kl', 'objective/kl'], ['vf_explained_var', 'vf_explained_var'], ['clipfrac', 'policy/clipfrac_avg']], run: runPpo as (inp: RlRunInputs<GrpoConfig | PpoConfig>) => ReturnType<typeof runPpo>, critic: (c: GrpoConfig | PpoConfig): PolicyOptions['critic'] => (c as PpoConfig).critic as 'head' | 'adapter' },
+  ppo: { title: 'PPO', config: 'configs/config_ppo_demo.yaml', validate: validatePpoConfig, logKeys: [['kl', 'objective/kl'], ['vf_explained_var', 'vf_explained_var'], ['clipfrac', 'policy/clipfrac_avg']], run: runPpo as (inp: RlRunInputs<GrpoConfig | PpoConfig>) => ReturnType<typeof runPpo>, critic: (c: GrpoConfig | PpoConfig): PolicyOptions['critic'] => (c as PpoConfig).critic },
 } as const;
 
 function args(argv: string[]) {
@@ -84,11 +84,14 @@ async function main() {
   const engine = new Engine(ctx);
   console.log(`GPU: ${ctx.report.name} (${ctx.report.kind}); start policy: ${start}`);
   const { model, tokenizer } = await loadPolicy(engine, folderProvider(join(OUT, 'sft')), {
-    finetune: config.finetune as 'lora' | 'full', lora: config.lora, chatTemplate: config.chat_template as 'model' | 'compact', seed: config.seed, critic: trainer.critic(config),
+    finetune: config.finetune, lora: config.lora, chatTemplate: config.chat_template, seed: config.seed, critic: trainer.critic(config),
   });
   const environment = enterpriseEnvironment();
   const renderTools = config.prompt_tools === 'none' ? [] : undefined;
   const pipeline = { tools, environment, rule: REWARD_PRESETS.pipeline, weights: { rule: 1, chain: 0, reward_model: 0 } };
+  // A reward YAML named by the config is read now, so a bad path or field fails before the first evaluation.
+  const readFile = (path: string) => readFileSync(path, 'utf8');
+  ruleRewardConfig(config.reward.rule, readFile);
 
   const evaluateAll = async (label: string) => {
     const out: Array<[string, EpisodeEval, number]> = [];
@@ -114,7 +117,7 @@ async function main() {
     writeFileSync(completionsFile, '');
     writeFileSync(metricsFile, '');
     const result = await trainer.run({
-      runId: 'rl-demo', engine, model, tokenizer, config, train, eval: [], tools, environment, store: null, resume: false,
+      runId: 'rl-demo', engine, model, tokenizer, config, train, eval: [], tools, environment, store: null, resume: false, readFile,
       hooks: {
         onLog: (l) => console.log(l),
         onStep: (m) => {
