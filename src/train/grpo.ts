@@ -7,7 +7,7 @@ import type { Rng } from '../util/rng.ts';
 import { groupAdvantages } from './advantages.ts';
 import { grpoStepsPerGeneration, type GrpoConfig } from './grpo-config.ts';
 import { grpoLoss, referenceLogprobs, type GrpoLossConfig } from './policy-loss.ts';
-import { policyPositions, rlBatch, type RolloutEpisode } from './rl-batch.ts';
+import { perEpisodeTokens, policyPositions, type RolloutEpisode } from './rl-batch.ts';
 import type { EpisodeReward } from './rl-reward.ts';
 import { runRl, type RlOutcome, type RlRunInputs } from './rl-run.ts';
 import type { RolloutMethod } from './rollout.ts';
@@ -84,17 +84,8 @@ export function grpoMethod(model: QwenModel, c: GrpoConfig): RolloutMethod {
 
 /** Reference-policy log-probs (the adapter switched off) of every policy token, a micro-batch at a time. */
 export async function attachReference(model: QwenModel, rollout: RolloutEpisode[], batchSize: number, temperature: number): Promise<void> {
-  for (let b = 0; b < rollout.length; b += batchSize) {
-    const idx = Array.from({ length: Math.min(batchSize, rollout.length - b) }, (_, i) => b + i);
-    const batch = rlBatch(rollout, idx, 0, () => 1);
-    const logp = await referenceLogprobs(model, batch, temperature);
-    let o = 0;
-    for (const i of idx) {
-      const n = rollout[i].positions.length;
-      rollout[i].refLogp = logp.slice(o, o + n);
-      o += n;
-    }
-  }
+  const ref = await perEpisodeTokens(rollout, batchSize, (batch) => referenceLogprobs(model, batch, temperature));
+  rollout.forEach((r, i) => (r.refLogp = ref[i]));
 }
 
 export function runGrpo(inp: RlRunInputs<GrpoConfig>): Promise<RlOutcome> {

@@ -18,10 +18,10 @@ import type { Episode } from '../agent/episode.ts';
 import type { Tensor } from '../engine/index.ts';
 import type { QwenModel } from '../model/qwen.ts';
 import type { Rng } from '../util/rng.ts';
-import { gae, klEstimate, maskedWhiten, type KlEstimator } from './advantages.ts';
+import { gae, klEstimate, maskedWhiten } from './advantages.ts';
 import { ppoRolloutSize, type PpoConfig } from './ppo-config.ts';
 import { ppoLoss, referenceLogprobs, rolloutValues, type PpoLossConfig } from './policy-loss.ts';
-import { policyPositions, rlBatch, type RolloutEpisode } from './rl-batch.ts';
+import { perEpisodeTokens, policyPositions, type RolloutEpisode } from './rl-batch.ts';
 import type { EpisodeReward, RlRewardWeights } from './rl-reward.ts';
 import { runRl, type RlOutcome, type RlRunInputs } from './rl-run.ts';
 import type { RolloutMethod } from './rollout.ts';
@@ -59,26 +59,19 @@ export function ppoMethod(model: QwenModel, c: PpoConfig, weights: RlRewardWeigh
         return { tokens: ep.tokens, positions, oldLogp: Float32Array.from(positions, (t) => ep.logprobs[t]), advantages: new Float32Array(positions.length), truncated: ep.end === 'truncated' };
       });
       // The critic's values and the reference's log-probs at rollout time, a micro-batch at a time.
-      for (let b = 0; b < rollout.length; b += c.per_device_train_batch_size) {
-        const idx = Array.from({ length: Math.min(c.per_device_train_batch_size, rollout.length - b) }, (_, i) => b + i);
-        const batch = rlBatch(rollout, idx, 0, () => 1);
-        const values = await rolloutValues(model, batch);
-        const ref = c.kl_coef !== 0 ? await referenceLogprobs(model, batch, c.temperature) : null;
-        let o = 0;
-        for (const i of idx) {
-          const n = rollout[i].positions.length;
-          rollout[i].oldValues = values.slice(o, o + n);
-          if (ref) rollout[i].refLogp = ref.slice(o, o + n);
-          o += n;
-        }
-      }
+      const oldValues = await perEpisodeTokens(rollout, c.per_device_train_batch_size, (batch) => rolloutValues(model, batch));
+      const ref = c.kl_coef !== 0 ? await perEpisodeTokens(rollout, c.per_device_train_batch_size, (batch) => referenceLogprobs(model, batch, c.temperature)) : null;
+      rollout.forEach((r, i) => {
+        r.oldValues = oldValues[i];
+        if (ref) r.refLogp = ref[i];
+      });
       // Per-token rewards: the KL penalty everywhere, the scores where they belong.
       let klSum = 0, entSum = 0, nonScore = 0, scoreSum = 0;
       const perToken = rollout.map((r, i) => {
         const scores = placeScores(episodes[i], r.positions, rewards[i], weights, c.missing_eos_penalty);
         const rw = new Float64Array(r.positions.length);
         for (let k = 0; k < rw.length; k++) {
-          const kl = r.refLogp ? klEstimate(r.oldLogp[k], r.refLogp[k], c.kl_estimator as KlEstimator) : 0;
+          const kl = r.refLogp ? klEstimate(r.oldLogp[k], r.refLogp[k], c.kl_estimator) : 0;
           klSum += kl;
           entSum -= r.oldLogp[k];
           nonScore -= c.kl_coef * kl;

@@ -91,3 +91,24 @@ export function rlBatch(all: readonly RolloutEpisode[], indices: number[], padId
   });
   return { B, T, ids, attention, rows, targets, oldLogp, refLogp, advantages, oldValues, returns, weights, episodes: [...indices], realTokens };
 }
+
+/**
+ * Runs `read` over the rollout a micro-batch at a time (no loss weights) and cuts its per-policy-token output into
+ * one array per episode: the rollout-time values and reference log-probs that the optimisation epochs reuse.
+ */
+export async function perEpisodeTokens(
+  rollout: readonly RolloutEpisode[], batchSize: number, read: (batch: RlBatch) => Promise<Float32Array>,
+): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for (let b = 0; b < rollout.length; b += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, rollout.length - b) }, (_, i) => b + i);
+    const flat = await read(rlBatch(rollout, idx, 0, () => 1));
+    let o = 0;
+    for (const i of idx) {
+      const n = rollout[i].positions.length;
+      out.push(flat.slice(o, o + n));
+      o += n;
+    }
+  }
+  return out;
+}

@@ -5,7 +5,6 @@ import { LORA_TARGETS } from '../model/peft.ts';
 import { batchesPerEpoch } from './batching.ts';
 import type { ConfigOf, ConfigProblem, ConfigTable } from './config-schema.ts';
 import type { LoopConfig } from './loop.ts';
-import type { ScheduleKind } from './schedule.ts';
 
 export const LORA_TABLE = {
   r: { kind: 'int', default: 8, min: 1, max: 256, doc: 'LoRA rank' },
@@ -75,7 +74,7 @@ export function totalStepsFor(c: TrainingConfig, examples: number): number {
 export function loopConfigFor(c: TrainingConfig, runId: string, totalSteps: number, examples: number): LoopConfig {
   return {
     runId, totalSteps, gradientAccumulation: c.gradient_accumulation_steps, learningRate: c.learning_rate,
-    schedule: c.lr_scheduler_type as ScheduleKind, warmupSteps: c.warmup_steps, weightDecay: c.weight_decay,
+    schedule: c.lr_scheduler_type, warmupSteps: c.warmup_steps, weightDecay: c.weight_decay,
     beta1: c.adam_beta1, beta2: c.adam_beta2, epsilon: c.adam_epsilon, maxGradNorm: c.max_grad_norm,
     loggingSteps: c.logging_steps, evalEvery: c.eval_every, saveEvery: c.save_every, saveTotalLimit: c.save_total_limit,
     maxNonFiniteSteps: c.max_nonfinite_steps, batchesPerEpoch: batchesPerEpoch(examples, c.batch_size),
