@@ -259,9 +259,9 @@ async function readOffTape(model: QwenModel, fn: () => Tensor, reference = false
   if (reference) model.adapterEnabled = false;
   try {
     const out = untaped(e, () => e.scope(fn));
-    const values = await out.read();
+    const data = await out.read();
     out.release();
-    return values;
+    return data;
   } finally {
     model.adapterEnabled = wasEnabled;
     model.training = wasTraining;
