@@ -22,6 +22,7 @@ import type { LoopHooks, LoopOutcome } from '../train/loop.ts';
 import { PPO_CONFIG, type PpoConfig } from '../train/ppo-config.ts';
 import type { PolicyOptions } from '../train/load-policy.ts';
 import { runPpo } from '../train/ppo.ts';
+import { ruleRewardConfig } from '../train/rl-reward.ts';
 import type { RlRunInputs } from '../train/rl-run.ts';
 import { scoreConversations } from '../train/rm-score.ts';
 import type { EvalMetrics } from '../train/metrics.ts';
@@ -78,12 +79,15 @@ interface CliMethod<C extends CliConfig> {
   evalLine(m: EvalMetrics): string;
   /** config.json for a full fine-tune's output folder, from the base model's. */
   fullConfigJson(base: Record<string, unknown>, tokenizer: ChatTokenizer): Record<string, unknown>;
+  /** Reads what the config names besides datasets and models (a reward YAML), so a bad path fails before the GPU opens. */
+  checkFiles?(config: C): void;
   /** Loads the model to train (default: model_name with LoRA, or every weight, trainable). */
   load?(engine: Engine, config: C): Promise<Loaded>;
   /** Writes output_dir's model from the trained model and the final checkpoint's weights (default: writeModelOutput). */
   writeOutput?(out: string, loaded: Loaded, config: C, weights: Record<string, HostTensor>): Promise<string>;
 }
 
+const readText = (file: string) => readFileSync(file, 'utf8');
 const pct = (x: number | undefined) => `${((x ?? 0) * 100).toFixed(1)}%`;
 
 /**
@@ -95,6 +99,7 @@ const pct = (x: number | undefined) => `${((x ?? 0) * 100).toFixed(1)}%`;
 function rlMethod<C extends GrpoConfig | PpoConfig>(title: string, spec: TrainerConfigSpec<ConfigTable>, critic: (c: C) => PolicyOptions['critic'], run: (inp: RlRunInputs<C>) => ReturnType<typeof runGrpo>): CliMethod<C> {
   return {
     title, spec, scoreHead: false, // the start policy's loader below adds PPO's critic
+    checkFiles: (c) => void ruleRewardConfig(c.reward.rule, readText),
     load: async (engine, c) => {
       const p = await openStartPolicy(engine, c.model_name, { finetune: c.finetune, lora: c.lora, chatTemplate: c.chat_template, seed: c.seed, critic: critic(c) });
       const adapters = p.source.adapters.length ? ` + ${p.source.adapters.join(' + ')} (merged)` : '';
@@ -112,7 +117,7 @@ function rlMethod<C extends GrpoConfig | PpoConfig>(title: string, spec: Trainer
       if (!x.resume) writeFileSync(completions, '');
       const r = await run({
         runId: x.runId, engine: x.engine, model: x.model, tokenizer: x.tokenizer, config: c, train: x.train, eval: x.evalData,
-        tools: x.tools, environment: enterpriseEnvironment(), store: x.store, resume: x.resume, rewardModel, readFile: (f) => readFileSync(f, 'utf8'),
+        tools: x.tools, environment: enterpriseEnvironment(), store: x.store, resume: x.resume, rewardModel, readFile: readText,
         hooks: { ...x.hooks, onCompletions: (rows) => appendFileSync(completions, rows.map((row) => JSON.stringify(row)).join('\n') + '\n') },
       });
       return { outcome: r.outcome, totalSteps: r.totalSteps, summary: `completions of every rollout: ${completions}` };
@@ -185,6 +190,7 @@ async function main(): Promise<number> {
   const tools = readTools(config.tools_file);
   const train = readDatasets(config.train_file, tools);
   const evalData = config.eval_file ? readDatasets([config.eval_file], tools) : [];
+  method.checkFiles?.(config);
 
   const ctx = await openNodeDevice();
   console.log(`GPU: ${ctx.report.name} (${ctx.report.kind})`);

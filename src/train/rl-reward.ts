@@ -60,7 +60,14 @@ export interface EpisodeReward {
 export function ruleRewardConfig(rule: string, readFile: (path: string) => string): RewardConfig | null {
   if (rule === 'none' || rule === '') return null;
   if (rule in REWARD_PRESETS) return REWARD_PRESETS[rule as keyof typeof REWARD_PRESETS];
-  return parseRewardConfig(readFile(rule), rule);
+  let text: string;
+  try {
+    text = readFile(rule);
+  } catch (e) {
+    // Node's ENOENT alone names neither the field nor what else the field accepts.
+    throw new Error(`reward.rule "${rule}" is not a preset (${['none', ...Object.keys(REWARD_PRESETS)].join(', ')}) and its file could not be read: ${(e as Error).message}`);
+  }
+  return parseRewardConfig(text, rule);
 }
 
 /** The episode's assistant turns as they would be given to a reward model: everything after the prompt. */

@@ -73,5 +73,17 @@ describe('npm run train -- grpo / ppo', () => {
   it('names a config problem across keys', () => {
     expect(() => train('grpo', 'configs/config_grpo.yaml', ['finetune=full', 'beta=0.1'])).toThrow(/finetune: full fine-tuning has no reference policy/);
     expect(() => tsx('src/cli/train.ts', ['ppx'])).toThrow(/methods: sft, rm, grpo, ppo/);
+    // A reward YAML that is not there fails before the GPU opens, naming the field and the presets it could be.
+    const failure = (() => {
+      try {
+        train('ppo', 'configs/config_ppo.yaml', ['reward.rule=configs/nope.yaml']);
+      } catch (e) {
+        return e as { stdout: string; stderr: string };
+      }
+      throw new Error('a missing reward YAML was accepted');
+    })();
+    expect(failure.stderr).toMatch(/^reward\.rule "configs\/nope\.yaml" is not a preset \(none, toolrl, binary, pipeline\) and its file could not be read: ENOENT/m);
+    expect(failure.stdout).toContain('valid of'); // the datasets were read ...
+    expect(failure.stdout).not.toContain('GPU:'); // ... and the device was never opened
   });
 });
