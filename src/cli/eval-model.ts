@@ -32,7 +32,7 @@ type Args = Map<string, string | true>;
 
 export const MODEL_USAGE = `  npm run eval -- --model DIR|builtin:tiny --data FILE.jsonl [--mode free|teacher-forced|both] [--report OUT.json] [--pred-out PRED.jsonl]
                  [--base DIR] [--tools T.json|OPENAPI.yaml] [--no-exec] [--limit N] [--batch N] [--max-new-tokens N]
-                 [--prompt-tools listed|none] [--chat-template model|compact]
+                 [--max-tool-turn-tokens N] [--prompt-tools listed|none] [--chat-template model|compact]
   npm run eval -- --model DIR|builtin:tiny --bfcl DIR --category simple_python[,multiple,parallel,parallel_multiple,irrelevance] [--report OUT.json] [--limit N] [--underscore-to-dot]`;
 
 function str(args: Args, key: string): string | undefined {
@@ -87,18 +87,21 @@ async function runDataEval(args: Args): Promise<void> {
   const limit = args.has('limit') ? int(args, 'limit', 1) : Infinity;
   const examples = readDatasets([dataFile], tools).slice(0, limit);
   const maxNewTokens = int(args, 'max-new-tokens', 96);
+  // As an RL config's max_tool_turn_tokens, so a run's chains can be scored under the cap they trained with.
+  const maxToolTurnTokens = args.has('max-tool-turn-tokens') ? int(args, 'max-tool-turn-tokens', 512) : undefined;
+  if (maxToolTurnTokens !== undefined && !modes.includes('free')) throw new Error('--max-tool-turn-tokens applies to --mode free (teacher-forced turns carry the reference results)');
   const evaluations = await withModel(args, async ({ model, tokenizer }, m, label) => {
     const out: ModelEvaluation[] = [];
     for (const mode of modes) {
       const r = await evaluateModel(model, tokenizer, examples, {
-        mode, tools, renderTools: m.promptTools === 'none' ? [] : undefined, environment, batchSize: int(args, 'batch', 16), maxNewTokens,
+        mode, tools, renderTools: m.promptTools === 'none' ? [] : undefined, environment, batchSize: int(args, 'batch', 16), maxNewTokens, maxToolTurnTokens,
         onProgress: (p) => process.stderr.write(`\r${mode}: ${p.done}/${p.total}${p.etaSeconds !== null ? `, ${Math.round(p.etaSeconds)} s left` : ''}   `),
       });
       process.stderr.write('\n');
       out.push({
         id: `${mode}-${Date.now().toString(36)}`, createdAt: Date.now(), model: { label, source: str(args, 'model')! },
         dataset: { label: dataFile, examples: examples.length }, mode,
-        settings: { maxNewTokens, promptTools: m.promptTools, executed: !!environment },
+        settings: { maxNewTokens, ...(mode === 'free' && maxToolTurnTokens !== undefined && { maxToolTurnTokens }), promptTools: m.promptTools, executed: !!environment },
         report: r.report, outputs: r.outputs, tokensPerSecond: r.tokensPerSecond, seconds: r.seconds,
       });
     }

@@ -27,7 +27,8 @@ export interface ModelEvaluation {
   runId?: string;
   dataset: { label: string; examples: number };
   mode: EvalMode;
-  settings: { maxNewTokens: number; promptTools: 'listed' | 'none'; executed: boolean };
+  /** maxToolTurnTokens: free mode's cap between two turns, where one was given (older evaluations lack it). */
+  settings: { maxNewTokens: number; maxToolTurnTokens?: number; promptTools: 'listed' | 'none'; executed: boolean };
   report: EvalReport;
   outputs: ExampleOutput[];
   tokensPerSecond: number;

@@ -31,6 +31,8 @@ export interface ModelEvalOptions {
   batchSize?: number;
   /** Sampled tokens per assistant turn. */
   maxNewTokens?: number;
+  /** Free mode: template + tool-result tokens between two turns (the episode runner's default, 512, when unset). */
+  maxToolTurnTokens?: number;
   onProgress?: (p: EvalProgress) => void;
   signal?: AbortSignal;
   /** Replaces the model's sampler in free mode (tests: scripted policies). */
@@ -61,7 +63,7 @@ export async function evaluateModel(model: QwenModel, tok: ChatTokenizer, exampl
   const common = { tools: o.tools, renderTools: o.renderTools, environment: o.environment, batchSize: o.batchSize, signal: o.signal, onProgress };
   try {
     if (o.mode === 'free') {
-      const r = await evaluateEpisodes(model, tok, examples, { ...common, maxCompletionLength: o.maxNewTokens, sampler: o.sampler });
+      const r = await evaluateEpisodes(model, tok, examples, { ...common, maxCompletionLength: o.maxNewTokens, maxToolTurnTokens: o.maxToolTurnTokens, sampler: o.sampler });
       if (o.signal?.aborted) throw new EvaluationAborted();
       const outputs = r.prompts.map((p, k): ExampleOutput => {
         const ep = r.episodes[k];

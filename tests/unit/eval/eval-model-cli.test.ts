@@ -21,7 +21,7 @@ describe('npm run eval -- --model', () => {
       writeFileSync(data, firstLines(source, n));
       const pred = join(dir, `${name}-pred.jsonl`);
       const report = join(dir, `${name}-report.json`);
-      const out = run(['--model', model, '--data', data, '--pred-out', pred, '--report', report, '--max-new-tokens', name === 'chains' ? '12' : '40']);
+      const out = run(['--model', model, '--data', data, '--pred-out', pred, '--report', report, '--max-new-tokens', name === 'chains' ? '12' : '40', ...(name === 'chains' ? ['--max-tool-turn-tokens', '300'] : [])]);
       const evaluation = JSON.parse(readFileSync(report, 'utf8')).evaluations[0];
       expect(evaluation.mode).toBe('free');
       expect(evaluation.report.counts.records).toBe(n);
@@ -32,7 +32,10 @@ describe('npm run eval -- --model', () => {
       // One line per example, one text per turn the model took.
       const preds = readFileSync(pred, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
       expect(preds.map((p) => p.id)).toEqual(evaluation.outputs.map((o: { id: string }) => o.id));
-      if (name === 'chains') expect(evaluation.report.counts.steps).toBeGreaterThan(n);
+      if (name === 'chains') {
+        expect(evaluation.report.counts.steps).toBeGreaterThan(n);
+        expect(evaluation.settings.maxToolTurnTokens).toBe(300); // the runner's cap as given (model-eval.test.ts: what it does)
+      }
       // The trained model's prompts list no tools, as it was trained (its config.resolved.yaml says so).
       else {
         expect(evaluation.settings.promptTools).toBe('none');
@@ -67,5 +70,8 @@ describe('npm run eval -- --model', () => {
       err = String((e as { stderr?: string }).stderr);
     }
     expect(err).toContain('has neither config.json (a model folder) nor adapter_config.json (a PEFT adapter)');
+    expect(() => run(['--model', 'builtin:tiny', '--data', 'public/data/eval_chains.jsonl', '--mode', 'teacher-forced', '--max-tool-turn-tokens', '300'])).toThrow(
+      /--max-tool-turn-tokens applies to --mode free/,
+    );
   });
 });

@@ -73,6 +73,15 @@ describe('evaluateModel with a scripted policy', async () => {
     expect(JSON.stringify(tools[0])).toContain('Wireless Mouse');
   });
 
+  it("maxToolTurnTokens reaches the runner: results longer than the cap end a chain with 'budget'", async () => {
+    // The chain's first result (the order's record) is well over 8 template + result tokens; the default 512 holds it.
+    const capped = await evaluateModel(null as never, tok, examples.slice(0, 1), { ...opts, mode: 'free', maxToolTurnTokens: 8 });
+    expect(capped.outputs[0].end).toBe('budget');
+    expect(capped.outputs[0].texts).toEqual(SCRIPTS.ORD.slice(0, 1));
+    const uncapped = await evaluateModel(null as never, tok, examples.slice(0, 1), { ...opts, mode: 'free' });
+    expect(uncapped.outputs[0].end).toBe('answer');
+  });
+
   it('cancel: an aborted evaluation throws EvaluationAborted', async () => {
     const ac = new AbortController();
     ac.abort();
