@@ -16,6 +16,7 @@ import { openNodeDevice } from '../gpu/node-gpu.ts';
 import { folderProvider } from '../model/node-files.ts';
 import { formatReport } from '../eval/format-report.ts';
 import { evaluationFile, headlineLines, type EvalMode, type ModelEvaluation } from '../eval/model-evaluation.ts';
+import { samplingHeadroom, samplingHeadroomLines, type SampledRun, type SamplingHeadroom } from '../eval/sampling-headroom.ts';
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import { ENTERPRISE_TOOLS } from '../tools/enterprise/tool-set.ts';
 import { loadToolSet } from '../tools/tool-set.ts';
@@ -32,7 +33,7 @@ type Args = Map<string, string | true>;
 
 export const MODEL_USAGE = `  npm run eval -- --model DIR|builtin:tiny --data FILE.jsonl [--mode free|teacher-forced|both] [--report OUT.json] [--pred-out PRED.jsonl]
                  [--base DIR] [--tools T.json|OPENAPI.yaml] [--no-exec] [--limit N] [--batch N] [--max-new-tokens N]
-                 [--max-tool-turn-tokens N] [--prompt-tools listed|none] [--chat-template model|compact]
+                 [--max-tool-turn-tokens N] [--samples N [--temperature T]] [--prompt-tools listed|none] [--chat-template model|compact]
   npm run eval -- --model DIR|builtin:tiny --bfcl DIR --category simple_python[,multiple,parallel,parallel_multiple,irrelevance] [--report OUT.json] [--limit N] [--underscore-to-dot]`;
 
 function str(args: Args, key: string): string | undefined {
@@ -46,6 +47,13 @@ function int(args: Args, key: string, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${key} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+function positive(args: Args, key: string): number {
+  const v = str(args, key);
+  const n = Number(v);
+  if (!(Number.isFinite(n) && n > 0)) throw new Error(`--${key} must be a number above 0, got "${v}"`);
   return n;
 }
 
@@ -90,14 +98,33 @@ async function runDataEval(args: Args): Promise<void> {
   // As an RL config's max_tool_turn_tokens, so a run's chains can be scored under the cap they trained with.
   const maxToolTurnTokens = args.has('max-tool-turn-tokens') ? int(args, 'max-tool-turn-tokens', 512) : undefined;
   if (maxToolTurnTokens !== undefined && !modes.includes('free')) throw new Error('--max-tool-turn-tokens applies to --mode free (teacher-forced turns carry the reference results)');
+  // --samples N: N sampled free runs beside the greedy one, for pass@k and how many greedy failures a sample gets right.
+  const samples = args.has('samples') ? int(args, 'samples', 1) : 0;
+  const temperature = args.has('temperature') ? positive(args, 'temperature') : 1;
+  if (args.has('temperature') && !samples) throw new Error('--temperature applies to --samples N (the headline figures are greedy)');
+  if (samples && !modes.includes('free')) throw new Error('--samples applies to --mode free');
+  let headroom: SamplingHeadroom | undefined;
   const evaluations = await withModel(args, async ({ model, tokenizer }, m, label) => {
     const out: ModelEvaluation[] = [];
+    const common = { tools, renderTools: m.promptTools === 'none' ? [] : undefined, environment, batchSize: int(args, 'batch', 16), maxNewTokens, maxToolTurnTokens };
     for (const mode of modes) {
       const r = await evaluateModel(model, tokenizer, examples, {
-        mode, tools, renderTools: m.promptTools === 'none' ? [] : undefined, environment, batchSize: int(args, 'batch', 16), maxNewTokens, maxToolTurnTokens,
+        ...common, mode,
         onProgress: (p) => process.stderr.write(`\r${mode}: ${p.done}/${p.total}${p.etaSeconds !== null ? `, ${Math.round(p.etaSeconds)} s left` : ''}   `),
       });
       process.stderr.write('\n');
+      if (mode === 'free' && samples) {
+        const runs: SampledRun[] = [];
+        for (let s = 0; s < samples; s++) {
+          const sampled = await evaluateModel(model, tokenizer, examples, {
+            ...common, mode, temperature, seed: s + 1,
+            onProgress: (p) => process.stderr.write(`\rsample ${s + 1}/${samples}: ${p.done}/${p.total}   `),
+          });
+          runs.push({ toolAccuracy: sampled.report.metrics.toolAccuracy, records: sampled.report.records });
+        }
+        process.stderr.write('\n');
+        headroom = samplingHeadroom(r.report.records, runs, temperature);
+      }
       out.push({
         id: `${mode}-${Date.now().toString(36)}`, createdAt: Date.now(), model: { label, source: str(args, 'model')! },
         dataset: { label: dataFile, examples: examples.length }, mode,
@@ -112,6 +139,7 @@ async function runDataEval(args: Args): Promise<void> {
     console.log(`\n${ev.mode} (${c.records} examples, ${c.steps} steps, ${Math.round(ev.tokensPerSecond)} tok/s, ${ev.seconds.toFixed(1)} s)`);
     if (args.has('table')) console.log(formatReport(ev.report));
     for (const line of headlineLines(ev.report)) console.log(line);
+    if (ev.mode === 'free' && headroom) for (const line of samplingHeadroomLines(headroom)) console.log(line);
   }
   const predOut = str(args, 'pred-out');
   if (predOut) {
@@ -119,7 +147,7 @@ async function runDataEval(args: Args): Promise<void> {
     console.log(`\npredictions (${evaluations[0].mode}): ${predOut}  (npm run eval -- --gold ${dataFile} --pred ${predOut} scores them)`);
   }
   const reportFile = str(args, 'report') ?? 'eval-model-report.json';
-  writeFileSync(reportFile, JSON.stringify(evaluationFile(evaluations), null, 1));
+  writeFileSync(reportFile, JSON.stringify({ ...evaluationFile(evaluations), ...(headroom && { sampling: headroom }) }, null, 1));
   console.log(`report: ${resolve(reportFile)}`);
 }
 

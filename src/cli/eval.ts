@@ -33,7 +33,7 @@ ${MODEL_USAGE}`;
 // Every flag of every mode; the modes check which they need. Numbers and choices are checked where they are read.
 const FLAGS = {
   model: 'string', data: 'string', mode: 'string', report: 'string', 'pred-out': 'string', base: 'string', tools: 'string',
-  'no-exec': 'boolean', limit: 'string', batch: 'string', 'max-new-tokens': 'string', 'max-tool-turn-tokens': 'string', 'prompt-tools': 'string',
+  'no-exec': 'boolean', limit: 'string', batch: 'string', 'max-new-tokens': 'string', 'max-tool-turn-tokens': 'string', samples: 'string', temperature: 'string', 'prompt-tools': 'string',
   'chat-template': 'string', table: 'boolean', bfcl: 'string', category: 'string', 'underscore-to-dot': 'boolean',
   gold: 'string', pred: 'string', 'reward-model': 'string',
 } as const;

@@ -33,6 +33,9 @@ export interface ModelEvalOptions {
   maxNewTokens?: number;
   /** Free mode: template + tool-result tokens between two turns (the episode runner's default, 512, when unset). */
   maxToolTurnTokens?: number;
+  /** Free mode: sampling temperature (default 0, greedy) and the sampler's seed. */
+  temperature?: number;
+  seed?: number;
   onProgress?: (p: EvalProgress) => void;
   signal?: AbortSignal;
   /** Replaces the model's sampler in free mode (tests: scripted policies). */
@@ -63,7 +66,7 @@ export async function evaluateModel(model: QwenModel, tok: ChatTokenizer, exampl
   const common = { tools: o.tools, renderTools: o.renderTools, environment: o.environment, batchSize: o.batchSize, signal: o.signal, onProgress };
   try {
     if (o.mode === 'free') {
-      const r = await evaluateEpisodes(model, tok, examples, { ...common, maxCompletionLength: o.maxNewTokens, maxToolTurnTokens: o.maxToolTurnTokens, sampler: o.sampler });
+      const r = await evaluateEpisodes(model, tok, examples, { ...common, maxCompletionLength: o.maxNewTokens, maxToolTurnTokens: o.maxToolTurnTokens, temperature: o.temperature, seed: o.seed, sampler: o.sampler });
       if (o.signal?.aborted) throw new EvaluationAborted();
       const outputs = r.prompts.map((p, k): ExampleOutput => {
         const ep = r.episodes[k];

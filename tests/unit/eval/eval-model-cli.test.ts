@@ -52,6 +52,30 @@ describe('npm run eval -- --model', () => {
     });
   }
 
+  it('--samples: seeded sampled runs beside the greedy one; what they got right, printed as the report says', () => {
+    const data = join(dir, 'sampled.jsonl');
+    writeFileSync(data, firstLines('public/data/eval_data.jsonl', 6));
+    const args = (report: string) => ['--model', 'tests/fixtures/models/tiny-sft-eval12', '--data', data, '--max-new-tokens', '40', '--samples', '3', '--temperature', '1.5', '--report', report];
+    const [one, two] = ['s1', 's2'].map((name) => {
+      const report = join(dir, `${name}.json`);
+      return { out: run(args(report)), doc: JSON.parse(readFileSync(report, 'utf8')) };
+    });
+    const h = one.doc.sampling;
+    expect(h).toMatchObject({ samples: 3, temperature: 1.5, examples: 6 });
+    // The greedy figures are the evaluation's own; the failures are its records that failed.
+    const greedy = one.doc.evaluations[0].report.records as { chainSuccess: boolean }[];
+    expect(h.greedyFailures).toBe(greedy.filter((r) => !r.chainSuccess).length);
+    expect(h.passAtK.map((r: { k: number }) => r.k)).toEqual([1, 2, 3]);
+    // The temperature reaches the sampler: at 1.5 this model's samples score below its greedy answers (83%: 5 of 6).
+    expect(h.passAtK[0].passAtK).toBeLessThan(one.doc.evaluations[0].report.metrics.chainSuccess);
+    for (const [a, b] of [[0, 1], [1, 2]]) expect(h.passAtK[a].passAtK).toBeLessThanOrEqual(h.passAtK[b].passAtK);
+    expect(one.out).toContain(`chain-level success pass@1 ${pct(h.passAtK[0].passAtK)}, pass@2 ${pct(h.passAtK[1].passAtK)}, pass@3 ${pct(h.passAtK[2].passAtK)}`);
+    expect(one.out).toContain(`greedy failures that a sample got right: ${h.greedyFailuresWithRightSample} of ${h.greedyFailures}`);
+    // Seeded: the same command samples the same episodes.
+    expect(two.doc.sampling).toEqual(h);
+    expect(() => run(['--model', 'builtin:tiny', '--data', data, '--temperature', '1'])).toThrow(/--temperature applies to --samples N/);
+  });
+
   it('BFCL on a model: generates for each category, decodes, scores, writes every output', () => {
     const report = join(dir, 'bfcl-model.json');
     const out = run(['--model', 'builtin:tiny', '--bfcl', '../shared/bfcl', '--category', 'simple_python,irrelevance', '--limit', '3', '--max-new-tokens', '16', '--report', report]);
