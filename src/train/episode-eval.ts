@@ -52,7 +52,8 @@ export async function evaluateEpisodes(model: QwenModel, tok: ChatTokenizer, exa
     const idx = order.slice(i, i + batchSize);
     const t0 = performance.now();
     const eps = await runEpisodes(model, tok, idx.map((k) => ({ prompt: prompts[k].prompt, tools: o.tools, renderTools: o.renderTools, world: o.environment?.create() })), {
-      temperature: o.temperature ?? 0, topK: 0, topP: 1, seed: o.seed ?? 0,
+      // Each batch its own noise (a batch's row b would otherwise draw what row b of every other batch draws).
+      temperature: o.temperature ?? 0, topK: 0, topP: 1, seed: (Math.imul(o.seed ?? 0, 0x9e3779b1) + i) >>> 0,
       maxTurns: Math.max(...idx.map((k) => turnsOf(prompts[k]))), maxCompletionLength: o.maxCompletionLength ?? 96,
       maxToolTurnTokens: o.maxToolTurnTokens, signal: o.signal, sampler: o.sampler,
     });

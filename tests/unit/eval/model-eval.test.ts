@@ -8,6 +8,9 @@ import { enterpriseEnvironment } from '../../../src/tools/enterprise/executors.t
 import { ENTERPRISE_TOOLS } from '../../../src/tools/enterprise/tool-set.ts';
 import { ChatTokenizer } from '../../../src/tokenizer/tokenizer.ts';
 import { evaluateModel, EvaluationAborted } from '../../../src/train/model-eval.ts';
+import { Engine } from '../../../src/engine/index.ts';
+import { loadInferenceModel } from '../../../src/train/load-eval-model.ts';
+import { gpuFor, testAdapters } from '../../helpers/gpu.ts';
 import { scriptedPolicy, toolCallText as call } from '../../helpers/scripted-policy.ts';
 
 const SYSTEM = '当前日期：2025-06-02（星期一），当前用户：朱刚（E1036）';
@@ -87,4 +90,18 @@ describe('evaluateModel with a scripted policy', async () => {
     ac.abort();
     await expect(evaluateModel(null as never, tok, examples, { ...opts, mode: 'free', signal: ac.signal })).rejects.toBeInstanceOf(EvaluationAborted);
   });
+});
+
+describe.each(testAdapters())('evaluateModel sampling with the tiny model on %s', (adapter) => {
+  it('each batch draws its own noise, and the same seed draws the same episodes', async () => {
+    const { model, tokenizer: tok } = await loadInferenceModel(new Engine(await gpuFor(adapter)), folderProvider('public/models/tiny'), [], { chatTemplate: 'model' });
+    const { examples } = readDatasetText(DATA, { tools: [...ENTERPRISE_TOOLS] });
+    // One prompt twice, one episode per batch: with one seed for every batch both would draw the same tokens.
+    const twice = [examples[2], examples[2]];
+    const o = { mode: 'free' as const, tools: [...ENTERPRISE_TOOLS], renderTools: [], environment: enterpriseEnvironment(), batchSize: 1, maxNewTokens: 12, temperature: 1, seed: 5 };
+    const a = await evaluateModel(model, tok, twice, o);
+    expect(a.outputs[0].texts[0]).not.toEqual(a.outputs[1].texts[0]);
+    const b = await evaluateModel(model, tok, twice, o);
+    expect(b.outputs.map((x) => x.texts)).toEqual(a.outputs.map((x) => x.texts));
+  }, 120_000);
 });
