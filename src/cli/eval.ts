@@ -2,6 +2,7 @@
 //   --gold GOLD.jsonl --pred PRED.jsonl [--tools TOOLS.json|openapi.yaml] [--report OUT.json] [--no-exec]
 //   --bfcl DIR --category simple_python[,multiple,...] --pred PRED.jsonl [--report OUT.json] [--underscore-to-dot]
 //   --reward-model DIR --data PAIRS.jsonl [--base MODEL_DIR] [--report OUT.json]
+//   --compare BASE.json OTHER.json ...: model reports compared example by example (src/eval/compare.ts)
 // Prints a table (or BFCL's summary, or pair accuracy) and writes the JSON report.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,10 @@ import { formatPreferenceReport } from './rm-report.ts';
 import { readBfclCases, readBfclIds } from '../eval/bfcl/bfcl-data.ts';
 import { readBfclPredictions, scoreBfcl, scoreBfclIrrelevance } from '../eval/bfcl/score-bfcl.ts';
 import { scoreRecords } from '../eval/metrics.ts';
+import { compareEvaluations } from '../eval/compare.ts';
+import { formatComparison } from '../eval/format-comparison.ts';
 import { formatReport } from '../eval/format-report.ts';
+import { readEvaluationFile } from '../eval/model-evaluation.ts';
 import { formatProblem, joinRecords, readGold, readPredictions } from '../eval/read-records.ts';
 import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
 import { ENTERPRISE_TOOLS } from '../tools/enterprise/tool-set.ts';
@@ -26,6 +30,9 @@ const USAGE = `usage:
   npm run eval -- --gold GOLD.jsonl --pred PRED.jsonl [--tools TOOLS.json|OPENAPI.yaml] [--report OUT.json] [--no-exec]
   npm run eval -- --bfcl DIR --category simple_python[,multiple,parallel,parallel_multiple,irrelevance] --pred PRED.jsonl [--report OUT.json] [--underscore-to-dot]
   npm run eval -- --reward-model DIR --data PAIRS.jsonl [--base MODEL_DIR] [--report OUT.json]
+  npm run eval -- --compare BASE.json OTHER.json [MORE.json ...]
+    reports of npm run eval -- --model (or the studio's Evaluate page): the first evaluation of each, paired by example,
+    every metric's difference from BASE with a paired test (McNemar for chain-level success, a bootstrap otherwise)
     DIR: what \`npm run train -- rm\` wrote (a SEQ_CLS adapter or a full reward model), or any PEFT SEQ_CLS adapter
     folder (then --base names its base model folder unless its adapter_config.json names a local one)
 ${MODEL_USAGE}`;
@@ -124,8 +131,22 @@ async function runRewardModel(args: Map<string, string | true>): Promise<void> {
   ctx.device.destroy();
 }
 
+/** Reports compared on the examples they share; the files are the arguments after --compare. */
+function runCompare(files: string[]): void {
+  if (files.length < 2) throw new Error(`--compare needs two report files or more\n${USAGE}`);
+  const evaluations = files.map((f) => {
+    if (!existsSync(f)) throw new Error(`--compare ${f}: no such file (write one with npm run eval -- --model DIR --data FILE --report ${f})`);
+    const evs = readEvaluationFile(readFileSync(f, 'utf8'), f);
+    if (!evs.length) throw new Error(`${f}: holds no evaluation`);
+    return { ...evs[0], model: { ...evs[0].model, label: `${evs[0].model.label} (${f}, ${evs[0].mode})` } };
+  });
+  console.log(formatComparison(compareEvaluations(evaluations)));
+}
+
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--compare') return runCompare(argv.slice(1));
+  const args = parseArgs(argv);
   if (args.has('model')) await runModelEval(args);
   else if (args.has('reward-model')) await runRewardModel(args);
   else if (args.has('bfcl')) runBfcl(args);

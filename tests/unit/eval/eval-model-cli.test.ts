@@ -76,6 +76,31 @@ describe('npm run eval -- --model', () => {
     expect(() => run(['--model', 'builtin:tiny', '--data', data, '--temperature', '1'])).toThrow(/--temperature applies to --samples N/);
   });
 
+  it('--compare: two reports paired by example, each delta with its paired test', () => {
+    const data = join(dir, 'compare.jsonl');
+    writeFileSync(data, firstLines('public/data/eval_data.jsonl', 6));
+    const [trained, untrained] = [['trained', 'tests/fixtures/models/tiny-sft-eval12'], ['untrained', 'builtin:tiny']].map(([name, model]) => {
+      const report = join(dir, `compare-${name}.json`);
+      run(['--model', model, '--data', data, '--max-new-tokens', '40', '--report', report]);
+      return { report, records: JSON.parse(readFileSync(report, 'utf8')).evaluations[0].report.records as { chainSuccess: boolean }[] };
+    });
+    const out = run(['--compare', untrained.report, trained.report]);
+    expect(out).toContain('6 examples every model was scored on');
+    // Fixed: failed untrained, right trained; broken: the reverse. McNemar's p from those two counts (b + c = n).
+    const fixed = trained.records.filter((r, i) => r.chainSuccess && !untrained.records[i].chainSuccess).length;
+    const broken = trained.records.filter((r, i) => !r.chainSuccess && untrained.records[i].chainSuccess).length;
+    expect(fixed).toBeGreaterThan(broken);
+    const n = fixed + broken;
+    let tail = 0;
+    for (let x = 0, c = 1; x <= Math.min(fixed, broken); x++, c = (c * (n - x + 1)) / x) tail += c / 2 ** n;
+    const line = out.split('\n').find((l) => l.startsWith('Chain-level success'))!;
+    expect(line).toContain(`McNemar p=${Math.min(1, 2 * tail).toFixed(3)}, fixed ${fixed}, broken ${broken}`);
+    const rate = (rs: { chainSuccess: boolean }[]) => rs.filter((r) => r.chainSuccess).length / rs.length;
+    expect(line).toContain(`Δ ${`+${((rate(trained.records) - rate(untrained.records)) * 100).toFixed(1)}`.padStart(5)}`);
+    expect(() => run(['--compare', untrained.report])).toThrow(/--compare needs two report files or more/);
+    expect(() => run(['--compare', untrained.report, join(dir, 'nope.json')])).toThrow(/nope\.json: no such file/);
+  });
+
   it('BFCL on a model: generates for each category, decodes, scores, writes every output', () => {
     const report = join(dir, 'bfcl-model.json');
     const out = run(['--model', 'builtin:tiny', '--bfcl', '../shared/bfcl', '--category', 'simple_python,irrelevance', '--limit', '3', '--max-new-tokens', '16', '--report', report]);
