@@ -1,5 +1,6 @@
 // Plain-text rendering of a model comparison (compare.ts) for terminals: every metric per model with its difference
-// from the baseline and the paired test, and the examples fixed and broken.
+// from the baseline and the paired test (for chain-level success, McNemar's with the counts of examples fixed and
+// broken; the examples themselves are in the studio's comparison and html-report.ts).
 import type { Comparison } from './compare.ts';
 import { METRIC_LABELS, pct } from './format-report.ts';
 

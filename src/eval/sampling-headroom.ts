@@ -3,6 +3,7 @@
 // sample gets right gives GRPO and PPO nothing to move towards (docs/training.md "demo:rl: measured").
 // "Right" is an example's chain-level success (every step's calls right; for a single step its call, or no call where
 // none was due; the world in the reference state), the same success pass@k counts (src/eval/pass-at-k.ts).
+import { pct } from './format-report.ts';
 import { defaultKs, passAtK } from './pass-at-k.ts';
 
 export interface SampledRun {
@@ -56,12 +57,11 @@ export function samplingHeadroom(greedy: readonly { id: string; chainSuccess: bo
 
 /** The lines `npm run eval -- --model M --data F --samples N` prints. */
 export function samplingHeadroomLines(h: SamplingHeadroom): string[] {
-  const p = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
   return [
     `sampled at temperature ${h.temperature}, ${h.samples} per example (${h.examples} examples):`,
-    `  tool-level accuracy per sample: ${p(h.sampledToolAccuracy)}`,
-    `  chain-level success ${h.passAtK.map((r) => `pass@${r.k} ${p(r.passAtK)}`).join(', ')}`,
+    `  tool-level accuracy per sample: ${pct(h.sampledToolAccuracy)}`,
+    `  chain-level success ${h.passAtK.map((r) => `pass@${r.k} ${pct(r.passAtK)}`).join(', ')}`,
     `  greedy failures that a sample got right: ${h.greedyFailuresWithRightSample} of ${h.greedyFailures}` +
-      ` (${p(h.rightSampleRateOnGreedyFailures)} of their samples right); RL has no right answer to reinforce on the others`,
+      ` (${pct(h.rightSampleRateOnGreedyFailures)} of their samples right); RL has no right answer to reinforce on the others`,
   ];
 }
