@@ -4,6 +4,7 @@
 // pause the run instead of losing it, and continue once there is room again.
 import { fileURLToPath } from 'node:url';
 import { expect, test, type CDPSession, type Page } from '@playwright/test';
+import { applyYaml, tinySftYaml } from './helpers/train-page.ts';
 
 const fixture = (f: string) => fileURLToPath(new URL(`../fixtures/data/${f}`, import.meta.url));
 
@@ -57,19 +58,7 @@ test('a dataset import that does not fit: a message with the MB needed and free,
   await expect(page.getByTestId('dataset-row')).toHaveCount(2);
 });
 
-const CONFIG = `model_name: builtin:tiny
-train_file: [data/sft_data.jsonl]
-eval_file: ''
-finetune: full
-max_steps: 6
-batch_size: 4
-max_seq_len: 256
-learning_rate: 0.003
-warmup_steps: 1
-logging_steps: 1
-save_every: 2
-save_total_limit: 2
-`;
+const CONFIG = tinySftYaml({ save_total_limit: 2 });
 
 test('a checkpoint write that does not fit: the run pauses at its previous checkpoint with the MB needed and free, and resumes once there is room', async ({ page, baseURL }) => {
   test.setTimeout(600_000);
@@ -87,9 +76,7 @@ test('a checkpoint write that does not fit: the run pauses at its previous check
 
   await page.getByTestId('nav-train').click();
   await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
-  await page.getByText('YAML (import / export)').click();
-  await page.getByTestId('config-yaml').fill(CONFIG);
-  await page.getByTestId('apply-yaml').click();
+  await applyYaml(page, CONFIG);
   const engine = page.workers().find((w) => /engine\.worker/.test(w.url()))!;
   await engine.evaluate(() => {
     const s = self as unknown as { __studioFaults: object; __studioOpenGate: () => void };

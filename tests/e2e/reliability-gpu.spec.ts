@@ -2,27 +2,14 @@
 // flight (a driver reset or a GPU process crash looks the same to the page). The run must stop at its last
 // checkpoint, the page must say what happened and what to do, and after "Try again" Resume must continue.
 import { expect, test } from '@playwright/test';
+import { applyYaml, openStudio, tinySftYaml } from './helpers/train-page.ts';
 
-const CONFIG = `model_name: builtin:tiny
-train_file: [data/sft_data.jsonl]
-eval_file: ''
-finetune: full
-max_steps: 6
-batch_size: 4
-max_seq_len: 256
-learning_rate: 0.003
-warmup_steps: 1
-logging_steps: 1
-save_every: 2
-`;
+const CONFIG = tinySftYaml();
 
 test('the GPU lost in the middle of a step: paused at the last checkpoint, explained, resumed on a new device', async ({ page }) => {
   test.setTimeout(600_000);
-  await page.goto('/#/train');
-  await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
-  await page.getByText('YAML (import / export)').click();
-  await page.getByTestId('config-yaml').fill(CONFIG);
-  await page.getByTestId('apply-yaml').click();
+  await openStudio(page);
+  await applyYaml(page, CONFIG);
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('train-log')).toContainText('checkpoint saved at step 2', { timeout: 300_000 });
   // Step 3 has been logged, so step 4 is recorded and submitted and its readback is pending: lose the device now.

@@ -16,6 +16,7 @@
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { seedRuns } from './helpers/seed-runs.ts';
+import { openStudio } from './helpers/train-page.ts';
 
 interface Workflow {
   name: string;
@@ -121,8 +122,7 @@ async function killRenderers(browser: Browser, page: Page): Promise<void> {
 
 async function openTrain(context: BrowserContext): Promise<Page> {
   const page = await context.newPage();
-  await page.goto('/#/train');
-  await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
+  await openStudio(page);
   return page;
 }
 

@@ -5,6 +5,7 @@
 // episodes are scored, its adapter exports without the critic).
 import { expect, test, type Page } from '@playwright/test';
 import { seedRuns } from './helpers/seed-runs.ts';
+import { applyYaml, openStudio, reloadStudio } from './helpers/train-page.ts';
 
 const SFT = { id: 'run-sft', name: 'tiny-sft', weights: 'tests/fixtures/models/tiny-sft-eval12/model.safetensors', step: 180 };
 
@@ -63,23 +64,13 @@ async function storedMetrics(page: Page, method: string): Promise<Array<{ step: 
 
 const points = (page: Page, testid: string) => async () => Number(await page.getByTestId(testid).getAttribute('data-points'));
 
-async function configure(page: Page, method: 'grpo' | 'ppo', yaml: string): Promise<void> {
-  await page.getByTestId(`method-${method}`).check();
-  await page.getByText('YAML (import / export)').click();
-  await page.getByTestId('config-yaml').fill(yaml);
-  await page.getByTestId('apply-yaml').click();
-  await expect(page.getByTestId('config-errors')).toHaveCount(0);
-}
-
 test('GRPO from an SFT run: reward chart, completions table, reload mid-run, resume to the end, chat with the result', async ({ page }) => {
   test.setTimeout(300_000);
-  await page.goto('/#/train');
-  await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
+  await openStudio(page);
   await seedRuns(page, [SFT]);
-  await page.reload();
-  await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
+  await reloadStudio(page);
 
-  await configure(page, 'grpo', GRPO);
+  await applyYaml(page, GRPO, 'grpo');
   // The start policy picker lists the finished SFT run and writes model_name: run:<id> (the YAML view follows).
   await page.getByTestId('rl-start-policy').selectOption(`run:${SFT.id}`);
   await expect(page.getByTestId('config-yaml')).toHaveValue(new RegExp(`model_name: run:${SFT.id}`));
@@ -97,8 +88,7 @@ test('GRPO from an SFT run: reward chart, completions table, reload mid-run, res
   await expect(page.getByTestId('completion-reward').first()).toHaveText(/^-?\d+\.\d{3}$/);
 
   // A reload ends the run mid-way; the run, its curves and its completions come back from IndexedDB.
-  await page.reload();
-  await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
+  await reloadStudio(page);
   const grpoRow = page.getByTestId('run-row').filter({ has: page.getByTestId('run-method').getByText('GRPO') });
   await expect(grpoRow.getByTestId('run-status')).toHaveText('paused');
   await expect.poll(points(page, 'reward-chart')).toBeGreaterThanOrEqual(2);
@@ -133,9 +123,8 @@ test('GRPO from an SFT run: reward chart, completions table, reload mid-run, res
 
 test('PPO of the tiny model (critic adapter): value-loss chart, pause and resume inside a rollout, held-out episodes, critic kept out of the exported adapter', async ({ page }) => {
   test.setTimeout(240_000);
-  await page.goto('/#/train');
-  await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
-  await configure(page, 'ppo', PPO);
+  await openStudio(page);
+  await applyYaml(page, PPO, 'ppo');
   await page.getByTestId('train-start').click();
   const ppoRow = page.getByTestId('run-row').filter({ has: page.getByTestId('run-method').getByText('PPO') });
   // Pause inside the first rollout (2 PPO epochs: 2 optimizer steps per rollout), then resume from that checkpoint.

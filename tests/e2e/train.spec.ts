@@ -1,28 +1,13 @@
 // SFT in the studio, end to end in Chromium: tiny model + sample data, loss chart moves, reload, resume, export.
 import { expect, test } from '@playwright/test';
+import { applyYaml, openStudio, reloadStudio, tinySftYaml } from './helpers/train-page.ts';
 
-const CONFIG = `model_name: builtin:tiny
-train_file: [data/sft_data.jsonl]
-eval_file: data/eval_data.jsonl
-finetune: full
-max_steps: 6
-batch_size: 4
-max_seq_len: 256
-learning_rate: 0.003
-warmup_steps: 1
-logging_steps: 1
-save_every: 2
-eval_max_examples: 2
-`;
+const CONFIG = tinySftYaml({ eval_file: 'data/eval_data.jsonl', eval_max_examples: 2 });
 
 test('trains, survives a reload, resumes from its checkpoint and exports the weights', async ({ page }) => {
   test.setTimeout(600_000);
-  await page.goto('/#/train');
-  await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
-  await page.getByText('YAML (import / export)').click();
-  await page.getByTestId('config-yaml').fill(CONFIG);
-  await page.getByTestId('apply-yaml').click();
-  await expect(page.getByTestId('config-errors')).toHaveCount(0);
+  await openStudio(page);
+  await applyYaml(page, CONFIG);
 
   await page.getByTestId('train-start').click();
   const chart = page.getByTestId('loss-chart');
@@ -32,8 +17,7 @@ test('trains, survives a reload, resumes from its checkpoint and exports the wei
   expect(lossBefore).toMatch(/loss \d+\.\d+/);
 
   // A reload ends the run mid-way (as a crashed tab would); the run and its curve are still there.
-  await page.reload();
-  await expect(page.getByTestId('adapter-name')).toHaveText('swiftshader');
+  await reloadStudio(page);
   await expect(page.getByTestId('run-status').first()).toHaveText('paused');
   await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
 
