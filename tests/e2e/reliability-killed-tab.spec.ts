@@ -120,10 +120,25 @@ async function killRenderers(browser: Browser, page: Page): Promise<void> {
   await page.close().catch(() => {});
 }
 
-async function openTrain(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  await openStudio(page);
-  return page;
+const NEW_TAB_MS = 60_000;
+const within = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, new Promise<null>((r) => setTimeout(() => r(null), ms))]);
+
+/**
+ * The tab that opens after a kill. Chromium (SwiftShader WebGPU) now and then never finishes creating it: twice in
+ * a day's runs of this spec (once in CI, once in five repeated runs) context.newPage stayed pending for the whole
+ * test timeout, with every killed renderer already gone from the browser's process list. Killing the GPU process
+ * too does not help (the new tab then has no WebGPU adapter), so: ask once more, then fail within two minutes with
+ * a message that names the browser, and let the spec's retry run the seeded scenario again in a fresh browser.
+ */
+async function newTabAfterKill(context: BrowserContext): Promise<Page> {
+  const creating = context.newPage();
+  const page = await within(creating, NEW_TAB_MS);
+  if (page) return page;
+  console.log(`[harness] no new tab ${NEW_TAB_MS / 1000} s after the kill: asking again`);
+  const retry = await within(Promise.race([creating, context.newPage()]), NEW_TAB_MS);
+  if (!retry) throw new Error(`Chromium opened no new tab within ${(2 * NEW_TAB_MS) / 1000} s of the kill (a browser hang, not the studio's)`);
+  return retry;
 }
 
 const loggedSteps = (page: Page, wf: Workflow) => page.getByTestId(wf.chart).getAttribute('data-points').then((n) => Number(n ?? 0));
@@ -201,12 +216,16 @@ async function startRun(page: Page, wf: Workflow, steps: number): Promise<string
   });
 }
 
+// One retry in a fresh browser for Chromium's rare hang in newTabAfterKill; a failure of the studio is seeded and fails again.
+test.describe.configure({ retries: 1 });
+
 for (const wf of WORKFLOWS) {
   test(`${wf.name}: killed at ${KILLS} seeded moments, resumed each time from its last complete checkpoint, with the losses of an uninterrupted run`, async ({ browser }) => {
     test.setTimeout(180_000 + KILLS * 150_000 + STEPS * 20_000);
     const context = await browser.newContext();
     const next = rng(SEED);
-    let page = await openTrain(context);
+    let page = await context.newPage();
+    await openStudio(page);
 
     // Two datasets stored before anything runs: they must come through every kill unchanged.
     await page.getByTestId('nav-datasets').click();
@@ -248,7 +267,8 @@ for (const wf of WORKFLOWS) {
       }
       await killRenderers(browser, page);
 
-      page = await openTrain(context);
+      page = await newTabAfterKill(context);
+      await openStudio(page);
       const stored = await checkpointsOf(page, runId);
       const datasetsIntact = JSON.stringify(await dump(page, 'tool-use-studio-datasets', 'datasets')) === JSON.stringify(datasets);
       const last = stored.steps.at(-1) ?? 0;
