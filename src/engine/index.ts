@@ -60,6 +60,7 @@ export {
   entropy,
   linearCrossEntropy,
   linearTokenLogprobs,
+  linearTokenLogprobsWithEntropy,
   maskedMean,
   checkpoint,
   projection,

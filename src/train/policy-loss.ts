@@ -8,7 +8,7 @@
 //         the policy's hidden states, which the value loss then does not train: see criticValues)
 // Log-probs come from the logits divided by the sampling temperature, as the sampler drew them.
 import {
-  add, affine, clamp, embedding, entropy, exp, linear, linearTokenLogprobs, maskedMean, maximum, minimum, mul, reshape, scale, sub,
+  add, affine, clamp, embedding, exp, linear, linearTokenLogprobs, linearTokenLogprobsWithEntropy, maskedMean, maximum, minimum, mul, reshape, scale, sub,
   type Engine, type Tensor,
 } from '../engine/index.ts';
 import type { QwenModel } from '../model/qwen.ts';
@@ -22,6 +22,8 @@ export interface PolicyForward {
   hidden: Tensor;
   /** (N) the scalar head's values at those rows (when asked). */
   values?: Tensor;
+  /** (N) the entropy of softmax(logits / temperature) at those rows, off the tape (when asked: for logging). */
+  entropy?: Tensor;
 }
 
 /** The trunk's last hidden states over a padded batch, gathered at the policy tokens' rows: (N, C). */
@@ -30,16 +32,20 @@ function hiddenRows(model: QwenModel, batch: RlBatch): Tensor {
   return embedding(full, model.e.tensor(batch.rows, [batch.rows.length], 'u32', 'policyRows'));
 }
 
-/** The policy's forward over a padded batch, gathered at the policy tokens' rows. Records on the active tape. */
-export function policyForward(model: QwenModel, batch: RlBatch, temperature: number, withValues = false): PolicyForward {
+/**
+ * The policy's forward over a padded batch, gathered at the policy tokens' rows. Records on the active tape. The
+ * entropies come from the same pass over the logits as the log-probs (linearTokenLogprobsWithEntropy).
+ */
+export function policyForward(model: QwenModel, batch: RlBatch, temperature: number, want: { values?: boolean; entropy?: boolean } = {}): PolicyForward {
   const e = model.e;
   const N = batch.rows.length;
   const hidden = hiddenRows(model, batch); // (N, C)
   const targets = e.tensor(batch.targets, [N], 'u32', 'policyTargets');
   const h = temperature === 1 ? hidden : scale(hidden, 1 / temperature);
-  const logp = linearTokenLogprobs(h, model.lmHead ?? model.embed, targets);
-  const values = withValues ? criticValues(model, batch, hidden) : undefined;
-  return { logp, hidden, values };
+  const W = model.lmHead ?? model.embed;
+  const { logp, entropy } = want.entropy ? linearTokenLogprobsWithEntropy(h, W, targets) : { logp: linearTokenLogprobs(h, W, targets), entropy: undefined };
+  const values = want.values ? criticValues(model, batch, hidden) : undefined;
+  return { logp, hidden, values, entropy };
 }
 
 /**
@@ -67,38 +73,6 @@ function untaped<R>(e: Engine, fn: () => R): R {
   } finally {
     e.tape = tape;
   }
-}
-
-/**
- * Entropy of softmax(logits / temperature) at each row of `hidden`, in chunks of rows so that a chunk's logits stay
- * within ~64 MiB and the adapter's binding limit. For logging only (no gradient).
- */
-export function rowEntropies(model: QwenModel, hidden: Tensor, temperature: number): Tensor[] {
-  const e = model.e;
-  const [N] = hidden.shape;
-  const W = model.lmHead ?? model.embed;
-  const V = W.shape[0];
-  const limit = Math.min(64 * 2 ** 20, e.device.limits.maxStorageBufferBindingSize / 1.5);
-  const chunk = Math.max(1, Math.floor(limit / (V * 4)));
-  return untaped(e, () => {
-    const out: Tensor[] = [];
-    for (let r0 = 0; r0 < N; r0 += chunk) {
-      const n = Math.min(chunk, N - r0);
-      out.push(e.scope(() => {
-        const rows = e.tensor(Uint32Array.from({ length: n }, (_, i) => r0 + i), [n], 'u32', 'entropyRows');
-        const h = embedding(hidden, rows);
-        return entropy(linear(temperature === 1 ? h : scale(h, 1 / temperature), W));
-      }));
-    }
-    return out;
-  });
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
-  return out;
 }
 
 /** Σ weights · x as a (1) tensor: maskedMean gives Σ w·x / Σ w, scaled back by Σ w (known on the host). */
@@ -136,14 +110,13 @@ export function grpoObjective(e: Engine, logp: Tensor, batch: RlBatch, c: GrpoLo
 
 /** The GRPO loss of one micro-batch through the model, with TRL's statistics. */
 export function grpoLoss(model: QwenModel, batch: RlBatch, c: GrpoLossConfig): LossOutput {
-  const { logp, hidden } = policyForward(model, batch, c.temperature);
+  const { logp, entropy } = policyForward(model, batch, c.temperature, { entropy: true });
   const loss = grpoObjective(model.e, logp, batch, c);
-  const entropies = rowEntropies(model, hidden, c.temperature);
   return {
     loss,
     readback: {
-      tensors: [logp, ...entropies],
-      summarize: ([lp, ...ent]) => grpoStats(batch, lp, concat(ent), c),
+      tensors: [logp, entropy!],
+      summarize: ([lp, ent]) => grpoStats(batch, lp, ent, c),
     },
   };
 }
@@ -200,15 +173,14 @@ export function ppoObjective(e: Engine, logp: Tensor, values: Tensor, batch: RlB
 
 /** The PPO loss of one micro-batch through the model (and the critic: criticValues), with TRL's statistics. */
 export function ppoLoss(model: QwenModel, batch: RlBatch, c: PpoLossConfig): LossOutput {
-  const { logp, hidden, values } = policyForward(model, batch, c.temperature, true);
+  const { logp, values, entropy } = policyForward(model, batch, c.temperature, { values: true, entropy: true });
   const { loss, pgLoss, vfLoss } = ppoObjective(model.e, logp, values!, batch, c);
-  const entropies = rowEntropies(model, hidden, c.temperature);
   return {
     loss,
     stats: { 'loss/policy_avg': pgLoss, 'loss/value_avg': vfLoss },
     readback: {
-      tensors: [logp, values!, ...entropies],
-      summarize: ([lp, v, ...ent]) => ppoStats(batch, lp, v, concat(ent), c),
+      tensors: [logp, values!, entropy!],
+      summarize: ([lp, v, ent]) => ppoStats(batch, lp, v, ent, c),
     },
   };
 }

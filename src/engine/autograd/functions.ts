@@ -212,6 +212,19 @@ export function linearTokenLogprobs(h: Tensor, w: Tensor, targets: Tensor, chunk
   return record(e, 'linearLogits', [h, w, targets], { mode: 'logprob', plan }, NONE, chunkedLogitsForward(e, 'logprob', h, w, targets, plan));
 }
 
+/**
+ * linearTokenLogprobs plus each row's entropy of softmax(h·Wᵀ), both from the one pass over each chunk's logits: (N)
+ * and (N). The entropies are statistics (TRL logs them): not recorded, no gradient. Why fused: a separate entropy
+ * pass costs a second vocabulary-sized matmul over the rows, the largest matmul of an RL micro-batch on a small model.
+ */
+export function linearTokenLogprobsWithEntropy(h: Tensor, w: Tensor, targets: Tensor, chunkRows = 256): { logp: Tensor; entropy: Tensor } {
+  const e = engineOf(h, w, targets);
+  const plan = planChunks(h, w, targets, chunkRows);
+  const entropy = e.empty([plan.N], 'f32', 'entropy');
+  const logp = record(e, 'linearLogits', [h, w, targets], { mode: 'logprob', plan }, NONE, chunkedLogitsForward(e, 'logprob', h, w, targets, plan, entropy));
+  return { logp, entropy };
+}
+
 /** sum(x w) / sum(w) as a (1) tensor: the mean over the tokens a 0/1 mask selects (0 if none). */
 export function maskedMean(x: Tensor, w: Tensor): Tensor {
   const e = engineOf(x, w);

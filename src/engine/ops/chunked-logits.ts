@@ -49,7 +49,8 @@ function targetSlice(e: Engine, targets: Tensor, r0: number, n: number): Tensor 
   return e.tensor(targets.host!.slice(r0, r0 + n), [n]);
 }
 
-export function chunkedLogitsForward(e: Engine, mode: ChunkedLogitsMode, h: Tensor, w: Tensor, targets: Tensor, plan: ChunkPlan): Tensor {
+/** The forward; in 'logprob' mode, `entropies` (N), when given, also gets each row's entropy from the same statistics. */
+export function chunkedLogitsForward(e: Engine, mode: ChunkedLogitsMode, h: Tensor, w: Tensor, targets: Tensor, plan: ChunkPlan, entropies?: Tensor): Tensor {
   const { N, C, V, rows, count } = plan;
   const out = mode === 'crossEntropy' ? e.zeros([1], 'loss') : e.empty([N], 'f32', 'logprobs');
   for (let r0 = 0; r0 < N; r0 += rows) {
@@ -72,6 +73,11 @@ export function chunkedLogitsForward(e: Engine, mode: ChunkedLogitsMode, h: Tens
       const lp = selectStat(e, stats, tc, V, 'logprob', [n]);
       e.copy(lp, 0, out, r0 * 4, n * 4);
       lp.release();
+      if (entropies) {
+        const ent = selectStat(e, stats, tc, V, 'entropy', [n]);
+        e.copy(ent, 0, entropies, r0 * 4, n * 4);
+        ent.release();
+      }
     }
     for (const t of [hc, tc, logits, stats]) t.release();
   }
