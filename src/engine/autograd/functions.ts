@@ -216,7 +216,7 @@ export function linearTokenLogprobs(h: Tensor, w: Tensor, targets: Tensor, chunk
  * linearTokenLogprobs plus each row's entropy of softmax(h·Wᵀ), both from the one pass over each chunk's logits: (N)
  * and (N). The entropies are statistics (TRL logs them): not recorded, no gradient. Why fused: a separate entropy
  * pass costs a second vocabulary-sized matmul and statistics pass over the same rows. (On the tiny model on lavapipe
- * it measured no wall-time change: 20 PPO steps of run 24's recipe, 73.0 s vs 73.6 s, docs/training.md.)
+ * it measured no time change: 20 PPO steps of run 24's recipe, 9.9 s of optimisation vs 10.1 s, docs/training.md.)
  */
 export function linearTokenLogprobsWithEntropy(h: Tensor, w: Tensor, targets: Tensor, chunkRows = 256): { logp: Tensor; entropy: Tensor } {
   const e = engineOf(h, w, targets);
