@@ -22,6 +22,14 @@ export interface FeedResult {
   logprobs: Array<number | undefined>;
 }
 
+/**
+ * A session merges attached LoRA adapters into copies of the projections when the copies take at most this much
+ * (QwenModel.mergeForDecode): 3 dispatches per adapted projection become 1, the largest saving of a decode step on a
+ * small model (measured in docs/benchmarks.md "Decode with the adapters merged"). Above it (a 0.5B model's
+ * projections are 1.4 GiB in f32) the session runs the adapters unmerged rather than take that memory from training.
+ */
+export const DECODE_MERGE_MAX_BYTES = 256 * 2 ** 20;
+
 export class DecodeSession {
   readonly cache: KvCache;
   /** Cache columns used so far (real and padding). */
@@ -33,8 +41,13 @@ export class DecodeSession {
   private readonly wasTraining: boolean;
   private released = false;
 
-  constructor(readonly model: QwenModel, readonly B: number, readonly S: number, readonly sampling: DecodeSampling) {
+  /** Whether this session made merged copies of the adapters (released with the session). */
+  readonly merged: boolean;
+
+  constructor(readonly model: QwenModel, readonly B: number, readonly S: number, readonly sampling: DecodeSampling, o: { mergeMaxBytes?: number } = {}) {
     this.cache = model.createCache(B, S);
+    // Only a session that made the copies drops them (a session inside another one reuses the outer one's).
+    this.merged = model.mergeForDecode(o.mergeMaxBytes ?? DECODE_MERGE_MAX_BYTES);
     this.lengths = new Array(B).fill(0);
     this.wasTraining = model.training;
     model.training = false;
@@ -94,5 +107,6 @@ export class DecodeSession {
     this.released = true;
     this.model.training = this.wasTraining;
     this.model.releaseCache(this.cache);
+    if (this.merged) this.model.releaseDecodeWeights();
   }
 }
