@@ -26,6 +26,12 @@ export interface EngineOptions {
   /** With 'tiled', calls with fewer query rows than this use the row kernels (default 16; tests set 1). */
   attentionTiledMinRows?: number;
   /**
+   * With 'tiled', the family of those few-row calls (decode steps): 'subgroups' where the subgroup size fits, else
+   * 'rows'. Default 'rows' on lavapipe: an RL rollout phase decoded ~1.3x faster with it than with its subgroup
+   * kernels (8 lanes a row reduce every key's score across the subgroup; docs/benchmarks.md), 'subgroups' elsewhere.
+   */
+  attentionFewRows?: 'rows' | 'subgroups';
+  /**
    * The tiled family's backward: 'fused' (default: one pass over the scores writes dK, dV and partial dQ per key block,
    * a second sums the partials; where the adapter allows it) or 'split' (a dQ pass and a dK/dV pass, no scratch).
    */
@@ -86,6 +92,7 @@ export class Engine {
   /** Fixed subgroup size usable by the subgroup attention kernels, or 0. */
   readonly fixedSubgroupSize: number;
   readonly attentionKernel: 'rows' | 'subgroups' | 'tiled';
+  readonly attentionFewRows: 'rows' | 'subgroups';
   readonly attentionTiledMinRows: number;
   readonly attentionBackward: 'fused' | 'split';
   /** The subgroup size the tiled forward broadcasts K/V tile elements over, or 0 (see EngineOptions). */
@@ -121,6 +128,7 @@ export class Engine {
     // lavapipe: the tiled kernels measured ~2x faster than the subgroup ones for forward + backward (SwiftShader: 2.6x slower).
     const tiledHere = ctx.report.kind === 'gpu' || ctx.report.name === 'llvmpipe';
     this.attentionKernel = opts.attentionKernel ?? (tiledHere ? 'tiled' : this.fixedSubgroupSize >= 8 ? 'subgroups' : 'rows');
+    this.attentionFewRows = opts.attentionFewRows ?? (ctx.report.name === 'llvmpipe' ? 'rows' : 'subgroups');
   }
 
   /** An uninitialised tensor from the pool (every op writes all of its output). */

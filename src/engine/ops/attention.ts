@@ -36,12 +36,12 @@ export function attentionDims(q: Tensor, k: Tensor, v: Tensor, mask: Tensor, val
 
 /**
  * The family a call runs: 'tiled' serves training and prefill on GPUs; a call with few query rows (a decode step),
- * where a 64-row tile would be mostly idle, uses the row kernels.
+ * where a 64-row tile would be mostly idle, uses the row kernels (engine.attentionFewRows says which).
  */
 function familyFor(e: Engine, d: AttentionDims): 'rows' | 'subgroups' | 'tiled' {
   const sg = e.emulatedSubgroupSize || e.fixedSubgroupSize;
   const sgOk = sg > 0 && d.D % sg === 0 && d.D / sg <= 64;
-  if (e.attentionKernel === 'tiled' && d.Tq >= e.attentionTiledMinRows) return 'tiled';
+  if (e.attentionKernel === 'tiled') return d.Tq >= e.attentionTiledMinRows ? 'tiled' : e.attentionFewRows === 'subgroups' && sgOk ? 'subgroups' : 'rows';
   if (e.attentionKernel !== 'rows' && sgOk) return 'subgroups';
   return 'rows';
 }
