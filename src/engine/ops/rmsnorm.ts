@@ -2,7 +2,6 @@
 import backwardSrc from '../../../shaders/rmsnorm_backward.wgsl?raw';
 import dweightSrc from '../../../shaders/rmsnorm_dweight.wgsl?raw';
 import forwardSrc from '../../../shaders/rmsnorm.wgsl?raw';
-import forwardRowsSrc from '../../../shaders/rmsnorm_rows.wgsl?raw';
 import type { Engine } from '../engine.ts';
 import { words } from '../engine.ts';
 import type { Tensor } from '../tensor.ts';
@@ -17,11 +16,10 @@ export function rmsnormForward(e: Engine, x: Tensor, w: Tensor, eps: number): { 
   assertShape('rmsnorm', 'weight', w.shape, [C]);
   const y = e.empty(x.shape, 'f32', 'rmsnorm');
   const rstd = e.empty([rows], 'f32', 'rmsnorm.rstd');
-  const params = words({ u: rows }, { u: C }, { f: eps });
   // Rows of up to 64 values take one invocation each (64 rows a workgroup), longer rows a workgroup each. On the CPU
   // adapters the per-head norms of a decode step ran at twice a matmul's cost as workgroups (docs/benchmarks.md).
-  if (C <= ROW_KERNEL_MAX) e.run(forwardRowsSrc, params, [x, w, y, rstd], e.grid(Math.ceil(rows / 64)), 'rmsnorm');
-  else e.run(forwardSrc, params, [x, w, y, rstd], e.grid(rows), 'rmsnorm');
+  const perRow = C <= ROW_KERNEL_MAX;
+  e.run(forwardSrc, words({ u: rows }, { u: C }, { f: eps }, { u: perRow ? 1 : 0 }), [x, w, y, rstd], e.grid(perRow ? Math.ceil(rows / 64) : rows), 'rmsnorm');
   return { y, rstd };
 }
 
