@@ -359,7 +359,7 @@ export class QwenModel {
     let bytes = 0;
     for (const key of lora.A.keys()) {
       const [l, t] = key.split('.') as [string, LoraTarget];
-      bytes += 4 * this.layers[Number(l)].proj[t].shape.reduce((a, b) => a * b, 1);
+      bytes += 4 * this.layers[Number(l)].proj[t].size;
     }
     if (bytes > maxBytes) return false;
     const weights = new Map<string, Tensor>();
@@ -368,10 +368,9 @@ export class QwenModel {
     return true;
   }
 
-  /** Drops mergeForDecode's copies (after the session's last step was submitted). */
+  /** Drops mergeForDecode's copies back into the pool (in command order, like any released tensor). */
   releaseDecodeWeights(): void {
     if (!this.decodeWeights) return;
-    this.e.flush();
     for (const t of this.decodeWeights.weights.values()) t.release();
     this.decodeWeights = null;
   }

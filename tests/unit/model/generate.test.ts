@@ -7,13 +7,11 @@ import { expectedParams, type QwenConfig } from '../../../src/model/config.ts';
 import { mapProvider } from '../../../src/model/byte-source.ts';
 import { DecodeSession } from '../../../src/model/decode.ts';
 import { generate, GREEDY } from '../../../src/model/generate.ts';
-import { loadAdapter, saveAdapter } from '../../../src/model/peft.ts';
+import { LORA_TARGETS, loadAdapter, saveAdapter } from '../../../src/model/peft.ts';
 import { QwenModel, type BaseWeightOptions } from '../../../src/model/qwen.ts';
 import { toFloat32 } from '../../../src/model/safetensors.ts';
 import { gpuFor, testAdapters } from '../../helpers/gpu.ts';
 import { randomWeights, tinyConfig } from './fixtures.ts';
-
-const GREEDY_SAMPLING = { temperature: 0, topK: 0, topP: 1, seed: 0 };
 
 function build(e: Engine, cfg: QwenConfig, base: BaseWeightOptions, seed = 31): QwenModel {
   const shapes = new Map(expectedParams(cfg).map((p) => [p.name, p.shape]));
@@ -81,8 +79,7 @@ describe.each(testAdapters())('generation on %s', (adapter) => {
     const cfg = tinyConfig('qwen3');
     for (const storage of ['f32', 'f16'] as const) {
       const model = build(e, cfg, { storage, trainable: false });
-      const targets = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
-      model.addLora({ r: 4, alpha: 8, dropout: 0, targets: [...targets] }, new Rng(5));
+      model.addLora({ r: 4, alpha: 8, dropout: 0, targets: [...LORA_TARGETS] }, new Rng(5));
       for (const b of model.lora!.B.values()) e.batch.upload(new Rng(b.id).floats(b.size, -0.3, 0.3), b.buffer);
       const adapters = async () => Promise.all([...model.lora!.A.values(), ...model.lora!.B.values()].map((t) => t.read()));
       const before = await adapters();
@@ -111,12 +108,12 @@ describe.each(testAdapters())('generation on %s', (adapter) => {
       expect(new Set(plain.ids).size, storage).toBeGreaterThan(2);
       for (let i = 0; i < plain.logprobs.length; i++) expect(Math.abs(merged.logprobs[i] - plain.logprobs[i]), `${storage} ${i}`).toBeLessThan(1e-5);
       // Each adapted projection was 3 matmuls (base, x·Aᵀ, u·Bᵀ into the output) and is 1.
-      expect(plain.dispatches - merged.dispatches, storage).toBe(2 * targets.length * cfg.numLayers);
+      expect(plain.dispatches - merged.dispatches, storage).toBe(2 * LORA_TARGETS.length * cfg.numLayers);
       // The adapters are bit-identical after, and the copies are gone.
       expect((await adapters()).map((a) => Array.from(a)), storage).toEqual(before.map((a) => Array.from(a)));
       expect(e.stats.bytesInUse, storage).toBe(inUse);
       // Under a tape (a training forward inside a session) the adapters run unmerged, so their gradients still flow.
-      const s = new DecodeSession(model, 1, 8, GREEDY_SAMPLING, { mergeMaxBytes: Number.MAX_SAFE_INTEGER });
+      const s = new DecodeSession(model, 1, 8, GREEDY, { mergeMaxBytes: Number.MAX_SAFE_INTEGER });
       const tape = startTape(e);
       const out = model.forward({ ids: Int32Array.from([4, 9, 1]), mask: Uint8Array.from([1, 1, 1]), B: 1, T: 3 });
       tape.backward(crossEntropy(out.logits, e.tensor(Uint32Array.from([9, 1, 22]), [3], 'u32')));
