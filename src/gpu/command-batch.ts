@@ -21,6 +21,8 @@ interface DispatchCommand {
   x: number;
   y: number;
   z: number;
+  /** What the profiler (gpuTimeByLabel) files its time under: the kernel's label unless the op named it. */
+  label: string;
   /**
    * The bind group this record used in the last flush, and for what: a repeated step records the same dispatches in
    * the same order, so most records find their group by comparing a few references.
@@ -66,6 +68,8 @@ const SHARED_UPLOAD_MAX = 1 << 20;
 const SHARED_READ_MAX = 64 << 20;
 /** Bind groups kept; past this the cache starts afresh (entries of freed buffers are never hit again). */
 const BIND_GROUP_CACHE_MAX = 16384;
+/** WebGPU's largest timestamp query set. */
+const QUERY_SET_MAX = 4096;
 
 export interface BatchStats {
   /** Compute dispatches recorded since resetCounters(). */
@@ -110,6 +114,11 @@ export class CommandBatch {
   readonly stats: BatchStats = { dispatches: 0, submits: 0, bytesUploaded: 0, bytesRead: 0, bindGroups: 0, bytesUniform: 0, stagingBuffers: 0 };
   /** When set, dispatches are counted here by label (profiling which ops a step spends its dispatches on). */
   byLabel: Map<string, number> | null = null;
+  /**
+   * When set while `timing` is on, every dispatch runs in a compute pass of its own and its GPU nanoseconds are added
+   * here by label: a kernel-by-kernel profile. Slower than plain timing (a pass and two timestamps per dispatch).
+   */
+  gpuTimeByLabel: Map<string, number> | null = null;
 
   constructor(private readonly device: GPUDevice) {}
 
@@ -135,9 +144,10 @@ export class CommandBatch {
       this.uniformStage.set(uniform instanceof Uint8Array ? uniform : new Uint8Array(uniform), uniformOffset);
     }
     let c = this.dispatchPool[this.dispatchUsed];
-    if (!c) this.dispatchPool.push((c = { kind: 'dispatch', kernel, bindings: [], uniformOffset, x, y, z, last: null }));
+    if (!c) this.dispatchPool.push((c = { kind: 'dispatch', kernel, bindings: [], uniformOffset, x, y, z, label, last: null }));
     this.dispatchUsed++;
     c.kernel = kernel;
+    c.label = label;
     c.uniformOffset = uniformOffset;
     c.x = x;
     c.y = y;
@@ -277,7 +287,9 @@ export class CommandBatch {
       this.afterSubmit.push(() => mapRead(r, reads));
     }
     const enc = device.createCommandEncoder();
-    const timer = this.timing ? this.passTimer(enc) : null;
+    // A kernel-by-kernel profile gives every dispatch a pass of its own, so each pass's time is one label's.
+    const perDispatch = this.timing && this.gpuTimeByLabel !== null;
+    const timer = this.timing ? this.passTimer(enc, perDispatch) : null;
     let pass: GPUComputePassEncoder | null = null;
     let current: GPUComputePipeline | null = null;
     const dynamic = [0];
@@ -293,6 +305,10 @@ export class CommandBatch {
           pass.setBindGroup(0, this.bindGroup(c), dynamic);
         } else pass.setBindGroup(0, this.bindGroup(c));
         pass.dispatchWorkgroups(c.x, c.y, c.z);
+        if (perDispatch) {
+          pass.end();
+          pass = null;
+        }
       } else {
         if (pass) {
           pass.end();
@@ -336,38 +352,53 @@ export class CommandBatch {
     return this.gpuNs;
   }
 
-  /** Hands out timestampWrites for each pass of one encoder and resolves them into a readback after the last. */
-  private passTimer(enc: GPUCommandEncoder): { next(): GPUComputePassDescriptor | undefined; resolve(): void } {
+  /**
+   * Hands out timestampWrites for each pass of one encoder and resolves them into a readback after the last. With
+   * `perDispatch`, every dispatch is a pass and its time is filed under its label as well.
+   */
+  private passTimer(enc: GPUCommandEncoder, perDispatch: boolean): { next(): GPUComputePassDescriptor | undefined; resolve(): void } {
+    const labels: string[] = [];
     let passes = 0;
     for (let i = 0, inPass = false; i < this.commands.length; i++) {
-      const isDispatch = this.commands[i].kind === 'dispatch';
-      if (isDispatch && !inPass) passes++;
+      const c = this.commands[i];
+      const isDispatch = c.kind === 'dispatch';
+      if (isDispatch && (perDispatch || !inPass)) passes++;
+      if (isDispatch && perDispatch) labels.push(c.label);
       inPass = isDispatch;
     }
-    const count = Math.min(2 * passes, 4096); // WebGPU's largest query set; later passes go untimed
+    const count = 2 * passes;
     if (count === 0) return { next: () => undefined, resolve: () => {} };
-    const querySet = this.device.createQuerySet({ type: 'timestamp', count });
+    // WebGPU caps a query set at 4096 queries: a long flush takes several.
+    const sets: GPUQuerySet[] = [];
+    for (let left = count; left > 0; left -= QUERY_SET_MAX) sets.push(this.device.createQuerySet({ type: 'timestamp', count: Math.min(left, QUERY_SET_MAX) }));
     let used = 0;
     return {
       next: () => {
         if (used + 2 > count) return undefined;
-        const d = { timestampWrites: { querySet, beginningOfPassWriteIndex: used, endOfPassWriteIndex: used + 1 } };
+        const at = used % QUERY_SET_MAX;
+        const d = { timestampWrites: { querySet: sets[Math.floor(used / QUERY_SET_MAX)], beginningOfPassWriteIndex: at, endOfPassWriteIndex: at + 1 } };
         used += 2;
         return d;
       },
       resolve: () => {
         const resolved = this.device.createBuffer({ size: count * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
         const read = this.device.createBuffer({ size: count * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-        enc.resolveQuerySet(querySet, 0, count, resolved, 0);
+        sets.forEach((q, k) => enc.resolveQuerySet(q, 0, q.count, resolved, k * QUERY_SET_MAX * 8));
         enc.copyBufferToBuffer(resolved, 0, read, 0, count * 8);
+        const byLabel = perDispatch ? this.gpuTimeByLabel : null;
         this.afterSubmit.push(() => {
           this.timingReads.push(
             read.mapAsync(GPUMapMode.READ).then(() => {
               const t = new BigUint64Array(read.getMappedRange());
-              for (let i = 0; i + 1 < used; i += 2) if (t[i + 1] > t[i]) this.gpuNs += Number(t[i + 1] - t[i]);
+              for (let i = 0; i + 1 < used; i += 2) {
+                if (t[i + 1] <= t[i]) continue;
+                const ns = Number(t[i + 1] - t[i]);
+                this.gpuNs += ns;
+                if (byLabel) byLabel.set(labels[i / 2], (byLabel.get(labels[i / 2]) ?? 0) + ns);
+              }
               read.unmap();
               for (const x of [read, resolved]) x.destroy();
-              querySet.destroy();
+              for (const q of sets) q.destroy();
             }),
           );
         });
