@@ -7,7 +7,7 @@ import { words } from '../engine.ts';
 import type { Tensor } from '../tensor.ts';
 import { assertShape, rowsOf } from './shape.ts';
 
-/** The longest row the one-invocation-per-row forward takes. */
+/** The longest row the one-invocation-per-row layout (forward and input backward) takes. */
 export const ROW_KERNEL_MAX = 64;
 
 /** x (…, C), w (C) -> y (…, C) and rstd (rows). */
@@ -28,7 +28,10 @@ export function rmsnormBackwardInput(e: Engine, x: Tensor, w: Tensor, dy: Tensor
   const [rows, C] = rowsOf(x.shape);
   if (accumulateInto && accumulateInto.size !== x.size) throw new Error(`rmsnorm backward: accumulateInto has ${accumulateInto.size} elements, x ${x.size}`);
   const dx = accumulateInto ?? e.empty(x.shape, 'f32', 'rmsnorm.dx');
-  e.run(backwardSrc, words({ u: rows }, { u: C }, { u: accumulateInto ? 1 : 0 }), [x, w, dy, rstd, dx], e.grid(rows), 'rmsnormBackward');
+  // Short rows one invocation each, as in the forward: as workgroups, a PPO micro-batch's norm backwards took 5.7 ms
+  // a dispatch on lavapipe, 12x their forwards (docs/benchmarks.md).
+  const perRow = C <= ROW_KERNEL_MAX;
+  e.run(backwardSrc, words({ u: rows }, { u: C }, { u: accumulateInto ? 1 : 0 }, { u: perRow ? 1 : 0 }), [x, w, dy, rstd, dx], e.grid(perRow ? Math.ceil(rows / 64) : rows), 'rmsnormBackward');
   return dx;
 }
 

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { add, embedding, exp, mul, reshape, rmsnorm, rope, scale, sub, swiglu } from '../../../src/engine/autograd/functions.ts';
 import * as ref from '../../../src/engine/cpu-reference/index.ts';
+import { rmsnormBackwardInput, rmsnormForward } from '../../../src/engine/ops/rmsnorm.ts';
 import { ropeTables } from '../../../src/engine/ops/rope.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import { testAdapters } from '../../helpers/gpu.ts';
@@ -119,6 +120,17 @@ describe.each(testAdapters())('elementwise and normalisation ops on %s', (adapte
       expect(relErr(r.grads[1]!, dw), `dw ${rows}x${C}`).toBeLessThan(1e-5);
     }
     // (C = 1 is left out of the backward: dx is then ~eps/x^2, pure cancellation, in f32 and float64 alike.)
+    // dx added into a gradient the input already has (the residual stream's), in both layouts.
+    for (const [rows, C] of [[150, 9], [7, 70]]) {
+      const [x, w, dy, prior] = [randomData(rng, rows * C, 2), randomData(rng, C), randomData(rng, rows * C), randomData(rng, rows * C)];
+      const tx = e.tensor(x.f32, [rows, C]);
+      const tw = e.tensor(w.f32, [C]);
+      const { rstd } = rmsnormForward(e, tx, tw, 1e-6);
+      const into = e.tensor(prior.f32, [rows, C]);
+      rmsnormBackwardInput(e, tx, tw, e.tensor(dy.f32, [rows, C]), rstd, into);
+      const { dx } = ref.rmsnormBackwardRef(x.f64, w.f64, dy.f64, C, 1e-6);
+      expect(relErr(await into.read(), dx.map((v, i) => v + prior.f64[i])), `dx into ${rows}x${C}`).toBeLessThan(1e-5);
+    }
     // per-head: (tokens, heads, head_dim) normalised over head_dim with one (head_dim) weight
     const [T, H, D] = [5, 3, 6];
     const x = randomData(rng, T * H * D);
