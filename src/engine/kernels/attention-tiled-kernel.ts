@@ -31,12 +31,12 @@ export function tileKeys(D: number, workgroupStorage: number): number {
 
 /**
  * Query rows per streamed tile of the fused backward, or 0 when it does not fit: the key block's K (64 x D), the Q and
- * dO tiles (rows x D), the tile's logsumexp and delta and the (64 keys x rows) dS tile within the workgroup storage
- * limit. 16 or 8 (64 / rows invocations share a query row in the dQ phase); on lavapipe 16 rows measured 1.6x faster
- * than 8 at D=64, and 32 does not fit its 32 KiB there.
+ * dO tiles (rows x D), the tile's logsumexp and delta, the (64 keys x rows) dS tile and a flag word within the
+ * workgroup storage limit. 16 or 8 (64 / rows invocations share a query row in the dQ phase); on lavapipe 16 rows
+ * measured 1.6x faster than 8 at D=64, and 32 does not fit its 32 KiB there.
  */
 export function fusedTileRows(D: number, workgroupStorage: number): number {
-  for (const t of [16, 8]) if (4 * TILE_ROWS * D + t * (8 * D + 8 + 4 * TILE_ROWS) <= workgroupStorage) return t;
+  for (const t of [16, 8]) if (4 * TILE_ROWS * D + t * (8 * D + 8 + 4 * TILE_ROWS) + 4 <= workgroupStorage) return t;
   return 0;
 }
 
@@ -307,6 +307,8 @@ var<workgroup> Ls: array<f32, ${BT}>;
 var<workgroup> Ds: array<f32, ${BT}>;
 // scale * dS of the tile, [key][query row]
 var<workgroup> Ps: array<f32, ${R * BT}>;
+// Set when any key of the block can be seen (workgroup memory starts zeroed).
+var<workgroup> blockLive: atomic<u32>;
 
 @compute @workgroup_size(${R})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
@@ -333,6 +335,20 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let part = li / ${BT}u;
   let keys = min(${R}u, p.S - j0);
   let rows = p.B * p.Tq * p.Hq;
+  // A block of padding (or of slots past Tk) has zero dK, dV and partial dQ: write them and skip its query tiles.
+  // Right-padded training batches have such blocks wherever one episode is a block shorter than the longest.
+  if (live) { atomicOr(&blockLive, 1u); }
+  if (workgroupUniformLoad(&blockLive) == 0u) {
+    if (j < p.S) { ${loop(`dk[kb + i] = ${zero}; dv[kb + i] = ${zero};`)} }
+    let n = (p.Tq - min(first, p.Tq)) * ${N}u;
+    for (var h = kh * group; h < (kh + 1u) * group; h++) {
+      for (var e = li; e < n; e += ${R}u) {
+        let qi = first + e / ${N}u;
+        dqp[(wg.x * rows + (b * p.Tq + qi) * p.Hq + h) * ${N}u + e % ${N}u] = ${zero};
+      }
+    }
+    return;
+  }
   var acc: array<${T}, ${NS}>;
   for (var h = kh * group; h < (kh + 1u) * group; h++) {
     for (var i0 = first; i0 < p.Tq; i0 += ${BT}u) {

@@ -44,7 +44,8 @@ function engineOptions(kernel: Variant): Parameters<typeof testEngine>[1] {
 }
 
 describe.each(testAdapters())('attention on %s', (adapter) => {
-  const cases: Array<AttentionRefShape & { only?: string[] }> = [
+  // rightPad: the last batch entry's final positions are padding (a shorter episode in an RL micro-batch).
+  const cases: Array<AttentionRefShape & { only?: string[]; rightPad?: number }> = [
     { B: 1, T: 1, Hq: 1, Hkv: 1, D: 1 },
     { B: 1, T: 3, Hq: 2, Hkv: 1, D: 128 }, // Qwen3's head_dim: the largest unrolled kernels
 
@@ -59,6 +60,8 @@ describe.each(testAdapters())('attention on %s', (adapter) => {
     { B: 2, T: 9, Hq: 4, Hkv: 2, D: 32, only: ['subgroups32'] },
     { B: 1, T: 21, Hq: 3, Hkv: 1, D: 64, only: ['subgroups32', 'tiled', 'tiledBroadcast'] },
     { B: 1, T: 100, Hq: 4, Hkv: 2, D: 64, only: ['tiledBroadcast'] }, // Qwen2.5's head_dim over several key tiles
+    // The second entry 60 tokens long in 150 slots: its key blocks 1 and 2 are all padding (the fused backward skips them).
+    { B: 2, T: 150, Hq: 4, Hkv: 2, D: 8, rightPad: 90, only: ['tiled', 'tiledSplit'] },
   ];
   // D=8 and D=16 are multiples of both adapters' subgroup sizes (8, 4): the subgroup kernels run on them.
   // 'subgroups32': the kernels a GPU with 32-lane subgroups (NVIDIA) runs for decode, with the reductions emulated.
@@ -83,6 +86,7 @@ describe.each(testAdapters())('attention on %s', (adapter) => {
       const v = randomData(rng, B * T * Hkv * D);
       const dout = randomData(rng, q.f32.length);
       const mask = paddingMask(B, T);
+      if (s.rightPad) mask.fill(0, B * T - s.rightPad);
       const r = await forwardBackward(
         (a, b, c, m) => attention(a, b, c, m),
         [e.tensor(q.f32, [B, T, Hq, D]), e.tensor(k.f32, [B, T, Hkv, D]), e.tensor(v.f32, [B, T, Hkv, D]), e.tensor(mask, [B, T])],
