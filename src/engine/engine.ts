@@ -16,6 +16,11 @@ export interface EngineOptions {
   /** Force the matmul kernel family (default: by adapter kind: 'cpu' => register-blocked, 'gpu' => tiled). */
   matmulKernel?: 'register' | 'tiled';
   /**
+   * The register matmul kernel's workgroup fitted to narrow products (at most 16 columns: a LoRA factor's rank) as a
+   * column of 64 invocations instead of 8 x 8 (default true; false gives every product 8 x 8, for benchmarks).
+   */
+  matmulFitWorkgroups?: boolean;
+  /**
    * Attention kernel family: 'tiled' (flash attention with workgroup-memory tiles of K/V and Q/dO: what GPUs want;
    * decode steps with few query rows fall back to the row kernels), 'rows' (one invocation per row, head_dim in
    * registers) or 'subgroups' (a subgroup per row). Default: 'tiled' on GPU adapters and lavapipe (measured faster
@@ -89,6 +94,7 @@ export class Engine {
   readonly matmulKernel: 'register' | 'tiled';
   readonly poison: boolean;
   readonly matmulDotK: boolean;
+  readonly matmulFitWorkgroups: boolean;
   /** Fixed subgroup size usable by the subgroup attention kernels, or 0. */
   readonly fixedSubgroupSize: number;
   readonly attentionKernel: 'rows' | 'subgroups' | 'tiled';
@@ -115,6 +121,7 @@ export class Engine {
     this.matmulKernel = opts.matmulKernel ?? (ctx.report.kind === 'cpu' ? 'register' : 'tiled');
     this.poison = !!opts.poison;
     this.matmulDotK = opts.matmulDotK ?? this.report.name === 'swiftshader';
+    this.matmulFitWorkgroups = opts.matmulFitWorkgroups ?? true;
     const sg = this.report.subgroupSizes;
     this.fixedSubgroupSize = this.hasSubgroups && sg && sg[0] === sg[1] && 64 % sg[0] === 0 ? sg[0] : 0;
     this.attentionTiledMinRows = opts.attentionTiledMinRows ?? 16;

@@ -113,7 +113,11 @@ export function matmulForward(e: Engine, a: Tensor, b: Tensor, opts: MatmulOptio
   const pairK = kind === 'register' && bType === 'f16x2' && transB && d.K % 2 === 0 && !drop;
   // GPUs: big tiles only when there are enough of them to fill the device (>= 256 workgroups), else 64x64.
   const large = kind === 'tiled' && Math.ceil(d.M / 128) * Math.ceil(d.N / 128) * d.batch >= 256;
-  const base = large ? TILED_LARGE : kind === 'register' ? REGISTER_TILES : TILED_TILES;
+  // Register kernel, at most 16 columns (a LoRA factor's rank: x·Aᵀ, and the gradients shaped like it): a column of
+  // 64 invocations 8 columns wide instead of 8 x 8, whose invocations past N would leave most SIMD lanes idle.
+  // 2-4x faster on both CPU adapters for N 8-16; no gain from other shapes (docs/benchmarks.md).
+  const narrow = kind === 'register' && d.N <= 16 && e.matmulFitWorkgroups;
+  const base = large ? TILED_LARGE : narrow ? REGISTER_NARROW_TILES : kind === 'register' ? REGISTER_TILES : TILED_TILES;
   const t = opts.tiles;
   const rm = t?.rm ?? base.rm;
   const rn = t?.rn ?? base.rn;
@@ -188,6 +192,7 @@ type InternedSpec = MatmulKernelSpec & { limits: MatmulLimits; key: string };
 /** Interned specs by device limits (validation needs them) and packed fields. */
 const SPECS = new WeakMap<GPUSupportedLimits, Map<number, InternedSpec>>();
 const REGISTER_TILES = defaultMatmulSpec('register');
+const REGISTER_NARROW_TILES = { ...REGISTER_TILES, wgx: 1, wgy: 64 };
 const TILED_TILES = defaultMatmulSpec('tiled');
 
 function generate(spec: InternedSpec): string {

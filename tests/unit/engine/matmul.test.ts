@@ -17,6 +17,10 @@ const SHAPES: Array<[number, number, number, number]> = [
   [1, 9, 11, 34], // even K: the paired-k f16 path
   [2, 12, 20, 7], // M and N multiples of 4 (vec4 reads), several 8x8 blocks, clamped edge blocks
   [1, 10, 9, 12], // K multiple of 4 (dot products along K)
+  // N <= 16 (a LoRA rank): the register kernel's 1 x 64 workgroups of 8 x 8 blocks, 512 rows each: two workgroups
+  // along M with a clamped last one, two blocks along N (13: a clamped edge; 16: vec4 B reads, dot-K reads).
+  [1, 530, 13, 21],
+  [2, 520, 16, 12],
 ];
 
 describe('matmul float64 reference', () => {
