@@ -9,25 +9,18 @@
 // values: they change no shape and no dispatch, so the time is the trainer's.
 // --profile: one more epoch as shipped with every dispatch timed on the GPU (timestamp queries, a pass per dispatch),
 // printed as GPU time per kernel label: where the phase goes.
-import { existsSync } from 'node:fs';
-import { runEpisodes, type EpisodeSpec } from '../agent/episode.ts';
 import { Engine, startTape, type EngineOptions } from '../engine/index.ts';
 import { AdamW } from '../engine/optim/adamw.ts';
 import { openNodeDevice } from '../gpu/node-gpu.ts';
-import { DecodeSession } from '../model/decode.ts';
 import { folderProvider } from '../model/node-files.ts';
-import { LORA_TARGETS } from '../model/peft.ts';
-import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
-import { ENTERPRISE_TOOLS } from '../tools/enterprise/tool-set.ts';
 import { loadPolicy } from '../train/load-policy.ts';
 import { ppoLoss } from '../train/policy-loss.ts';
 import { policyPositions, rlBatch, type RolloutEpisode } from '../train/rl-batch.ts';
-import { rlPrompts } from '../train/rl-prompts.ts';
-import { BUILTIN_TINY, readDatasets } from './cli-inputs.ts';
+import { median, RL_BENCH_FLAGS, RL_BENCH_USAGE, rlBenchInputs, rolloutSpecs, sampleRollout } from './bench-rl.ts';
 import { parseFlags } from './flags.ts';
 
-const USAGE = 'usage: npm run bench:optimize -- [--model DIR] [--data FILE.jsonl] [--episodes 16] [--micro-batch 4] [--reps 3] [--lora-r 16] [--profile]';
-const FLAGS = { model: 'string', data: 'string', episodes: 'int', 'micro-batch': 'int', reps: 'int', 'lora-r': 'int', profile: 'boolean' } as const;
+const USAGE = `usage: npm run bench:optimize -- ${RL_BENCH_USAGE} [--micro-batch 4] [--profile]`;
+const FLAGS = { ...RL_BENCH_FLAGS, 'micro-batch': 'int', profile: 'boolean' } as const;
 
 const VARIANTS: Array<{ name: string; engine: EngineOptions }> = [
   { name: 'as shipped', engine: {} },
@@ -35,25 +28,14 @@ const VARIANTS: Array<{ name: string; engine: EngineOptions }> = [
 ];
 
 const { flags: f } = parseFlags('bench:optimize', process.argv.slice(2), FLAGS, USAGE);
-const model = f.model ?? (existsSync('out/sft-chains2/config.json') ? 'out/sft-chains2' : BUILTIN_TINY);
-const data = f.data ?? 'public/data/chains_data.jsonl';
-const n = f.episodes ?? 16;
+const { model, data, episodes: n, reps, lora, prompts } = rlBenchInputs('bench:optimize', f);
 const micro = f['micro-batch'] ?? 4;
-const reps = f.reps ?? 3;
-const r = f['lora-r'] ?? 16;
-const tools = [...ENTERPRISE_TOOLS];
-const prompts = rlPrompts(readDatasets([data], tools, () => {})).slice(0, n);
-if (prompts.length < n) throw new Error(`bench:optimize: ${data} has ${prompts.length} prompts, --episodes asks for ${n}`);
 const ctx = await openNodeDevice();
-const lora = { r, alpha: 2 * r, dropout: 0, target_modules: [...LORA_TARGETS] };
 const policies = await Promise.all(VARIANTS.map((v) => loadPolicy(new Engine(ctx, v.engine), folderProvider(model), { finetune: 'lora', lora, chatTemplate: 'model', seed: 1, critic: 'adapter' })));
 
 // One rollout, sampled by the first variant's policy (every variant starts from the same weights).
-const env = enterpriseEnvironment();
 const { model: sampler, tokenizer } = policies[0];
-const specs: EpisodeSpec[] = prompts.map((p) => ({ prompt: p.prompt, tools, renderTools: [], world: env.create() }));
-const sampling = { temperature: 1, topK: 0, topP: 1, seed: 7 };
-const episodes = await runEpisodes(sampler, tokenizer, specs, { ...sampling, maxTurns: 4, maxCompletionLength: 80, maxToolTurnTokens: 1024, sampler: (rows, S) => new DecodeSession(sampler, rows, S, sampling) });
+const episodes = await sampleRollout(sampler, tokenizer, rolloutSpecs(prompts), 7);
 const rollout: RolloutEpisode[] = episodes.map((ep, i) => {
   const positions = policyPositions(ep.policyMask);
   const k = positions.length;
@@ -63,7 +45,7 @@ const rollout: RolloutEpisode[] = episodes.map((ep, i) => {
   };
 });
 const tokens = rollout.reduce((s, x) => s + x.tokens.length, 0);
-console.log(`PPO optimisation epoch over ${n} episodes of ${data} (${tokens} tokens, ${rollout.reduce((s, x) => s + x.positions.length, 0)} sampled), micro-batches of ${micro}, LoRA r ${r} on every projection, critic adapter; ${model} on ${ctx.report.name}`);
+console.log(`PPO optimisation epoch over ${n} episodes of ${data} (${tokens} tokens, ${rollout.reduce((s, x) => s + x.positions.length, 0)} sampled), micro-batches of ${micro}, LoRA r ${lora.r} on every projection, critic adapter; ${model} on ${ctx.report.name}`);
 
 const optimizers = policies.map(({ model: m }) => new AdamW(m.e, m.trainableParams(), { lr: 3e-4 }));
 const runs = VARIANTS.map(() => [] as number[]);
@@ -96,7 +78,6 @@ for (let rep = 0; rep <= reps; rep++) {
     if (rep > 0) runs[v].push(ms);
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const shipped = median(runs[0]);
 console.log('| variant | optimisation epoch (median) | / as shipped | every rep (ms) |');
 console.log('|---|---|---|---|');

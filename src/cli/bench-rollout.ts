@@ -6,22 +6,14 @@
 //   adapters unmerged                 3 matmuls per adapted projection (DecodeSession's mergeMaxBytes 0);
 //   subgroup decode attention         the engine's attentionFewRows 'subgroups' (what it was before lavapipe's 'rows').
 // Every variant samples the same episodes (same seed); the token counts printed beside the times say so.
-import { existsSync } from 'node:fs';
 import { Engine, type EngineOptions } from '../engine/index.ts';
 import { openNodeDevice } from '../gpu/node-gpu.ts';
-import { runEpisodes, type EpisodeSpec } from '../agent/episode.ts';
-import { DecodeSession } from '../model/decode.ts';
 import { folderProvider } from '../model/node-files.ts';
-import { LORA_TARGETS } from '../model/peft.ts';
 import { loadTrainableModel } from '../train/load-model.ts';
-import { rlPrompts } from '../train/rl-prompts.ts';
-import { enterpriseEnvironment } from '../tools/enterprise/executors.ts';
-import { ENTERPRISE_TOOLS } from '../tools/enterprise/tool-set.ts';
-import { BUILTIN_TINY, readDatasets } from './cli-inputs.ts';
+import { median, RL_BENCH_FLAGS, RL_BENCH_USAGE, rlBenchInputs, ROLLOUT_SETTINGS, rolloutSpecs, sampleRollout } from './bench-rl.ts';
 import { parseFlags } from './flags.ts';
 
-const USAGE = 'usage: npm run bench:rollout -- [--model DIR] [--data FILE.jsonl] [--episodes 16] [--reps 3] [--lora-r 16]';
-const FLAGS = { model: 'string', data: 'string', episodes: 'int', reps: 'int', 'lora-r': 'int' } as const;
+const USAGE = `usage: npm run bench:rollout -- ${RL_BENCH_USAGE}`;
 
 interface Variant {
   name: string;
@@ -35,25 +27,17 @@ const VARIANTS: Variant[] = [
   { name: 'subgroup decode attention', engine: { attentionFewRows: 'subgroups' } },
 ];
 
-const { flags: f } = parseFlags('bench:rollout', process.argv.slice(2), FLAGS, USAGE);
-const model = f.model ?? (existsSync('out/sft-chains2/config.json') ? 'out/sft-chains2' : BUILTIN_TINY);
-const data = f.data ?? 'public/data/chains_data.jsonl';
-const B = f.episodes ?? 16;
-const reps = f.reps ?? 3;
-const r = f['lora-r'] ?? 16;
-const tools = [...ENTERPRISE_TOOLS];
-const prompts = rlPrompts(readDatasets([data], tools, () => {})).slice(0, B);
-if (prompts.length < B) throw new Error(`bench:rollout: ${data} has ${prompts.length} prompts, --episodes asks for ${B}`);
-const env = enterpriseEnvironment();
+const { flags: f } = parseFlags('bench:rollout', process.argv.slice(2), RL_BENCH_FLAGS, USAGE);
+const { model, data, episodes: B, reps, lora, prompts } = rlBenchInputs('bench:rollout', f);
 const ctx = await openNodeDevice();
-console.log(`rollout of ${B} episodes (${data}), max_turns 4, 80 tokens a turn, temperature 1, LoRA r ${r} on every projection; ${model} on ${ctx.report.name}`);
+console.log(`rollout of ${B} episodes (${data}), ${ROLLOUT_SETTINGS}, LoRA r ${lora.r} on every projection; ${model} on ${ctx.report.name}`);
 
 const runs = new Map<string, Array<{ ms: number; tokens: number }>>(VARIANTS.map((v) => [v.name, []]));
 const engines = new Map<string, Awaited<ReturnType<typeof loadTrainableModel>>>();
 for (const v of VARIANTS) {
   const e = new Engine(ctx, v.engine);
   // The same seeded adapter in every variant; B = 0 at PEFT's init, so it is given values that change the model.
-  const loaded = await loadTrainableModel(e, folderProvider(model), { finetune: 'lora', lora: { r, alpha: 2 * r, dropout: 0, target_modules: [...LORA_TARGETS] }, chatTemplate: 'model', seed: 1 });
+  const loaded = await loadTrainableModel(e, folderProvider(model), { finetune: 'lora', lora, chatTemplate: 'model', seed: 1 });
   let k = 0;
   for (const b of loaded.model.lora!.B.values()) e.batch.upload(Float32Array.from({ length: b.size }, (_, i) => 0.02 * Math.sin(++k + i)), b.buffer);
   engines.set(v.name, loaded);
@@ -61,19 +45,14 @@ for (const v of VARIANTS) {
 for (let rep = 0; rep <= reps; rep++) {
   for (const v of VARIANTS) {
     const { model: m, tokenizer } = engines.get(v.name)!;
-    const specs: EpisodeSpec[] = prompts.map((p) => ({ prompt: p.prompt, tools, renderTools: [], world: env.create() }));
-    const sampling = { temperature: 1, topK: 0, topP: 1, seed: 7 + rep };
+    const specs = rolloutSpecs(prompts);
     const t0 = performance.now();
-    const eps = await runEpisodes(m, tokenizer, specs, {
-      ...sampling, maxTurns: 4, maxCompletionLength: 80, maxToolTurnTokens: 1024,
-      sampler: (rows, S) => new DecodeSession(m, rows, S, sampling, v.mergeMaxBytes === undefined ? {} : { mergeMaxBytes: v.mergeMaxBytes }),
-    });
+    const eps = await sampleRollout(m, tokenizer, specs, 7 + rep, { mergeMaxBytes: v.mergeMaxBytes });
     const ms = performance.now() - t0;
     // Rep 0 warms the pipelines and the pool, and is not counted.
     if (rep > 0) runs.get(v.name)!.push({ ms, tokens: eps.reduce((s, x) => s + x.policyMask.reduce((a, y) => a + y, 0), 0) });
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const shipped = median(runs.get('as shipped')!.map((x) => x.ms));
 console.log('| variant | rollout wall time (median) | / as shipped | sampled tokens per rep | every rep (ms) |');
 console.log('|---|---|---|---|---|');
