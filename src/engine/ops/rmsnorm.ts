@@ -8,7 +8,17 @@ import type { Tensor } from '../tensor.ts';
 import { assertShape, rowsOf } from './shape.ts';
 
 /** The longest row the one-invocation-per-row layout (forward and input backward) takes. */
-export const ROW_KERNEL_MAX = 64;
+const ROW_KERNEL_MAX = 64;
+
+/**
+ * The layout both kernels take for rows of C values: rows of up to 64 one invocation each (64 rows a workgroup), longer
+ * rows a workgroup each. As workgroups, the CPU adapters ran a decode step's per-head norms at twice a matmul's cost and
+ * a PPO micro-batch's norm backwards at 12x their forwards (docs/benchmarks.md). Returns the kernels' perRow word and grid.
+ */
+function rowLayout(e: Engine, rows: number, C: number): { perRow: number; grid: [number, number] } {
+  const perRow = C <= ROW_KERNEL_MAX;
+  return { perRow: perRow ? 1 : 0, grid: e.grid(perRow ? Math.ceil(rows / 64) : rows) };
+}
 
 /** x (…, C), w (C) -> y (…, C) and rstd (rows). */
 export function rmsnormForward(e: Engine, x: Tensor, w: Tensor, eps: number): { y: Tensor; rstd: Tensor } {
@@ -16,10 +26,8 @@ export function rmsnormForward(e: Engine, x: Tensor, w: Tensor, eps: number): { 
   assertShape('rmsnorm', 'weight', w.shape, [C]);
   const y = e.empty(x.shape, 'f32', 'rmsnorm');
   const rstd = e.empty([rows], 'f32', 'rmsnorm.rstd');
-  // Rows of up to 64 values take one invocation each (64 rows a workgroup), longer rows a workgroup each. On the CPU
-  // adapters the per-head norms of a decode step ran at twice a matmul's cost as workgroups (docs/benchmarks.md).
-  const perRow = C <= ROW_KERNEL_MAX;
-  e.run(forwardSrc, words({ u: rows }, { u: C }, { f: eps }, { u: perRow ? 1 : 0 }), [x, w, y, rstd], e.grid(perRow ? Math.ceil(rows / 64) : rows), 'rmsnorm');
+  const { perRow, grid } = rowLayout(e, rows, C);
+  e.run(forwardSrc, words({ u: rows }, { u: C }, { f: eps }, { u: perRow }), [x, w, y, rstd], grid, 'rmsnorm');
   return { y, rstd };
 }
 
@@ -28,10 +36,8 @@ export function rmsnormBackwardInput(e: Engine, x: Tensor, w: Tensor, dy: Tensor
   const [rows, C] = rowsOf(x.shape);
   if (accumulateInto && accumulateInto.size !== x.size) throw new Error(`rmsnorm backward: accumulateInto has ${accumulateInto.size} elements, x ${x.size}`);
   const dx = accumulateInto ?? e.empty(x.shape, 'f32', 'rmsnorm.dx');
-  // Short rows one invocation each, as in the forward: as workgroups, a PPO micro-batch's norm backwards took 5.7 ms
-  // a dispatch on lavapipe, 12x their forwards (docs/benchmarks.md).
-  const perRow = C <= ROW_KERNEL_MAX;
-  e.run(backwardSrc, words({ u: rows }, { u: C }, { u: accumulateInto ? 1 : 0 }, { u: perRow ? 1 : 0 }), [x, w, dy, rstd, dx], e.grid(perRow ? Math.ceil(rows / 64) : rows), 'rmsnormBackward');
+  const { perRow, grid } = rowLayout(e, rows, C);
+  e.run(backwardSrc, words({ u: rows }, { u: C }, { u: accumulateInto ? 1 : 0 }, { u: perRow }), [x, w, dy, rstd, dx], grid, 'rmsnormBackward');
   return dx;
 }
 
