@@ -23,6 +23,9 @@ import { RolloutSource, type CompletionRow, type RolloutMethod, type RolloutStat
 export interface RlHooks extends LoopHooks {
   /** Every rollout's episodes as completions-table rows. */
   onCompletions?(rows: CompletionRow[]): void | Promise<void>;
+  /** What the run is doing while it is not stepping (a rollout's sampling, its optimisation, an evaluation), for a
+   *  progress line: the studio shows it beside Pause, so a long rollout does not look like a hung run. */
+  onPhase?(phase: string): void;
 }
 
 export interface RlRunInputs<C extends GrpoConfig | PpoConfig> {
@@ -93,7 +96,7 @@ export async function runRl<C extends GrpoConfig | PpoConfig>(
     {
       model, tokenizer, prompts, tools: inp.tools, renderTools, environment: inp.environment, reward, seed: c.seed,
       temperature: c.temperature, topK: c.top_k, topP: c.top_p, maxTurns: c.max_turns, maxToolTurnTokens: c.max_tool_turn_tokens,
-      stepOf: () => Math.floor(handed / c.gradient_accumulation_steps) + 1, onCompletions: hooks.onCompletions, onLog: hooks.onLog,
+      stepOf: () => Math.floor(handed / c.gradient_accumulation_steps) + 1, onCompletions: hooks.onCompletions, onPhase: hooks.onPhase,
     },
     spec.method,
   );
@@ -117,6 +120,7 @@ export async function runRl<C extends GrpoConfig | PpoConfig>(
     ? async (at: number) => {
         const wasTraining = model.training;
         model.training = false;
+        hooks.onPhase?.(`evaluating: ${evalExamples.length} held-out episodes`);
         try {
           const r = await evaluateEpisodes(model, tokenizer, evalExamples, {
             tools: inp.tools, renderTools, environment: inp.environment, maxToolTurnTokens: c.max_tool_turn_tokens,
@@ -125,6 +129,7 @@ export async function runRl<C extends GrpoConfig | PpoConfig>(
           return evalSummary(at, r.report);
         } finally {
           model.training = wasTraining;
+          hooks.onPhase?.('training');
         }
       }
     : undefined;

@@ -59,7 +59,8 @@ export interface RolloutOptions {
   /** The optimizer step the next micro-batch belongs to (for the completions rows). */
   stepOf: () => number;
   onCompletions?: (rows: CompletionRow[]) => void | Promise<void>;
-  onLog?: (line: string) => void;
+  /** Says when a rollout's sampling starts and when its optimisation does (RlHooks.onPhase). */
+  onPhase?: (phase: string) => void;
 }
 
 /** What a checkpoint keeps of the source: enough to hand out exactly the same micro-batches after a resume. */
@@ -108,6 +109,7 @@ export class RolloutSource implements AsyncIterator<SourceItem<RlBatch>> {
     const optimisationSeconds = this.lastRolloutEnd === null ? null : (t0 - this.lastRolloutEnd) / 1000;
     const picked = this.stream.take(method.size / method.group);
     const prompts = picked.flatMap((p) => Array.from({ length: method.group }, () => o.prompts[p]));
+    o.onPhase?.(`rollout ${this.round + 1}: sampling ${prompts.length} episodes`);
     const specs: EpisodeSpec[] = prompts.map((p) => ({ prompt: p.prompt, tools: o.tools, renderTools: o.renderTools, world: o.environment?.create() }));
     const wasTraining = o.model.training;
     const episodes = await runEpisodes(o.model, o.tokenizer, specs, {
@@ -132,6 +134,7 @@ export class RolloutSource implements AsyncIterator<SourceItem<RlBatch>> {
     };
     this.round++;
     this.lastRolloutEnd = performance.now();
+    o.onPhase?.(`rollout ${this.round}: optimising`);
     await o.onCompletions?.(episodes.map((ep, i) => completionRow(o.stepOf(), prompts[i], ep, rewards[i], advantageOf(i))));
   }
 }

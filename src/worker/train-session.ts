@@ -22,7 +22,7 @@ import type { ChatTokenizer } from '../tokenizer/tokenizer.ts';
 import type { Checkpoint, CheckpointStore } from '../train/checkpoint.ts';
 import { checkpointFiles, policyWeights } from '../train/export.ts';
 import { loadTrainableModel } from '../train/load-model.ts';
-import type { LoopHooks, LoopOutcome } from '../train/loop.ts';
+import type { LoopOutcome } from '../train/loop.ts';
 import type { RunRecord, StepMetrics } from '../train/metrics.ts';
 import { RM_CONFIG } from '../train/rm-config.ts';
 import { runRm } from '../train/rm.ts';
@@ -35,7 +35,7 @@ import { loadPolicy, type PolicyOptions } from '../train/load-policy.ts';
 import { validatePpoConfig, type PpoConfig } from '../train/ppo-config.ts';
 import { runPpo } from '../train/ppo.ts';
 import { REWARD_PRESETS } from '../eval/reward.ts';
-import type { RlRunInputs } from '../train/rl-run.ts';
+import type { RlHooks, RlRunInputs } from '../train/rl-run.ts';
 import type { CompletionRow } from '../train/rollout.ts';
 import { scoreConversations, type RewardModel } from '../train/rm-score.ts';
 import { StartPolicyError, baseModelOf, startPolicySource, studioRewardModel, type ModelFiles } from './rl-start.ts';
@@ -96,7 +96,8 @@ interface SessionRun<C> {
   tools: ToolDefinition[];
   store: CheckpointStore;
   resume: boolean;
-  hooks: LoopHooks;
+  /** The loop's hooks, and the progress line (RL says when it samples, optimises and evaluates; SFT says nothing). */
+  hooks: Omit<RlHooks, 'onCompletions'>;
   /** Model files by name with this run's hub settings (RL: the reward model's base). */
   modelFiles: ModelFiles;
   /** An RL rollout's completions-table rows: to the UI and the run store. */
@@ -332,6 +333,7 @@ export class TrainSessions {
         },
         hooks: {
           onLog: log,
+          onPhase: (p) => phase(p),
           control: () => this.controls.get(runId) ?? 'stop',
           onStep: async (m) => {
             record.step = m.step;

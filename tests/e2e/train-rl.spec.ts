@@ -128,9 +128,16 @@ test('PPO of the tiny model (critic adapter): value-loss chart, pause and resume
   await page.getByTestId('train-start').click();
   const ppoRow = page.getByTestId('run-row').filter({ has: page.getByTestId('run-method').getByText('PPO') });
   // Pause inside the first rollout (2 PPO epochs: 2 optimizer steps per rollout), then resume from that checkpoint.
-  await expect.poll(points(page, 'value-loss-chart'), { timeout: 120_000 }).toBeGreaterThanOrEqual(1);
+  // The click goes in while rollout 1 samples or optimises (the progress line says which): the loop has passed its
+  // first between-steps check, so the pause lands after step 1, or a step or two later should this page lag behind the
+  // worker. (Clicking once step 1's point was drawn raced the worker: on a slow CI machine steps 2-4 ran out first.)
+  await expect(page.getByTestId('train-phase')).toContainText('rollout 1:', { timeout: 120_000 });
   await page.getByTestId('train-pause').click();
   await expect(ppoRow.getByTestId('run-status')).toHaveText('paused', { timeout: 60_000 });
+  const pausedAt = Number(/paused at step (\d+) of 4/.exec((await page.getByTestId('train-log').textContent()) ?? '')?.[1]);
+  console.log(`PPO paused at step ${pausedAt} of 4`);
+  expect(pausedAt).toBeGreaterThanOrEqual(1);
+  expect(pausedAt).toBeLessThan(4);
   await page.getByTestId('train-resume').click();
   await expect(page.getByTestId('train-log')).toContainText('resumed from checkpoint at step', { timeout: 60_000 });
   await expect(ppoRow.getByTestId('run-status')).toHaveText('done', { timeout: 200_000 });

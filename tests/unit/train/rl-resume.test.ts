@@ -44,6 +44,7 @@ describe.each(testAdapters())('RL resume on %s', (adapter) => {
     const store = new FsCheckpointStore(join(dir, adapter, method));
     const rows: StepMetrics[] = [];
     const completions: CompletionRow[] = [];
+    const phases: string[] = [];
     const go = async (resume: boolean, control?: () => 'continue' | 'pause') => {
       const s = await session(method === 'ppo' ? ((config as PpoConfig).critic as 'head' | 'adapter') : false);
       const inp = {
@@ -52,7 +53,7 @@ describe.each(testAdapters())('RL resume on %s', (adapter) => {
         // The untrained tiny model's episodes all score 0 on the rule reward (no valid calls): a code reward on the
         // sampled length varies within groups, so the advantages, ratios and KL terms are not all zero.
         codeRewards: [{ name: 'length', weight: 1, score: (ep: { policyMask: Uint8Array }) => (ep.policyMask.reduce((a, b) => a + b, 0) % 7) / 7 }],
-        hooks: { onStep: (m: StepMetrics) => void rows.push(m), control, onCompletions: (r: CompletionRow[]) => void completions.push(...r) },
+        hooks: { onStep: (m: StepMetrics) => void rows.push(m), control, onCompletions: (r: CompletionRow[]) => void completions.push(...r), onPhase: (p: string) => void phases.push(p) },
       };
       return method === 'grpo' ? runGrpo({ ...inp, config: config as GrpoConfig }) : runPpo({ ...inp, config: config as PpoConfig });
     };
@@ -62,7 +63,7 @@ describe.each(testAdapters())('RL resume on %s', (adapter) => {
       r = await go(true);
     }
     expect(r.outcome.status).toBe('done');
-    return { losses: rows.map((m) => m.loss), rows, completions };
+    return { losses: rows.map((m) => m.loss), rows, completions, phases };
   }
 
   it('GRPO (num_iterations 3, so the checkpoint falls inside a rollout) resumes with the uninterrupted losses', async () => {
@@ -79,6 +80,11 @@ describe.each(testAdapters())('RL resume on %s', (adapter) => {
     }
     expect(whole.completions.length).toBe(8); // 2 rollouts of 4 episodes
     expect(whole.completions[0].components).toHaveProperty('rule');
+    // The progress line: each rollout says when it samples and when it optimises; the resumed run, restored inside
+    // rollout 1, samples nothing until rollout 2 and numbers it so.
+    const rolloutPhases = (n: number) => [`rollout ${n}: sampling 4 episodes`, `rollout ${n}: optimising`];
+    expect(whole.phases).toEqual([...rolloutPhases(1), ...rolloutPhases(2)]);
+    expect(resumed.phases).toEqual([...rolloutPhases(1), ...rolloutPhases(2)]);
   }, 300_000);
 
   it.each(['head', 'adapter'])('PPO (critic: %s, k1 penalty) resumes with the uninterrupted losses', async (critic) => {
