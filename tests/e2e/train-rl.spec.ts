@@ -78,21 +78,21 @@ test('GRPO from an SFT run: reward chart, completions table, reload mid-run, res
 
   await expect(page.getByTestId('train-log')).toContainText('checkpoint saved at step 2', { timeout: 150_000 });
   await expect.poll(points(page, 'reward-chart')).toBeGreaterThanOrEqual(2);
-  const rows = page.getByTestId('completion-row');
-  await expect(rows).toHaveCount(8);
+  await expect(page.getByTestId('completion-row')).toHaveCount(8);
+
+  // A reload ends the run mid-way (at once: steps 3-4 are two rollouts away); the run, its curves and its
+  // completions come back from IndexedDB.
+  await reloadStudio(page);
+  const grpoRow = page.getByTestId('run-row').filter({ has: page.getByTestId('run-method').getByText('GRPO') });
+  await expect(grpoRow.getByTestId('run-status')).toHaveText('paused');
+  await expect.poll(points(page, 'reward-chart')).toBeGreaterThanOrEqual(2);
+  await expect(page.getByTestId('completion-row')).toHaveCount(8);
   // Model output is text: no element inside a rendered completion, whatever the model wrote.
   const texts = page.getByTestId('completion-text');
   expect(await texts.count()).toBeGreaterThanOrEqual(8);
   await expect(texts.first().locator('*')).toHaveCount(0);
   expect((await page.getByTestId('completion-prompt').first().textContent())?.length).toBeGreaterThan(5);
   await expect(page.getByTestId('completion-reward').first()).toHaveText(/^-?\d+\.\d{3}$/);
-
-  // A reload ends the run mid-way; the run, its curves and its completions come back from IndexedDB.
-  await reloadStudio(page);
-  const grpoRow = page.getByTestId('run-row').filter({ has: page.getByTestId('run-method').getByText('GRPO') });
-  await expect(grpoRow.getByTestId('run-status')).toHaveText('paused');
-  await expect.poll(points(page, 'reward-chart')).toBeGreaterThanOrEqual(2);
-  await expect(page.getByTestId('completion-row')).toHaveCount(8);
 
   await page.getByTestId('train-resume').click();
   await expect(page.getByTestId('train-log')).toContainText('resumed from checkpoint at step', { timeout: 60_000 });
