@@ -14,6 +14,9 @@ describe.each(testAdapters())('GPU profile on %s', (adapter) => {
     const rng = new Rng(3);
     const a = e.tensor(randomData(rng, 37 * 29).f32, [37, 29]);
     const b = e.tensor(randomData(rng, 29 * 19).f32, [29, 19]);
+    // Dawn rounds timestamps to 65,536 ns, so a pass as short as one exp over `a` reads 0 about half the time and is
+    // filed nowhere (CI failed on that). The last pass runs over 256x256 values: ~1.5 ms on both CPU adapters.
+    const big = e.tensor(randomData(rng, 256 * 256).f32, [256, 256]);
     await e.batch.done();
     const byLabel = new Map<string, number>();
     const counts = new Map<string, number>();
@@ -26,7 +29,7 @@ describe.each(testAdapters())('GPU profile on %s', (adapter) => {
       scale(c, 0.5).release();
       c.release();
     }
-    exp(a).release(); // the 2,201st pass: timed by the second query set
+    exp(big).release(); // the 2,201st pass: timed by the second query set
     expect(e.batch.stats.dispatches).toBe(2201); // in one flush: two query sets
     expect(e.batch.stats.submits).toBe(0);
     e.flush();
@@ -39,7 +42,7 @@ describe.each(testAdapters())('GPU profile on %s', (adapter) => {
     e.batch.gpuTimeByLabel = null;
     e.batch.resetCounters();
     const before = new Map(byLabel);
-    matmulForward(e, a, b).release();
+    matmulForward(e, big, big).release(); // long enough to read more than 0 (see above)
     e.flush();
     expect(await e.batch.gpuTime()).toBeGreaterThan(0);
     expect(byLabel).toEqual(before);
