@@ -86,8 +86,11 @@ const WORKFLOWS: Workflow[] = [
 
 const KILLS = Number(process.env.STUDIO_KILLS ?? 3);
 const SEED = Number(process.env.STUDIO_KILL_SEED ?? 20251201);
-// Enough steps that every kill lands in a run that still has steps to go.
-const STEPS = Math.max(8, 2 * KILLS + 4);
+// Enough steps that every kill lands in a run that still has steps to go. A kill lands after its step is drawn and
+// its delay (up to 1.5 s) has passed, and the tiny SFT model runs a step in about 0.3 s on a fast machine: CI's
+// first kill, seeded after step 3, found checkpoints up to step 6, and with 10 steps the second kill then waited for
+// a paused run until the test's timeout (the run had most likely finished first). Each kill may take it ~10 steps on.
+const STEPS = Math.max(30, 10 * KILLS);
 
 /** mulberry32: the harness's own seeded RNG (the moments must not depend on the studio's code). */
 function rng(seed: number): () => number {
@@ -273,6 +276,7 @@ for (const wf of WORKFLOWS) {
       const datasetsIntact = JSON.stringify(await dump(page, 'tool-use-studio-datasets', 'datasets')) === JSON.stringify(datasets);
       const last = stored.steps.at(-1) ?? 0;
       const row = page.getByTestId('runs').locator('tr', { hasText: /paused/ }).first();
+      await expect(row, `kill ${k + 1}: no paused run after the kill; the run may have finished first (checkpoints ${JSON.stringify(stored.steps)} of ${STEPS} steps): raise STEPS`).toBeVisible({ timeout: 30_000 });
       await row.getByRole('button').first().click();
       await expect(page.getByTestId('run-status').first()).toHaveText('paused');
       await page.getByTestId('train-resume').click();
