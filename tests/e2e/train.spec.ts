@@ -2,7 +2,10 @@
 import { expect, test } from '@playwright/test';
 import { applyYaml, openStudio, reloadStudio, tinySftYaml } from './helpers/train-page.ts';
 
-const CONFIG = tinySftYaml({ eval_file: 'data/eval_data.jsonl', eval_max_examples: 2 });
+// 40 steps, not 6: the tiny model steps in about 0.3 s on a fast machine, and the reload below must land before
+// the run ends (the killed-tab harness missed its kill that way with 10 steps in CI, 2026-12-06).
+const STEPS = 40;
+const CONFIG = tinySftYaml({ eval_file: 'data/eval_data.jsonl', eval_max_examples: 2, max_steps: STEPS });
 
 test('trains, survives a reload, resumes from its checkpoint and exports the weights', async ({ page }) => {
   test.setTimeout(600_000);
@@ -24,10 +27,10 @@ test('trains, survives a reload, resumes from its checkpoint and exports the wei
   await page.getByTestId('train-resume').click();
   await expect(page.getByTestId('train-log')).toContainText('resumed from checkpoint at step', { timeout: 60_000 });
   await expect(page.getByTestId('run-status').first()).toHaveText('done', { timeout: 400_000 });
-  await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points'))).toBe(6);
+  await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points'))).toBe(STEPS);
 
   const download = page.waitForEvent('download');
   await page.getByTestId('export-adapter').click();
   const file = await download;
-  expect(file.suggestedFilename()).toMatch(/step6-model\.safetensors$/);
+  expect(file.suggestedFilename()).toMatch(new RegExp(`step${STEPS}-model\\.safetensors$`));
 });
